@@ -1,0 +1,179 @@
+import { parseArgs } from 'node:util';
+import { ErrorCode, KeywardenError } from '../shared/errors.ts';
+
+// The command line: commands, their options, and the unlock options every command accepts.
+// No option takes a secret as its value: secrets come from files, stdin or a prompt.
+
+export const UNLOCK_OPTIONS = ['passphrase-file', 'passphrase-stdin', 'recovery-key-file'] as const;
+const KDF_OPTIONS = [
+  'kdf-memory-mib',
+  'kdf-iterations',
+  'kdf-parallelism',
+  'kdf-target-ms',
+] as const;
+const COMMON = ['vault', 'json', 'debug', 'actor', 'help', ...UNLOCK_OPTIONS] as const;
+
+const OPTION_SPEC = {
+  vault: { type: 'string' },
+  json: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  actor: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  'passphrase-file': { type: 'string' },
+  'passphrase-stdin': { type: 'boolean' },
+  'recovery-key-file': { type: 'string' },
+  'new-passphrase-file': { type: 'string' },
+  'new-passphrase-stdin': { type: 'boolean' },
+  'kdf-memory-mib': { type: 'string' },
+  'kdf-iterations': { type: 'string' },
+  'kdf-parallelism': { type: 'string' },
+  'kdf-target-ms': { type: 'string' },
+  replace: { type: 'boolean' },
+  limit: { type: 'string' },
+  after: { type: 'string' },
+} as const;
+
+export type OptionName = keyof typeof OPTION_SPEC;
+
+export interface CommandSpec {
+  words: string[];
+  summary: string;
+  usage: string;
+  options: readonly OptionName[];
+  needsVault: boolean;
+}
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    words: ['init'],
+    summary: 'create a vault protected by a new passphrase',
+    usage:
+      'init --vault PATH [--kdf-memory-mib N --kdf-iterations N --kdf-parallelism N | --kdf-target-ms N] [--passphrase-file F | --passphrase-stdin]',
+    options: [...COMMON, ...KDF_OPTIONS],
+    needsVault: true,
+  },
+  {
+    words: ['status'],
+    summary:
+      'show the header; with an unlock option, authenticate the whole file and count records',
+    usage: 'status --vault PATH [--json] [unlock options]',
+    options: COMMON,
+    needsVault: true,
+  },
+  {
+    words: ['passphrase', 'change'],
+    summary: 'replace the passphrase (records are not re-encrypted)',
+    usage:
+      'passphrase change --vault PATH [unlock options] [--new-passphrase-file F | --new-passphrase-stdin] [kdf options]',
+    options: [...COMMON, ...KDF_OPTIONS, 'new-passphrase-file', 'new-passphrase-stdin'],
+    needsVault: true,
+  },
+  {
+    words: ['recovery-key', 'add'],
+    summary: 'add a recovery key and print it once',
+    usage: 'recovery-key add --vault PATH [unlock options] [--replace]',
+    options: [...COMMON, 'replace'],
+    needsVault: true,
+  },
+  {
+    words: ['audit', 'verify'],
+    summary: "verify the audit chain (with an unlock option, also its MAC'd checkpoint)",
+    usage: 'audit verify --vault PATH [--json] [unlock options]',
+    options: COMMON,
+    needsVault: true,
+  },
+  {
+    words: ['audit', 'list'],
+    summary: 'list audit entries',
+    usage: 'audit list --vault PATH [--json] [--after SEQ] [--limit N]',
+    options: [...COMMON, 'limit', 'after'],
+    needsVault: true,
+  },
+];
+
+export type ParsedOptions = {
+  [K in OptionName]?: (typeof OPTION_SPEC)[K]['type'] extends 'string' ? string : boolean;
+};
+
+export interface ParsedCommand {
+  command: CommandSpec | null;
+  options: ParsedOptions;
+}
+
+function usageError(message: string): KeywardenError {
+  return new KeywardenError(ErrorCode.USAGE, `${message} Run "keywarden --help" for usage.`);
+}
+
+/** Parses argv (without node and script). Throws USAGE for anything it does not know. */
+export function parseCommandLine(argv: string[]): ParsedCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTION_SPEC, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError(
+      error instanceof Error ? error.message.split('\n')[0] + '.' : 'Bad arguments.',
+    );
+  }
+  const options = parsed.values as ParsedOptions;
+  const positionals = parsed.positionals;
+  if (positionals.length === 0) return { command: null, options };
+  const command = COMMANDS.find(
+    (spec) =>
+      spec.words.length === positionals.length &&
+      spec.words.every((word, i) => word === positionals[i]),
+  );
+  if (!command) throw usageError(`Unknown command "${positionals.join(' ')}".`);
+  for (const name of Object.keys(options) as OptionName[]) {
+    if (!command.options.includes(name))
+      throw usageError(`"${command.words.join(' ')}" does not take --${name}.`);
+  }
+  if (command.needsVault && !options.help && !options.vault)
+    throw usageError('--vault PATH is required.');
+  const unlockChoices = UNLOCK_OPTIONS.filter((name) => options[name] !== undefined);
+  if (unlockChoices.length > 1) throw usageError('Give one unlock option at a time.');
+  if (
+    options['passphrase-file'] !== undefined &&
+    command.words[0] === 'init' &&
+    options['passphrase-stdin']
+  ) {
+    throw usageError('Give one passphrase source.');
+  }
+  return { command, options };
+}
+
+/** Parses a whole-number option. Throws USAGE. */
+export function integerOption(options: ParsedOptions, name: OptionName): number | undefined {
+  const raw = options[name];
+  if (raw === undefined || typeof raw === 'boolean') return undefined;
+  if (!/^\d+$/.test(raw)) throw usageError(`--${name} takes a whole number; got "${raw}".`);
+  return Number(raw);
+}
+
+/** The help text. */
+export function helpText(): string {
+  const lines = [
+    'keywarden — an offline key vault',
+    '',
+    'Usage: keywarden COMMAND [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((spec) => `  ${spec.words.join(' ').padEnd(20)} ${spec.summary}`),
+    '',
+    'Unlock options (every command accepts them; the ones that need the vault open use them):',
+    '  --passphrase-file F       read the passphrase from file F (one trailing newline is ignored)',
+    '  --passphrase-stdin        read the passphrase from standard input',
+    '  --recovery-key-file F     unlock with the recovery key in file F',
+    '  (none)                    prompt on the terminal, without echo, when the vault must be opened',
+    '',
+    'Other options: --json (machine-readable output), --actor NAME (who the audit log names;',
+    'default: the OS user), --debug (stack traces), --help, --version.',
+    '',
+    'Usage lines:',
+    ...COMMANDS.map((spec) => `  keywarden ${spec.usage}`),
+    '',
+    'Exit codes: 0 ok, 1 other failure, 2 usage, 3 authentication failed, 4 vault corrupt or',
+    'tampered, 5 token or device problem. Errors print "error [CODE]: message" on stderr.',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,320 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ErrorCode, ExitCode, KeywardenError, exitCodeFor, toErrorInfo } from '../shared/errors.ts';
+import type { KdfRequest } from '../shared/contract.ts';
+import type {
+  AuditEntry,
+  AuditVerification,
+  VaultHeader,
+  VaultStatus,
+} from '../shared/vault-types.ts';
+import { KeywardenServices } from '../services/services.ts';
+import { osActor, realDeps } from '../services/runtime.ts';
+import { COMMANDS, helpText, integerOption, parseCommandLine } from './arguments.ts';
+import type { ParsedOptions } from './arguments.ts';
+import {
+  normalizePassphrase,
+  promptHidden,
+  readSecretFile,
+  readStdinLines,
+} from './secret-input.ts';
+
+// The `keywarden` command line over services/. Secrets come only from files, stdin or a
+// prompt without echo; every buffer that held one is zeroed by the services call that used
+// it (KeywardenServices.invoke zeroes request bytes) or here.
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+type Factor =
+  | { kind: 'passphrase'; passphrase: Uint8Array }
+  | { kind: 'recovery-key'; recoveryKey: Uint8Array };
+
+const warnTo = (io: CliIo) => (line: string) => io.err(`${line}\n`);
+
+async function readUnlockFactor(
+  options: ParsedOptions,
+  vault: string,
+  io: CliIo,
+  stdinLine?: Buffer,
+): Promise<Factor> {
+  if (options['recovery-key-file'] !== undefined) {
+    return {
+      kind: 'recovery-key',
+      recoveryKey: readSecretFile(options['recovery-key-file'], 'recovery key', warnTo(io)),
+    };
+  }
+  let raw: Buffer;
+  if (options['passphrase-file'] !== undefined)
+    raw = readSecretFile(options['passphrase-file'], 'passphrase', warnTo(io));
+  else if (stdinLine) raw = stdinLine;
+  else if (options['passphrase-stdin']) raw = (await readStdinLines(1))[0] ?? Buffer.alloc(0);
+  else raw = await promptHidden(`Passphrase for ${vault}: `);
+  try {
+    return { kind: 'passphrase', passphrase: normalizePassphrase(raw) };
+  } finally {
+    raw.fill(0);
+  }
+}
+
+async function readNewPassphrase(
+  io: CliIo,
+  source: { file?: string | undefined; stdin?: boolean | undefined; stdinLine?: Buffer },
+): Promise<Buffer> {
+  let raw: Buffer;
+  if (source.file !== undefined) raw = readSecretFile(source.file, 'passphrase', warnTo(io));
+  else if (source.stdinLine) raw = source.stdinLine;
+  else if (source.stdin) raw = (await readStdinLines(1))[0] ?? Buffer.alloc(0);
+  else {
+    raw = await promptHidden('New passphrase: ');
+    const again = await promptHidden('Repeat the new passphrase: ');
+    const same = raw.equals(again);
+    again.fill(0);
+    if (!same) {
+      raw.fill(0);
+      throw new KeywardenError(
+        ErrorCode.PASSPHRASE_MISMATCH,
+        'The two passphrases differ; nothing was changed.',
+      );
+    }
+  }
+  try {
+    return normalizePassphrase(raw);
+  } finally {
+    raw.fill(0);
+  }
+}
+
+function kdfRequestFrom(options: ParsedOptions): KdfRequest | undefined {
+  const kdf: KdfRequest = {};
+  const fields = [
+    ['memoryMiB', 'kdf-memory-mib'],
+    ['iterations', 'kdf-iterations'],
+    ['parallelism', 'kdf-parallelism'],
+    ['targetMs', 'kdf-target-ms'],
+  ] as const;
+  for (const [field, option] of fields) {
+    const value = integerOption(options, option);
+    if (value !== undefined) kdf[field] = value;
+  }
+  if (kdf.iterations !== undefined && kdf.targetMs !== undefined) {
+    throw new KeywardenError(
+      ErrorCode.USAGE,
+      'Give --kdf-iterations or --kdf-target-ms, not both. Run "keywarden --help" for usage.',
+    );
+  }
+  return Object.keys(kdf).length > 0 ? kdf : undefined;
+}
+
+function describeSlots(header: VaultHeader): string[] {
+  return header.slots.map((slot) => {
+    const kdf = slot.kdf
+      ? ` (Argon2id m=${slot.kdf.memoryKiB / 1024} MiB, t=${slot.kdf.iterations}, p=${slot.kdf.parallelism})`
+      : '';
+    return `  #${slot.slotId} ${slot.kind}${kdf}, added ${slot.createdAt}`;
+  });
+}
+
+function formatHeader(header: VaultHeader): string {
+  return [
+    `Vault:          ${header.path}`,
+    `Vault id:       ${header.vaultId}`,
+    `Format version: ${header.formatVersion}`,
+    `Created:        ${header.createdAt}`,
+    'Unlock slots:',
+    ...describeSlots(header),
+  ].join('\n');
+}
+
+function formatAudit(entries: AuditEntry[]): string {
+  return entries
+    .map(
+      (e) =>
+        `#${e.seq} ${e.at} ${e.actor} ${e.action} ${e.target} ${e.outcome}${Object.keys(e.detail).length ? ' ' + JSON.stringify(e.detail) : ''}`,
+    )
+    .join('\n');
+}
+
+function formatVerification(result: AuditVerification): string {
+  if (!result.intact)
+    return `Audit chain BROKEN at entry #${result.firstBad?.seq}: ${result.firstBad?.reason}`;
+  const checkpoint =
+    result.checkpoint === 'verified'
+      ? `checkpoint at #${result.checkpointSeq} verified${result.uncheckpointed ? `; ${result.uncheckpointed} later failed unlock attempt(s) recorded while locked` : ''}`
+      : result.checkpoint === 'missing'
+        ? 'no checkpoint yet'
+        : 'checkpoint not checked (vault locked; pass an unlock option to check it)';
+  return `Audit chain intact: ${result.entries} entries; ${checkpoint}.`;
+}
+
+/** The version in the project's package.json, found by walking up from this module (source or dist/). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (dir !== dirname(dir)) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'keywarden' && pkg.version) return pkg.version;
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
+
+/** Runs one command line; returns the exit code. Never throws. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const { command, options } = parseCommandLine(argv);
+    if (options.version) {
+      io.out(`keywarden ${packageVersion()}\n`);
+      return ExitCode.OK;
+    }
+    if (!command || options.help) {
+      io.out(`${helpText()}\n`);
+      return command || options.help ? ExitCode.OK : ExitCode.USAGE;
+    }
+    const vault = options.vault ?? '';
+    const json = options.json === true;
+    const services = new KeywardenServices({
+      deps: realDeps(),
+      actor: options.actor ?? osActor(),
+      onProgress: (progress) => {
+        if (!json)
+          io.err(
+            `Calibrated Argon2id on this machine: ${progress.iterations} iterations (probe took ${Math.round(progress.elapsedMs)} ms).\n`,
+          );
+      },
+    });
+    const hasUnlockOption = ['passphrase-file', 'passphrase-stdin', 'recovery-key-file'].some(
+      (name) => options[name as keyof ParsedOptions] !== undefined,
+    );
+    const unlock = async (stdinLine?: Buffer) =>
+      services.invoke('vault:unlock', {
+        path: vault,
+        factor: await readUnlockFactor(options, vault, io, stdinLine),
+      });
+    try {
+      switch (command.words.join(' ')) {
+        case 'init': {
+          const kdf = kdfRequestFrom(options);
+          const passphrase = await readNewPassphrase(io, {
+            file: options['passphrase-file'],
+            stdin: options['passphrase-stdin'],
+          });
+          if (kdf?.iterations === undefined) io.err('Calibrating Argon2id on this machine…\n');
+          const header = await services.invoke('vault:init', {
+            path: vault,
+            passphrase,
+            ...(kdf ? { kdf } : {}),
+          });
+          io.out(
+            json
+              ? `${JSON.stringify(header, null, 2)}\n`
+              : `Created a new vault.\n${formatHeader(header)}\n`,
+          );
+          return ExitCode.OK;
+        }
+        case 'status': {
+          if (!hasUnlockOption) {
+            const header = await services.invoke('vault:read-header', { path: vault });
+            io.out(
+              json
+                ? `${JSON.stringify({ header, locked: true }, null, 2)}\n`
+                : `${formatHeader(header)}\nLocked: pass an unlock option to authenticate the file and count records.\n`,
+            );
+            return ExitCode.OK;
+          }
+          await unlock();
+          const status: VaultStatus = await services.invoke('vault:verify', {});
+          const counts = Object.entries(status.records);
+          io.out(
+            json
+              ? `${JSON.stringify({ ...status, locked: false }, null, 2)}\n`
+              : `${formatHeader(status.header)}\nAuthenticated: header, ${status.authenticated} record(s) and ${status.auditEntries} audit entries.\nRecords:${counts.length ? '' : ' none'}\n${counts.map(([name, n]) => `  ${name}: ${n}`).join('\n')}\n`,
+          );
+          return ExitCode.OK;
+        }
+        case 'passphrase change': {
+          const bothOnStdin =
+            options['passphrase-stdin'] === true && options['new-passphrase-stdin'] === true;
+          const lines = bothOnStdin ? await readStdinLines(2) : [];
+          await unlock(lines[0]);
+          const newPassphrase = await readNewPassphrase(io, {
+            file: options['new-passphrase-file'],
+            stdin: options['new-passphrase-stdin'],
+            ...(lines[1] ? { stdinLine: lines[1] } : {}),
+          });
+          const kdf = kdfRequestFrom(options);
+          const result = await services.invoke('vault:change-passphrase', {
+            newPassphrase,
+            ...(kdf ? { kdf } : {}),
+          });
+          io.out(
+            json
+              ? `${JSON.stringify(result)}\n`
+              : `Passphrase changed (slot #${result.slotId}); no record was re-encrypted.\n`,
+          );
+          return ExitCode.OK;
+        }
+        case 'recovery-key add': {
+          await unlock();
+          const { slotId, recoveryKey } = services.addRecoveryKey(options.replace === true);
+          io.out(
+            json
+              ? `${JSON.stringify({ slotId, recoveryKey })}\n`
+              : `Recovery key (slot #${slotId}). Write it down now and keep it offline; it is shown only this once:\n\n    ${recoveryKey}\n\n`,
+          );
+          return ExitCode.OK;
+        }
+        case 'audit verify': {
+          if (hasUnlockOption) await unlock();
+          const result = await services.invoke(
+            'audit:verify',
+            hasUnlockOption ? {} : { path: vault },
+          );
+          io.out(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerification(result)}\n`);
+          if (!result.intact) {
+            throw new KeywardenError(
+              ErrorCode.AUDIT_CHAIN_BROKEN,
+              `The audit chain is broken at entry #${result.firstBad?.seq}: ${result.firstBad?.reason}.`,
+            );
+          }
+          return ExitCode.OK;
+        }
+        case 'audit list': {
+          const after = integerOption(options, 'after');
+          const limit = integerOption(options, 'limit');
+          const entries = await services.invoke('audit:list', {
+            path: vault,
+            ...(after !== undefined ? { afterSeq: after } : {}),
+            ...(limit !== undefined ? { limit } : {}),
+          });
+          io.out(json ? `${JSON.stringify(entries, null, 2)}\n` : `${formatAudit(entries)}\n`);
+          return ExitCode.OK;
+        }
+        default:
+          throw new KeywardenError(
+            ErrorCode.USAGE,
+            `Unknown command; known: ${COMMANDS.map((c) => c.words.join(' ')).join(', ')}.`,
+          );
+      }
+    } finally {
+      services.shutdown();
+    }
+  } catch (error) {
+    const info = toErrorInfo(error);
+    io.err(`error [${info.code}]: ${info.message}\n`);
+    if (debug && error instanceof Error)
+      io.err(
+        `${error.stack ?? ''}\n${error.cause instanceof Error ? `caused by: ${error.cause.stack ?? ''}\n` : ''}`,
+      );
+    return exitCodeFor(info.code);
+  }
+}

@@ -1,0 +1,126 @@
+import { readFileSync, statSync } from 'node:fs';
+import { ErrorCode, KeywardenError } from '../shared/errors.ts';
+
+// Reading secrets for the CLI: from a file, from standard input, or from a prompt that
+// does not echo. Never from argv or the environment. Every buffer read here that is not
+// handed to the caller is zeroed; the caller zeroes what it receives.
+
+/** Strips one trailing newline (LF or CRLF) in place; returns a view without it. */
+function withoutTrailingNewline(bytes: Buffer): Buffer {
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 0x0a) end -= 1;
+  if (end > 0 && bytes[end - 1] === 0x0d) end -= 1;
+  return bytes.subarray(0, end);
+}
+
+/**
+ * Normalises a passphrase to Unicode NFC so the same words typed on another OS unlock the
+ * vault. ASCII passphrases (the common case) are returned as they are, without a string copy.
+ */
+export function normalizePassphrase(bytes: Buffer): Buffer {
+  if (bytes.every((byte) => byte < 0x80)) return Buffer.from(bytes);
+  // Non-ASCII: this goes through JS strings, which cannot be zeroed; the bytes are.
+  return Buffer.from(bytes.toString('utf8').normalize('NFC'), 'utf8');
+}
+
+/**
+ * Reads a secret from a file: its contents without the final newline. Warns on stderr when
+ * the file is readable by others. Throws SECRET_INPUT_UNAVAILABLE, BAD_REQUEST (empty).
+ */
+export function readSecretFile(path: string, what: string, warn: (line: string) => void): Buffer {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+    if ((statSync(path).mode & 0o077) !== 0)
+      warn(`warning: ${path} can be read by other users; keep ${what} files mode 600.`);
+  } catch {
+    throw new KeywardenError(
+      ErrorCode.SECRET_INPUT_UNAVAILABLE,
+      `Cannot read the ${what} file ${path}.`,
+    );
+  }
+  try {
+    const secret = Buffer.from(withoutTrailingNewline(raw));
+    if (secret.length === 0)
+      throw new KeywardenError(ErrorCode.BAD_REQUEST, `The ${what} file ${path} is empty.`);
+    return secret;
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/** Reads all of standard input and splits it into `count` lines. Throws SECRET_INPUT_UNAVAILABLE. */
+export async function readStdinLines(count: number): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const all = Buffer.concat(chunks);
+  for (const chunk of chunks) chunk.fill(0);
+  try {
+    const lines: Buffer[] = [];
+    let start = 0;
+    while (lines.length < count && start <= all.length) {
+      let end = all.indexOf(0x0a, start);
+      if (end < 0) end = all.length;
+      lines.push(Buffer.from(withoutTrailingNewline(all.subarray(start, end))));
+      start = end + 1;
+    }
+    if (lines.length < count || lines.some((line) => line.length === 0)) {
+      for (const line of lines) line.fill(0);
+      throw new KeywardenError(
+        ErrorCode.SECRET_INPUT_UNAVAILABLE,
+        count === 1
+          ? 'Standard input held no secret.'
+          : `Standard input must hold ${count} non-empty lines.`,
+      );
+    }
+    return lines;
+  } finally {
+    all.fill(0);
+  }
+}
+
+/**
+ * Prompts on the terminal with echo off and returns the typed bytes. Throws
+ * SECRET_INPUT_UNAVAILABLE when standard input is not a terminal, or on Ctrl-C.
+ */
+export async function promptHidden(question: string): Promise<Buffer> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    throw new KeywardenError(
+      ErrorCode.SECRET_INPUT_UNAVAILABLE,
+      'No terminal to prompt on; pass --passphrase-file F or --passphrase-stdin.',
+    );
+  }
+  process.stderr.write(question);
+  const typed = Buffer.alloc(4096);
+  let length = 0;
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        for (const byte of chunk) {
+          if (byte === 0x0d || byte === 0x0a) {
+            stdin.off('data', onData);
+            resolve(Buffer.from(typed.subarray(0, length)));
+            return;
+          }
+          if (byte === 0x03) {
+            stdin.off('data', onData);
+            reject(new KeywardenError(ErrorCode.SECRET_INPUT_UNAVAILABLE, 'Cancelled.'));
+            return;
+          }
+          if (byte === 0x7f || byte === 0x08) length = Math.max(0, length - 1);
+          else if (length < typed.length) typed[length++] = byte;
+        }
+        chunk.fill(0);
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    typed.fill(0);
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}

@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
+import { encodeFields, zeroize } from '../crypto/bytes.ts';
+import { hkdfSha256, hmacSha256 } from '../crypto/subkeys.ts';
+import { open, seal } from '../crypto/aead.ts';
+import { slotAad } from './format.ts';
+import { storedParamsAreValid } from './kdf-params.ts';
+import type { Argon2id, Argon2idParams } from '../../../native/kdf/kdf.ts';
+import type { SqlConnection } from '../../../native/store/store.ts';
+import type { SlotSummary } from '../../shared/vault-types.ts';
+
+// Unlock slots, as LUKS2 key slots: each wraps the vault master key (VMK) under a
+// key-encryption key (KEK) of its own with AES-256-GCM. Adding or removing a slot never
+// touches records. Every KEK lives only inside the function that derives it and is zeroed
+// before the function returns.
+
+export const SlotKind = { PASSPHRASE: 'passphrase', RECOVERY_KEY: 'recovery-key' } as const;
+export type SlotKind = (typeof SlotKind)[keyof typeof SlotKind];
+
+export interface SlotRow {
+  slot_id: number;
+  kind: string;
+  params: string;
+  nonce: Buffer;
+  wrapped_vmk: Buffer;
+  created_at: string;
+}
+
+export interface PassphraseSlotParams extends Argon2idParams {
+  kdf: 'argon2id';
+  salt: string;
+}
+
+export interface RecoverySlotParams {
+  kdf: 'hkdf-sha256';
+  salt: string;
+}
+
+export const MIN_PASSPHRASE_CHARS = 8;
+
+/** Checks a new passphrase (UTF-8 bytes). Throws PASSPHRASE_TOO_SHORT. */
+export function validateNewPassphrase(passphrase: Uint8Array): void {
+  const chars = [
+    ...Buffer.from(passphrase.buffer, passphrase.byteOffset, passphrase.byteLength).toString(
+      'utf8',
+    ),
+  ].length;
+  if (chars < MIN_PASSPHRASE_CHARS) {
+    throw new KeywardenError(
+      ErrorCode.PASSPHRASE_TOO_SHORT,
+      `A vault passphrase needs at least ${MIN_PASSPHRASE_CHARS} characters; a long phrase of several words is best.`,
+    );
+  }
+}
+
+function isWellFormed(row: SlotRow): boolean {
+  return (
+    Number.isSafeInteger(row.slot_id) &&
+    row.slot_id >= 1 &&
+    typeof row.kind === 'string' &&
+    typeof row.params === 'string' &&
+    typeof row.created_at === 'string' &&
+    row.nonce instanceof Uint8Array &&
+    row.wrapped_vmk instanceof Uint8Array
+  );
+}
+
+/** Reads the slots in id order. Throws VAULT_HEADER_TAMPERED for a malformed row. */
+export function readSlots(db: SqlConnection): SlotRow[] {
+  const rows = db.prepare<SlotRow>('SELECT * FROM unlock_slots ORDER BY slot_id').all();
+  if (!rows.every(isWellFormed)) {
+    throw new KeywardenError(
+      ErrorCode.VAULT_HEADER_TAMPERED,
+      `An unlock slot of ${db.path} is malformed: the header was altered outside Keywarden. Restore it from a backup.`,
+    );
+  }
+  return rows;
+}
+
+/** The public summary of a slot row. */
+export function summarizeSlot(row: SlotRow): SlotSummary {
+  const summary: SlotSummary = { slotId: row.slot_id, kind: row.kind, createdAt: row.created_at };
+  if (row.kind === SlotKind.PASSPHRASE) {
+    const params = parseParams<PassphraseSlotParams>(row.params);
+    if (params)
+      summary.kdf = {
+        memoryKiB: params.memoryKiB,
+        iterations: params.iterations,
+        parallelism: params.parallelism,
+      };
+  }
+  return summary;
+}
+
+function parseParams<T>(text: string): T | null {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Derives a passphrase slot's KEK with Argon2id; the caller zeroes the result. */
+export async function derivePassphraseKek(
+  argon2: Argon2id,
+  passphrase: Uint8Array,
+  params: PassphraseSlotParams,
+): Promise<Buffer> {
+  return argon2.derive({
+    password: passphrase,
+    salt: Buffer.from(params.salt, 'base64'),
+    memoryKiB: params.memoryKiB,
+    iterations: params.iterations,
+    parallelism: params.parallelism,
+    hashLength: 32,
+  });
+}
+
+/** Derives a recovery slot's KEK: the key has 160 random bits, so HKDF suffices. */
+export function deriveRecoveryKek(secret: Uint8Array, params: RecoverySlotParams): Buffer {
+  return hkdfSha256(secret, Buffer.from(params.salt, 'base64'), 'keywarden/v1/recovery-slot', 32);
+}
+
+/** New public parameters for a passphrase slot, with a fresh random salt. */
+export function newPassphraseParams(kdf: Argon2idParams): PassphraseSlotParams {
+  return { kdf: 'argon2id', ...kdf, salt: randomBytes(16).toString('base64') };
+}
+
+/** New public parameters for a recovery slot, with a fresh random salt. */
+export function newRecoveryParams(): RecoverySlotParams {
+  return { kdf: 'hkdf-sha256', salt: randomBytes(16).toString('base64') };
+}
+
+/** Inserts a slot that wraps `vmk` under `kek`; returns its id. Neither key is kept. */
+export function insertSlot(
+  db: SqlConnection,
+  vaultId: Uint8Array,
+  kind: SlotKind,
+  params: PassphraseSlotParams | RecoverySlotParams,
+  kek: Uint8Array,
+  vmk: Uint8Array,
+  createdAt: string,
+): number {
+  const slotId = Number(
+    db
+      .prepare<{ next: number }>('SELECT coalesce(max(slot_id), 0) + 1 AS next FROM unlock_slots')
+      .get()?.next ?? 1,
+  );
+  const paramsText = JSON.stringify(params);
+  const sealed = seal(kek, vmk, slotAad(vaultId, slotId, kind, paramsText));
+  db.prepare(
+    'INSERT INTO unlock_slots (slot_id, kind, params, nonce, wrapped_vmk, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(slotId, kind, paramsText, sealed.nonce, sealed.ciphertext, createdAt);
+  return slotId;
+}
+
+/**
+ * Tries to open one slot with a KEK-deriving function. Returns the VMK (caller zeroes it) or
+ * null when the factor is wrong. Out-of-range stored parameters are refused before any
+ * derivation (a tampered slot must not make us allocate 100 GiB).
+ */
+export async function openSlot(
+  row: SlotRow,
+  vaultId: Uint8Array,
+  deriveKek: (params: PassphraseSlotParams | RecoverySlotParams) => Promise<Buffer> | Buffer,
+): Promise<Buffer | null | 'invalid-params'> {
+  const params = parseParams<PassphraseSlotParams | RecoverySlotParams>(row.params);
+  if (params === null || typeof params.salt !== 'string') return 'invalid-params';
+  if (
+    row.kind === SlotKind.PASSPHRASE &&
+    !(params.kdf === 'argon2id' && storedParamsAreValid(params))
+  )
+    return 'invalid-params';
+  const kek = await deriveKek(params);
+  try {
+    return open(
+      kek,
+      row.nonce,
+      row.wrapped_vmk,
+      slotAad(vaultId, row.slot_id, row.kind, row.params),
+    );
+  } finally {
+    zeroize(kek);
+  }
+}
+
+/**
+ * The header MAC: binds the vault id, its creation time and every slot's id, kind,
+ * parameters, wrapped key and creation time, so a slot removed, added or altered outside
+ * Keywarden (or a date status shows) is detected after unlock.
+ */
+export function computeHeaderMac(
+  headerKey: Uint8Array,
+  vaultId: Uint8Array,
+  createdAt: string,
+  slots: SlotRow[],
+): Buffer {
+  const fields: Array<Uint8Array | string | number> = [
+    'keywarden/v1/header',
+    vaultId,
+    createdAt,
+    slots.length,
+  ];
+  for (const slot of slots) {
+    fields.push(
+      slot.slot_id,
+      slot.kind,
+      slot.params,
+      slot.nonce,
+      slot.wrapped_vmk,
+      slot.created_at,
+    );
+  }
+  return hmacSha256(headerKey, encodeFields(...fields));
+}

@@ -1,0 +1,21 @@
+import { userInfo } from 'node:os';
+import { openSqlConnection } from '../../native/store/sqlite-store.ts';
+import { libargon2 } from '../../native/kdf/argon2-kdf.ts';
+import type { VaultDeps } from '../core/vault/vault.ts';
+
+// The composition root: the one place outside native/ that names the real implementations
+// of native interfaces. Main, the CLI and the test bridge take their dependencies from here.
+
+/** The real dependencies: better-sqlite3, libargon2 and the wall clock. */
+export function realDeps(): VaultDeps {
+  return { openSql: openSqlConnection, argon2: libargon2, now: () => new Date() };
+}
+
+/** The OS account name, the default actor in the audit log. */
+export function osActor(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,188 @@
+import { ErrorCode, KeywardenError } from '../shared/errors.ts';
+import { contract, isChannel } from '../shared/contract.ts';
+import type { Channel, KdfRequest, ResponseOf } from '../shared/contract.ts';
+import { zeroize } from '../core/crypto/bytes.ts';
+import { createVault, openVaultFile } from '../core/vault/vault.ts';
+import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
+import type { CalibrationProgress, KdfChoice } from '../core/vault/kdf-params.ts';
+import { KDF_DEFAULTS } from '../core/vault/kdf-params.ts';
+import type { z } from 'zod';
+
+// The application layer: one function per IPC channel. Each validates its request against
+// the contract's schema, calls core, and returns a plain value (or throws a KeywardenError).
+// The Electron main process, the CLI and the test bridge all call exactly these.
+
+export interface ServiceContext {
+  deps: VaultDeps;
+  /** Who is acting, as the audit log records it. */
+  actor: string;
+  /** Long work (KDF calibration) reports here. */
+  onProgress?: (progress: CalibrationProgress) => void;
+}
+
+type Parsed<C extends Channel> = z.output<(typeof contract)[C]['request']>;
+type Handlers = { [C in Channel]: (request: Parsed<C>) => Promise<ResponseOf<C>> };
+
+/** Zeroes every Uint8Array field of a request: secrets are cleared once a call is done. */
+function zeroSecrets(value: unknown): void {
+  if (value instanceof Uint8Array) zeroize(value);
+  else if (value !== null && typeof value === 'object')
+    for (const field of Object.values(value)) zeroSecrets(field);
+}
+
+/** Fills a KDF request's missing values with the vault defaults. */
+function toKdfChoice(request: KdfRequest | undefined): KdfChoice {
+  const memoryMiB = request?.memoryMiB ?? KDF_DEFAULTS.memoryMiB;
+  const parallelism = request?.parallelism ?? KDF_DEFAULTS.parallelism;
+  if (request?.iterations !== undefined)
+    return { kind: 'fixed', memoryMiB, parallelism, iterations: request.iterations };
+  return {
+    kind: 'calibrate',
+    memoryMiB,
+    parallelism,
+    targetMs: request?.targetMs ?? KDF_DEFAULTS.targetMs,
+  };
+}
+
+/** The services of one process: holds at most one unlocked vault. */
+export class KeywardenServices {
+  private readonly context: ServiceContext;
+  private unlocked: UnlockedVault | null = null;
+  private readonly handlers: Handlers;
+
+  constructor(context: ServiceContext) {
+    this.context = context;
+    const { deps, actor } = context;
+    this.handlers = {
+      'vault:init': async (request) =>
+        createVault(deps, {
+          path: request.path,
+          passphrase: request.passphrase,
+          kdf: toKdfChoice(request.kdf),
+          actor,
+          ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+        }),
+      'vault:read-header': async (request) => {
+        const file = openVaultFile(deps, request.path, 'read-only');
+        try {
+          return file.header();
+        } finally {
+          file.close();
+        }
+      },
+      'vault:unlock': async (request) => {
+        this.lockCurrent();
+        const file = openVaultFile(deps, request.path, 'read-write');
+        try {
+          this.unlocked = await file.unlock(request.factor, actor);
+        } catch (error) {
+          file.close();
+          throw error;
+        }
+        return this.unlocked.header();
+      },
+      'vault:lock': async () => {
+        this.lockCurrent();
+        return { locked: true };
+      },
+      'vault:verify': async () => this.requireUnlocked().status(actor),
+      'vault:change-passphrase': async (request) => ({
+        slotId: await this.requireUnlocked().changePassphrase(
+          actor,
+          request.newPassphrase,
+          request.kdf ? toKdfChoice(request.kdf) : null,
+          context.onProgress,
+        ),
+      }),
+      'audit:verify': async (request) => {
+        if (
+          this.unlocked &&
+          !this.unlocked.locked &&
+          (request.path === undefined || request.path === this.unlocked.header().path)
+        ) {
+          return this.unlocked.verifyAudit();
+        }
+        if (request.path === undefined)
+          throw new KeywardenError(
+            ErrorCode.VAULT_LOCKED,
+            'No vault is open; name one with a path.',
+          );
+        const file = openVaultFile(deps, request.path, 'read-only');
+        try {
+          return file.verifyAuditChain();
+        } finally {
+          file.close();
+        }
+      },
+      'audit:list': async (request) => {
+        const options = {
+          ...(request.afterSeq !== undefined ? { afterSeq: request.afterSeq } : {}),
+          ...(request.limit !== undefined ? { limit: request.limit } : {}),
+        };
+        const path = request.path ?? this.unlocked?.header().path;
+        if (path === undefined)
+          throw new KeywardenError(
+            ErrorCode.VAULT_LOCKED,
+            'No vault is open; name one with a path.',
+          );
+        const file = openVaultFile(deps, path, 'read-only');
+        try {
+          return file.listAudit(options);
+        } finally {
+          file.close();
+        }
+      },
+    };
+  }
+
+  private requireUnlocked(): UnlockedVault {
+    if (!this.unlocked || this.unlocked.locked)
+      throw new KeywardenError(ErrorCode.VAULT_LOCKED, 'The vault is locked; unlock it first.');
+    return this.unlocked;
+  }
+
+  private lockCurrent(): void {
+    const current = this.unlocked;
+    this.unlocked = null;
+    current?.lock(this.context.actor);
+  }
+
+  /**
+   * Adds a recovery-key slot and returns the key's text, to be shown once. Not an IPC
+   * channel: the key must not reach the renderer (the app shows it from main). Throws
+   * VAULT_LOCKED, RECOVERY_KEY_EXISTS, AUDIT_WRITE_FAILED.
+   */
+  addRecoveryKey(replace: boolean): { slotId: number; recoveryKey: string } {
+    return this.requireUnlocked().addRecoveryKey(this.context.actor, replace);
+  }
+
+  /**
+   * Validates `request` against the channel's schema and runs the channel. Secret bytes in
+   * the request are zeroed when the call ends, whatever its outcome. Throws IPC_BAD_REQUEST
+   * for an unknown channel or a request that does not match, else the channel's errors.
+   */
+  async invoke<C extends Channel>(channel: C, request: unknown): Promise<ResponseOf<C>> {
+    try {
+      if (!isChannel(channel))
+        throw new KeywardenError(ErrorCode.IPC_BAD_REQUEST, 'Unknown channel.');
+      const parsed = contract[channel].request.safeParse(request);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path.length ? issue.path.join('.') : 'request';
+        throw new KeywardenError(
+          ErrorCode.IPC_BAD_REQUEST,
+          `Bad request for ${channel}: ${where} ${issue?.message ?? 'is invalid'}.`,
+        );
+      }
+      const handler = this.handlers[channel] as (request: Parsed<C>) => Promise<ResponseOf<C>>;
+      return await handler(parsed.data as Parsed<C>);
+    } finally {
+      zeroSecrets(request);
+    }
+  }
+
+  /** Locks whatever is open (on quit, on idle, on the OS lock screen). */
+  shutdown(): void {
+    this.lockCurrent();
+  }
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { ErrorInfo } from './errors.ts';
+import type { AuditEntry, AuditVerification, VaultHeader, VaultStatus } from './vault-types.ts';
+
+// The one IPC contract: channel name → request schema → response type. The main process
+// validates every request against its schema at run time; the preload builds
+// window.keywarden from this table; the CLI and the test bridge call the same services.
+// Secret inputs (passphrases) travel as Uint8Array so the receiving side can zero them;
+// no response type carries a secret.
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+const vaultPath = z.string().min(1).max(4096);
+const secretBytes = z
+  .instanceof(Uint8Array)
+  .refine((bytes) => bytes.length > 0 && bytes.length <= 4096, {
+    message: 'must be 1 to 4096 bytes',
+  });
+
+/**
+ * Argon2id parameters for a new passphrase slot. With `iterations` they are fixed; without,
+ * the iteration count is calibrated to `targetMs`. Missing values take the vault defaults.
+ */
+export const kdfRequestSchema = z
+  .object({
+    memoryMiB: z.number().optional(),
+    iterations: z.number().optional(),
+    parallelism: z.number().optional(),
+    targetMs: z.number().optional(),
+  })
+  .strict()
+  .refine((kdf) => kdf.iterations === undefined || kdf.targetMs === undefined, {
+    message: 'takes iterations or a target time, not both',
+  });
+export type KdfRequest = z.infer<typeof kdfRequestSchema>;
+
+export const unlockFactorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('passphrase'), passphrase: secretBytes }).strict(),
+  z.object({ kind: z.literal('recovery-key'), recoveryKey: secretBytes }).strict(),
+]);
+
+/** Declares a channel's response type; there is nothing to check at run time on the way out. */
+function returns<T>(): T {
+  return undefined as T;
+}
+
+/** The IPC channels: each with its request schema and (type-only) response. */
+export const contract = {
+  'vault:init': {
+    request: z
+      .object({ path: vaultPath, passphrase: secretBytes, kdf: kdfRequestSchema.optional() })
+      .strict(),
+    response: returns<VaultHeader>(),
+  },
+  'vault:read-header': {
+    request: z.object({ path: vaultPath }).strict(),
+    response: returns<VaultHeader>(),
+  },
+  'vault:unlock': {
+    request: z.object({ path: vaultPath, factor: unlockFactorSchema }).strict(),
+    response: returns<VaultHeader>(),
+  },
+  'vault:lock': {
+    request: z.object({}).strict(),
+    response: returns<{ locked: true }>(),
+  },
+  'vault:verify': {
+    request: z.object({}).strict(),
+    response: returns<VaultStatus>(),
+  },
+  'vault:change-passphrase': {
+    request: z.object({ newPassphrase: secretBytes, kdf: kdfRequestSchema.optional() }).strict(),
+    response: returns<{ slotId: number }>(),
+  },
+  'audit:verify': {
+    request: z.object({ path: vaultPath.optional() }).strict(),
+    response: returns<AuditVerification>(),
+  },
+  'audit:list': {
+    request: z
+      .object({
+        path: vaultPath.optional(),
+        afterSeq: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(100_000).optional(),
+      })
+      .strict(),
+    response: returns<AuditEntry[]>(),
+  },
+} as const;
+
+export type Contract = typeof contract;
+export type Channel = keyof Contract;
+export type RequestOf<C extends Channel> = z.input<Contract[C]['request']>;
+export type ResponseOf<C extends Channel> = Contract[C]['response'];
+
+export const CHANNELS = Object.keys(contract) as Channel[];
+
+/** Whether a string is one of the contract's channels. */
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.hasOwn(contract, name);
+}

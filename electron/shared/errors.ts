@@ -1,0 +1,108 @@
+// The closed list of error codes every layer speaks. A code names what went wrong in the
+// domain's words; the message says what a person can do about it. Messages never carry
+// secrets (passphrases, PINs, keys, shares) — callers build them from ids and counts only.
+
+export const ErrorCode = {
+  // Bad input: nothing was changed.
+  BAD_REQUEST: 'BAD_REQUEST',
+  IPC_BAD_REQUEST: 'IPC_BAD_REQUEST',
+  USAGE: 'USAGE',
+  KDF_PARAMS_INVALID: 'KDF_PARAMS_INVALID',
+  PASSPHRASE_TOO_SHORT: 'PASSPHRASE_TOO_SHORT',
+  PASSPHRASE_MISMATCH: 'PASSPHRASE_MISMATCH',
+  RECOVERY_KEY_MALFORMED: 'RECOVERY_KEY_MALFORMED',
+  SECRET_INPUT_UNAVAILABLE: 'SECRET_INPUT_UNAVAILABLE',
+  // Authentication.
+  PASSPHRASE_INCORRECT: 'PASSPHRASE_INCORRECT',
+  RECOVERY_KEY_INCORRECT: 'RECOVERY_KEY_INCORRECT',
+  VAULT_LOCKED: 'VAULT_LOCKED',
+  // The file.
+  VAULT_NOT_FOUND: 'VAULT_NOT_FOUND',
+  VAULT_EXISTS: 'VAULT_EXISTS',
+  NOT_A_VAULT: 'NOT_A_VAULT',
+  VAULT_FORMAT_UNSUPPORTED: 'VAULT_FORMAT_UNSUPPORTED',
+  VAULT_HEADER_TAMPERED: 'VAULT_HEADER_TAMPERED',
+  RECORD_TAMPERED: 'RECORD_TAMPERED',
+  VAULT_CORRUPT: 'VAULT_CORRUPT',
+  VAULT_READ_ONLY: 'VAULT_READ_ONLY',
+  VAULT_BUSY: 'VAULT_BUSY',
+  RECORD_NOT_FOUND: 'RECORD_NOT_FOUND',
+  SLOT_NOT_FOUND: 'SLOT_NOT_FOUND',
+  RECOVERY_KEY_EXISTS: 'RECOVERY_KEY_EXISTS',
+  // The audit chain.
+  AUDIT_CHAIN_BROKEN: 'AUDIT_CHAIN_BROKEN',
+  AUDIT_WRITE_FAILED: 'AUDIT_WRITE_FAILED',
+  // Tokens and devices (used by the token issues; listed so the CLI maps them today).
+  TOKEN_NOT_PRESENT: 'TOKEN_NOT_PRESENT',
+  TOKEN_REMOVED: 'TOKEN_REMOVED',
+  PIN_INCORRECT: 'PIN_INCORRECT',
+  PIN_LOCKED: 'PIN_LOCKED',
+  // Everything else.
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** Whether `value` is one of the closed list of error codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && ERROR_CODES.has(value);
+}
+
+/** The one error type of Keywarden: a code from the closed list and an actionable message. */
+export class KeywardenError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KeywardenError';
+    this.code = code;
+  }
+}
+
+/** The serialisable shape of an error as it crosses a process boundary. */
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+}
+
+/**
+ * Turns anything thrown into an ErrorInfo. Unknown errors become INTERNAL with a generic
+ * message: their text may come from a library and is not vetted to be free of secrets.
+ */
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof KeywardenError) return { code: error.code, message: error.message };
+  return {
+    code: ErrorCode.INTERNAL,
+    message: 'An internal error occurred; run with --debug for details.',
+  };
+}
+
+/** How failures sort into the CLI's exit codes (0 ok, 1 other, 2 usage, 3 auth, 4 corrupt, 5 device). */
+export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2, AUTH: 3, CORRUPT: 4, DEVICE: 5 } as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+const EXIT_BY_CODE: Partial<Record<ErrorCode, ExitCode>> = {
+  USAGE: ExitCode.USAGE,
+  BAD_REQUEST: ExitCode.USAGE,
+  IPC_BAD_REQUEST: ExitCode.USAGE,
+  KDF_PARAMS_INVALID: ExitCode.USAGE,
+  PASSPHRASE_INCORRECT: ExitCode.AUTH,
+  RECOVERY_KEY_INCORRECT: ExitCode.AUTH,
+  RECOVERY_KEY_MALFORMED: ExitCode.AUTH,
+  PIN_INCORRECT: ExitCode.AUTH,
+  NOT_A_VAULT: ExitCode.CORRUPT,
+  VAULT_HEADER_TAMPERED: ExitCode.CORRUPT,
+  RECORD_TAMPERED: ExitCode.CORRUPT,
+  VAULT_CORRUPT: ExitCode.CORRUPT,
+  AUDIT_CHAIN_BROKEN: ExitCode.CORRUPT,
+  TOKEN_NOT_PRESENT: ExitCode.DEVICE,
+  TOKEN_REMOVED: ExitCode.DEVICE,
+  PIN_LOCKED: ExitCode.DEVICE,
+};
+
+/** The CLI exit code for an error code. */
+export function exitCodeFor(code: ErrorCode): ExitCode {
+  return EXIT_BY_CODE[code] ?? ExitCode.FAILURE;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages the test suite uses: SoftHSM2 and OpenSC (PKCS#11),
+# swtpm and tpm2-tools (TPM 2.0), gnome-keyring and dbus (OS keychain), Chromium and Xvfb
+# (UI tests). Runs apt-get through sudo unless already root.
+set -euo pipefail
+
+packages=(
+  softhsm2 opensc
+  swtpm swtpm-tools tpm2-tools libtss2-dev
+  gnome-keyring dbus dbus-x11 libsecret-tools
+  chromium xvfb
+  sqlite3 ca-certificates
+)
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+
+# npm runs the install; the tests themselves run on the Node 22 the project installs.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}"

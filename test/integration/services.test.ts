@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeywardenServices } from '../../electron/services/services.ts';
+import { CHANNELS } from '../../electron/shared/contract.ts';
+import { realDeps } from '../../electron/services/runtime.ts';
+import { makeVault, passphraseBytes, tempDir } from '../helpers/vault-fixture.ts';
+import type { TempDir } from '../helpers/vault-fixture.ts';
+
+let dir: TempDir;
+let path: string;
+let services: KeywardenServices;
+beforeEach(async () => {
+  dir = tempDir('keywarden-services-');
+  path = dir.file('v.kw');
+  await makeVault(path);
+  services = new KeywardenServices({ deps: realDeps(), actor: 'tester' });
+});
+afterEach(() => {
+  services.shutdown();
+  dir.cleanup();
+});
+
+describe('services over the contract', () => {
+  it('has a handler for every channel of the contract', async () => {
+    for (const channel of CHANNELS) {
+      // A request of the wrong shape must be refused by validation, not by a missing handler.
+      await expect(services.invoke(channel, 42)).rejects.toMatchObject({ code: 'IPC_BAD_REQUEST' });
+    }
+  });
+
+  it.each([
+    [
+      'vault:unlock',
+      { path: 'x', factor: { kind: 'passphrase', passphrase: 'a string, not bytes' } },
+    ],
+    ['vault:unlock', { path: 'x', factor: { kind: 'telepathy' } }],
+    [
+      'vault:init',
+      { path: 'x', passphrase: new Uint8Array(8), kdf: { iterations: 3, targetMs: 500 } },
+    ],
+    ['vault:lock', { extra: true }],
+    ['audit:list', { limit: -1 }],
+  ])('%s refuses %j with IPC_BAD_REQUEST', async (channel, request) => {
+    await expect(services.invoke(channel as 'vault:lock', request)).rejects.toMatchObject({
+      code: 'IPC_BAD_REQUEST',
+    });
+  });
+
+  it('refuses a channel name that is not in the contract', async () => {
+    await expect(services.invoke('vault:__proto__' as 'vault:lock', {})).rejects.toMatchObject({
+      code: 'IPC_BAD_REQUEST',
+    });
+  });
+
+  it('zeroes the secret bytes of a request once the call is done, whatever the outcome', async () => {
+    const right = passphraseBytes();
+    await services.invoke('vault:unlock', {
+      path,
+      factor: { kind: 'passphrase', passphrase: right },
+    });
+    expect(right.every((b) => b === 0)).toBe(true);
+    const wrong = passphraseBytes('definitely wrong');
+    await expect(
+      services.invoke('vault:unlock', { path, factor: { kind: 'passphrase', passphrase: wrong } }),
+    ).rejects.toMatchObject({
+      code: 'PASSPHRASE_INCORRECT',
+    });
+    expect(wrong.every((b) => b === 0)).toBe(true);
+  });
+
+  it('unlock, verify and lock through the channels', async () => {
+    await expect(services.invoke('vault:verify', {})).rejects.toMatchObject({
+      code: 'VAULT_LOCKED',
+    });
+    const header = await services.invoke('vault:unlock', {
+      path,
+      factor: { kind: 'passphrase', passphrase: passphraseBytes() },
+    });
+    expect(header.slots.map((s) => s.kind)).toEqual(['passphrase']);
+    const status = await services.invoke('vault:verify', {});
+    expect(status.authenticated).toBe(0);
+    expect(await services.invoke('audit:verify', {})).toMatchObject({
+      intact: true,
+      checkpoint: 'verified',
+    });
+    expect(await services.invoke('vault:lock', {})).toEqual({ locked: true });
+    await expect(services.invoke('vault:verify', {})).rejects.toMatchObject({
+      code: 'VAULT_LOCKED',
+    });
+    expect(await services.invoke('audit:verify', { path })).toMatchObject({
+      intact: true,
+      checkpoint: 'not-checked',
+    });
+  });
+});
