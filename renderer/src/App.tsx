@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { VaultHeaderView } from '../../electron/shared/contract.ts';
+import type { VaultHeader } from '../../electron/shared/vault-types.ts';
 import type { ErrorInfo } from '../../electron/shared/errors.ts';
 
 // The first screen: open a vault file and show its public header. The full UI (unlock,
@@ -7,7 +7,7 @@ import type { ErrorInfo } from '../../electron/shared/errors.ts';
 
 export function App() {
   const [path, setPath] = useState('');
-  const [header, setHeader] = useState<VaultHeaderView | null>(null);
+  const [header, setHeader] = useState<VaultHeader | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
 
   async function readHeader() {

@@ -554,7 +554,7 @@ describe('removed, added, moved and rolled-back records', () => {
       edit: (db: Database.Database) =>
         db
           .prepare(
-            "INSERT INTO records SELECT collection, 'beta-copy', version, meta_nonce, meta_ct, dek_nonce, wrapped_dek, body_nonce, body_ct FROM records WHERE record_id = 'beta'",
+            "INSERT INTO records (collection, record_id, version, meta_nonce, meta_ct, dek_nonce, wrapped_dek, body_nonce, body_ct) SELECT collection, 'beta-copy', version, meta_nonce, meta_ct, dek_nonce, wrapped_dek, body_nonce, body_ct FROM records WHERE record_id = 'beta'",
           )
           .run(),
     },

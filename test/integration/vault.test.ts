@@ -362,4 +362,17 @@ describe('two processes on one vault', () => {
     expect(again.verifyAudit()).toMatchObject({ intact: true, checkpoint: 'verified' });
     again.lock('tester');
   });
+
+  it('an unlock that starts before another process writes still opens the vault', async () => {
+    const opened = openVaultFile(realDeps(), path);
+    const other = await unlockVault(path);
+    other.putRecord('other', 'notes', 'meanwhile', {}, Buffer.from('x'));
+    other.lock('other');
+    const vault = await opened.unlock(
+      { kind: 'passphrase', passphrase: passphraseBytes() },
+      'tester',
+    );
+    expect(vault.listRecords('notes').map((r) => r.recordId)).toEqual(['meanwhile']);
+    vault.lock('tester');
+  });
 });

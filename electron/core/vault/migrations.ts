@@ -33,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
           created_at TEXT NOT NULL
         ) STRICT;
         CREATE TABLE records (
+          row_id INTEGER PRIMARY KEY,
           collection TEXT NOT NULL,
           record_id TEXT NOT NULL,
           version INTEGER NOT NULL,
@@ -42,8 +43,8 @@ export const MIGRATIONS: readonly Migration[] = [
           wrapped_dek BLOB NOT NULL,
           body_nonce BLOB NOT NULL,
           body_ct BLOB NOT NULL,
-          PRIMARY KEY (collection, record_id)
-        ) STRICT, WITHOUT ROWID;
+          UNIQUE (collection, record_id)
+        ) STRICT;
         CREATE TABLE audit_log (
           seq INTEGER PRIMARY KEY,
           at TEXT NOT NULL,

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
-import { encodeFields, equalBytes, zeroize } from '../crypto/bytes.ts';
-import { hmacSha256 } from '../crypto/subkeys.ts';
+import { equalBytes, zeroize } from '../crypto/bytes.ts';
 import { open, seal } from '../crypto/aead.ts';
 import { recordAad } from './format.ts';
+import { emptyRecordSet, toggleRecords } from './record-set.ts';
+import type { RecordAddress } from './record-set.ts';
 import type { SqlConnection } from '../../../native/store/store.ts';
 
 // Envelope-encrypted records. A record has public-to-nobody metadata (sealed under the
@@ -13,8 +14,7 @@ import type { SqlConnection } from '../../../native/store/store.ts';
 // or replayed under another id fails to open.
 //
 // Rollback of a single record (an older version with its older, valid ciphertext) is caught
-// by the record-set accumulator: the XOR of a keyed MAC of every (collection, id, version),
-// stored in the header, checked at unlock and bound into the audit checkpoint.
+// by the record set (record-set.ts), checked at unlock and bound into the audit checkpoint.
 
 const COLLECTION_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 const RECORD_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -46,6 +46,11 @@ interface RecordRow {
   body_nonce: Buffer;
   body_ct: Buffer;
 }
+
+/** What a listing reads: the body columns come last in the row, so SQLite never touches them. */
+type MetaRow = Pick<RecordRow, 'collection' | 'record_id' | 'version' | 'meta_nonce' | 'meta_ct'>;
+const META_COLUMNS = 'collection, record_id, version, meta_nonce, meta_ct';
+const RECORD_COLUMNS = `${META_COLUMNS}, dek_nonce, wrapped_dek, body_nonce, body_ct`;
 
 const slotKey = (collection: string, recordId: string) => `${collection}\u0000${recordId}`;
 
@@ -79,7 +84,8 @@ export class RecordStore {
   private readonly keys: RecordKeys;
   private readonly versions = new Map<string, number>();
   private committedSet: Buffer;
-  private staged: { set: Buffer; versions: Map<string, number | null> } | null = null;
+  private staged: { set: Buffer; versions: Map<string, number | null>; dirty: boolean } | null =
+    null;
   /** SQLite's data_version when the record set was last verified: it moves when another connection commits. */
   private seenDataVersion = -1;
 
@@ -91,17 +97,7 @@ export class RecordStore {
   }
 
   private emptySet(): Buffer {
-    return hmacSha256(
-      this.keys.recordSet,
-      encodeFields('keywarden/v1/record-set-empty', this.vaultId),
-    );
-  }
-
-  private element(collection: string, recordId: string, version: number): Buffer {
-    return hmacSha256(
-      this.keys.recordSet,
-      encodeFields('keywarden/v1/record-set-element', collection, recordId, version),
-    );
+    return emptyRecordSet(this.keys.recordSet, this.vaultId);
   }
 
   /** The accumulator as it stands inside the current transaction (or as committed). */
@@ -120,13 +116,15 @@ export class RecordStore {
     const rows = this.db.prepare<{ collection: string; record_id: string; version: number }>(
       'SELECT collection, record_id, version FROM records',
     );
+    const addresses: RecordAddress[] = [];
     for (const row of rows.iterate()) {
       if (!Number.isSafeInteger(row.version) || row.version < 1) {
         throw tampered(String(row.collection), String(row.record_id), 'its version is not valid');
       }
-      xorInto(set, this.element(row.collection, row.record_id, row.version));
+      addresses.push({ collection: row.collection, recordId: row.record_id, version: row.version });
       this.versions.set(slotKey(row.collection, row.record_id), row.version);
     }
+    toggleRecords(set, this.keys.recordSet, addresses);
     if (!equalBytes(set, storedSet)) {
       throw new KeywardenError(
         ErrorCode.RECORD_TAMPERED,
@@ -160,7 +158,7 @@ export class RecordStore {
   /** Starts staging changes for one transaction. Call inside the transaction. */
   begin(): void {
     this.syncWithFile();
-    this.staged = { set: Buffer.from(this.committedSet), versions: new Map() };
+    this.staged = { set: Buffer.from(this.committedSet), versions: new Map(), dirty: false };
   }
 
   /** Makes the staged changes current, once their transaction has committed. */
@@ -191,8 +189,16 @@ export class RecordStore {
     return this.versions.get(key);
   }
 
-  private writeHeaderSet(set: Buffer): void {
-    this.db.prepare('UPDATE vault_header SET record_set = ? WHERE singleton = 1').run(set);
+  /**
+   * Writes the staged record set to the header, once per transaction however many records
+   * changed. Call inside the transaction, after the changes and before the audit entry.
+   */
+  flush(): void {
+    if (!this.staged?.dirty) return;
+    this.db
+      .prepare('UPDATE vault_header SET record_set = ? WHERE singleton = 1')
+      .run(this.staged.set);
+    this.staged.dirty = false;
   }
 
   /**
@@ -257,10 +263,12 @@ export class RecordStore {
       // The DEK exists in plain only in this function.
       zeroize(dek);
     }
-    if (previous !== undefined) xorInto(staged.set, this.element(collection, recordId, previous));
-    xorInto(staged.set, this.element(collection, recordId, version));
+    toggleRecords(staged.set, this.keys.recordSet, [
+      ...(previous !== undefined ? [{ collection, recordId, version: previous }] : []),
+      { collection, recordId, version },
+    ]);
     staged.versions.set(slotKey(collection, recordId), version);
-    this.writeHeaderSet(staged.set);
+    staged.dirty = true;
     return version;
   }
 
@@ -275,15 +283,19 @@ export class RecordStore {
     this.db
       .prepare('DELETE FROM records WHERE collection = ? AND record_id = ?')
       .run(collection, recordId);
-    xorInto(staged.set, this.element(collection, recordId, row.version));
+    toggleRecords(staged.set, this.keys.recordSet, [
+      { collection, recordId, version: row.version },
+    ]);
     staged.versions.set(slotKey(collection, recordId), null);
-    this.writeHeaderSet(staged.set);
+    staged.dirty = true;
   }
 
   private readRow(collection: string, recordId: string): RecordRow {
     if (!this.staged) this.syncWithFile();
     const row = this.db
-      .prepare<RecordRow>('SELECT * FROM records WHERE collection = ? AND record_id = ?')
+      .prepare<RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM records WHERE collection = ? AND record_id = ?`,
+      )
       .get(collection, recordId);
     const expected = this.expectedVersion(collection, recordId);
     if (!row) {
@@ -298,7 +310,7 @@ export class RecordStore {
     return row;
   }
 
-  private openMeta(row: RecordRow): RecordMeta {
+  private openMeta(row: MetaRow): RecordMeta {
     const plain = open(
       this.keys.metadata,
       row.meta_nonce,
@@ -356,7 +368,9 @@ export class RecordStore {
     this.syncWithFile();
     const out: RecordSummary[] = [];
     for (const row of this.db
-      .prepare<RecordRow>('SELECT * FROM records WHERE collection = ? ORDER BY record_id')
+      .prepare<MetaRow>(
+        `SELECT ${META_COLUMNS} FROM records WHERE collection = ? ORDER BY record_id`,
+      )
       .iterate(collection)) {
       if (row.version !== this.expectedVersion(row.collection, row.record_id)) {
         throw tampered(row.collection, row.record_id, 'its version does not match the vault');
@@ -388,7 +402,9 @@ export class RecordStore {
   authenticateAll(): number {
     this.syncWithFile();
     let count = 0;
-    for (const row of this.db.prepare<RecordRow>('SELECT * FROM records').iterate()) {
+    for (const row of this.db
+      .prepare<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records`)
+      .iterate()) {
       if (row.version !== this.expectedVersion(row.collection, row.record_id)) {
         throw tampered(row.collection, row.record_id, 'its version does not match the vault');
       }
@@ -404,8 +420,4 @@ export class RecordStore {
     zeroize(this.keys.dekWrap, this.keys.metadata, this.keys.recordSet);
     this.versions.clear();
   }
-}
-
-function xorInto(target: Buffer, value: Buffer): void {
-  for (let i = 0; i < target.length; i += 1) target[i] = (target[i] ?? 0) ^ (value[i] ?? 0);
 }

@@ -64,6 +64,7 @@ export class UnlockedVault {
         // between the record set's check and this change.
         session.store.begin();
         const value = change();
+        session.store.flush();
         appendAudit(session.db, session.vaultId, event, this.deps.now(), session.signer());
         return value;
       });

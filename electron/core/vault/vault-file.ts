@@ -36,7 +36,6 @@ export type UnlockFactor =
 interface HeaderRow {
   vault_id: Buffer;
   created_at: string;
-  record_set: Buffer;
 }
 
 /**
@@ -83,9 +82,7 @@ export class VaultFile {
     this.deps = deps;
     this.db = db;
     const row = db
-      .prepare<HeaderRow>(
-        'SELECT vault_id, created_at, record_set FROM vault_header WHERE singleton = 1',
-      )
+      .prepare<HeaderRow>('SELECT vault_id, created_at FROM vault_header WHERE singleton = 1')
       .get();
     if (!row) {
       throw new KeywardenError(
@@ -202,7 +199,7 @@ export class VaultFile {
     const session = new VaultSession(this.db, this.vaultId, opened.vmk);
     zeroize(opened.vmk);
     try {
-      session.authenticate(this.headerRow.record_set);
+      session.authenticate();
       const unlocked = new UnlockedVault(this, session, this.deps);
       unlocked.mutate(
         {

@@ -66,21 +66,27 @@ export class VaultSession {
 
   /**
    * Checks, at unlock, the header MAC, the record set and the audit chain from its MAC'd
-   * checkpoint on. Throws VAULT_HEADER_TAMPERED, RECORD_TAMPERED or AUDIT_CHAIN_BROKEN.
+   * checkpoint on, all in one transaction so that another process's commit cannot fall
+   * between reading the header and scanning the records. Throws VAULT_HEADER_TAMPERED,
+   * RECORD_TAMPERED or AUDIT_CHAIN_BROKEN.
    */
-  authenticate(storedRecordSet: Buffer): void {
-    const row = this.db
-      .prepare<{ header_mac: Buffer }>('SELECT header_mac FROM vault_header WHERE singleton = 1')
-      .get();
-    if (!row || !equalBytes(this.headerMac(), row.header_mac)) {
-      throw new KeywardenError(
-        ErrorCode.VAULT_HEADER_TAMPERED,
-        `The header of ${this.db.path} fails authentication: unlock slots were added, removed or altered outside Keywarden. Restore it from a backup.`,
-      );
-    }
-    this.store.load(storedRecordSet);
-    const audit = verifyAudit(this.db, this.vaultId, this.signer(), 'since-checkpoint');
-    if (!audit.intact) throw auditBrokenError(this.db.path, audit);
+  authenticate(): void {
+    this.db.transaction(() => {
+      const row = this.db
+        .prepare<{ header_mac: Buffer; record_set: Buffer }>(
+          'SELECT header_mac, record_set FROM vault_header WHERE singleton = 1',
+        )
+        .get();
+      if (!row || !equalBytes(this.headerMac(), row.header_mac)) {
+        throw new KeywardenError(
+          ErrorCode.VAULT_HEADER_TAMPERED,
+          `The header of ${this.db.path} fails authentication: unlock slots were added, removed or altered outside Keywarden. Restore it from a backup.`,
+        );
+      }
+      this.store.load(row.record_set);
+      const audit = verifyAudit(this.db, this.vaultId, this.signer(), 'since-checkpoint');
+      if (!audit.intact) throw auditBrokenError(this.db.path, audit);
+    });
   }
 
   zero(): void {
