@@ -7,7 +7,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
     `error [USAGE]: keywarden needs Node.js 22.18 or newer (this is ${process.version}). ` +
       'Run it from the project with "npx keywarden", which uses the Node 22 the project installs.\n',
   );
-  process.exit(1);
+  process.exit(2);
 }
 const { runCli } = await import('../electron/cli/main.ts');
 process.exitCode = await runCli(process.argv.slice(2), {

@@ -99,21 +99,25 @@ export async function promptHidden(question: string): Promise<Buffer> {
   try {
     return await new Promise<Buffer>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
-        for (const byte of chunk) {
-          if (byte === 0x0d || byte === 0x0a) {
-            stdin.off('data', onData);
-            resolve(Buffer.from(typed.subarray(0, length)));
-            return;
+        try {
+          for (const byte of chunk) {
+            if (byte === 0x0d || byte === 0x0a) {
+              stdin.off('data', onData);
+              resolve(Buffer.from(typed.subarray(0, length)));
+              return;
+            }
+            if (byte === 0x03) {
+              stdin.off('data', onData);
+              reject(new KeywardenError(ErrorCode.SECRET_INPUT_UNAVAILABLE, 'Cancelled.'));
+              return;
+            }
+            if (byte === 0x7f || byte === 0x08) length = Math.max(0, length - 1);
+            else if (length < typed.length) typed[length++] = byte;
           }
-          if (byte === 0x03) {
-            stdin.off('data', onData);
-            reject(new KeywardenError(ErrorCode.SECRET_INPUT_UNAVAILABLE, 'Cancelled.'));
-            return;
-          }
-          if (byte === 0x7f || byte === 0x08) length = Math.max(0, length - 1);
-          else if (length < typed.length) typed[length++] = byte;
+        } finally {
+          // Every chunk of typed (or pasted) secret is cleared, the last one included.
+          chunk.fill(0);
         }
-        chunk.fill(0);
       };
       stdin.on('data', onData);
     });

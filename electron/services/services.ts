@@ -49,6 +49,11 @@ export class KeywardenServices {
   private readonly context: ServiceContext;
   private unlocked: UnlockedVault | null = null;
   private readonly handlers: Handlers;
+  /** Calls run one at a time, in order: an unlock never interleaves with a lock or another unlock. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Moves on every shutdown(); a call issued before a shutdown must not unlock after it. */
+  private generation = 0;
+  private requestGeneration = 0;
 
   constructor(context: ServiceContext) {
     this.context = context;
@@ -72,14 +77,25 @@ export class KeywardenServices {
       },
       'vault:unlock': async (request) => {
         this.lockCurrent();
+        const generation = this.requestGeneration;
         const file = openVaultFile(deps, request.path, 'read-write');
+        let unlocked: UnlockedVault;
         try {
-          this.unlocked = await file.unlock(request.factor, actor);
+          unlocked = await file.unlock(request.factor, actor);
         } catch (error) {
           file.close();
           throw error;
         }
-        return this.unlocked.header();
+        // A lock (screen lock, suspend, quit) that came while the KDF ran wins over the unlock.
+        if (generation !== this.generation) {
+          unlocked.lock(actor);
+          throw new KeywardenError(
+            ErrorCode.VAULT_LOCKED,
+            'The vault was locked (screen lock, suspend or quit) while it was being unlocked; unlock it again.',
+          );
+        }
+        this.unlocked = unlocked;
+        return unlocked.header();
       },
       'vault:lock': async () => {
         this.lockCurrent();
@@ -157,32 +173,54 @@ export class KeywardenServices {
   }
 
   /**
-   * Validates `request` against the channel's schema and runs the channel. Secret bytes in
-   * the request are zeroed when the call ends, whatever its outcome. Throws IPC_BAD_REQUEST
-   * for an unknown channel or a request that does not match, else the channel's errors.
+   * Validates `request` against the channel's schema and runs the channel, after every call
+   * made before it. Secret bytes in the request are zeroed when the call ends, whatever its
+   * outcome. Throws IPC_BAD_REQUEST for an unknown channel or a request that does not match,
+   * VAULT_LOCKED for an unlock overtaken by shutdown(), else the channel's errors.
    */
   async invoke<C extends Channel>(channel: C, request: unknown): Promise<ResponseOf<C>> {
-    try {
-      if (!isChannel(channel))
-        throw new KeywardenError(ErrorCode.IPC_BAD_REQUEST, 'Unknown channel.');
-      const parsed = contract[channel].request.safeParse(request);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const where = issue?.path.length ? issue.path.join('.') : 'request';
-        throw new KeywardenError(
-          ErrorCode.IPC_BAD_REQUEST,
-          `Bad request for ${channel}: ${where} ${issue?.message ?? 'is invalid'}.`,
-        );
+    const generation = this.generation;
+    const run = async (): Promise<ResponseOf<C>> => {
+      try {
+        if (!isChannel(channel)) {
+          throw new KeywardenError(ErrorCode.IPC_BAD_REQUEST, 'Unknown channel.');
+        }
+        const parsed = contract[channel].request.safeParse(request);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          const where = issue?.path.length ? issue.path.join('.') : 'request';
+          throw new KeywardenError(
+            ErrorCode.IPC_BAD_REQUEST,
+            `Bad request for ${channel}: ${where} ${issue?.message ?? 'is invalid'}.`,
+          );
+        }
+        this.requestGeneration = generation;
+        const handler = this.handlers[channel] as (request: Parsed<C>) => Promise<ResponseOf<C>>;
+        return await handler(parsed.data as Parsed<C>);
+      } finally {
+        zeroSecrets(request);
       }
-      const handler = this.handlers[channel] as (request: Parsed<C>) => Promise<ResponseOf<C>>;
-      return await handler(parsed.data as Parsed<C>);
-    } finally {
-      zeroSecrets(request);
-    }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
-  /** Locks whatever is open (on quit, on idle, on the OS lock screen). */
+  /** The channels this instance serves (for the contract test). */
+  channels(): string[] {
+    return Object.keys(this.handlers);
+  }
+
+  /**
+   * Locks whatever is open, at once (on quit, on idle, on the OS lock screen), and voids
+   * any unlock still running.
+   */
   shutdown(): void {
-    this.lockCurrent();
+    this.generation += 1;
+    try {
+      this.lockCurrent();
+    } catch {
+      // lock() has zeroed the keys whatever happened; only its audit entry may be missing.
+    }
   }
 }

@@ -112,6 +112,9 @@ class SqliteConnection implements SqlConnection {
   transaction<T>(fn: () => T): T {
     return guarded(this.path, () => this.db.transaction(fn).immediate());
   }
+  readTransaction<T>(fn: () => T): T {
+    return guarded(this.path, () => this.db.transaction(fn).deferred());
+  }
   pragmaValue(name: string): unknown {
     return guarded(this.path, () => this.db.pragma(name, { simple: true }));
   }

@@ -23,6 +23,8 @@ export interface SqlConnection {
   exec(sql: string): void;
   /** Runs `fn` in one IMMEDIATE transaction: all of it commits, or none of it. */
   transaction<T>(fn: () => T): T;
+  /** Runs `fn` in one DEFERRED transaction: all its reads see one snapshot of the file. */
+  readTransaction<T>(fn: () => T): T;
   /** Reads a pragma's single value. */
   pragmaValue(name: string): unknown;
   close(): void;

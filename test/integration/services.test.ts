@@ -20,9 +20,12 @@ afterEach(() => {
 });
 
 describe('services over the contract', () => {
-  it('has a handler for every channel of the contract', async () => {
+  it('has a handler for every channel of the contract, and no other', () => {
+    expect(services.channels().sort()).toEqual([...CHANNELS].sort());
+  });
+
+  it('refuses a request of the wrong shape on every channel before running anything', async () => {
     for (const channel of CHANNELS) {
-      // A request of the wrong shape must be refused by validation, not by a missing handler.
       await expect(services.invoke(channel, 42)).rejects.toMatchObject({ code: 'IPC_BAD_REQUEST' });
     }
   });
@@ -90,5 +93,40 @@ describe('services over the contract', () => {
       intact: true,
       checkpoint: 'not-checked',
     });
+  });
+
+  it('a lock that comes while an unlock is deriving its key wins: the vault stays locked', async () => {
+    const unlocking = services.invoke('vault:unlock', {
+      path,
+      factor: { kind: 'passphrase', passphrase: passphraseBytes() },
+    });
+    services.shutdown();
+    await expect(unlocking).rejects.toMatchObject({ code: 'VAULT_LOCKED' });
+    await expect(services.invoke('vault:verify', {})).rejects.toMatchObject({
+      code: 'VAULT_LOCKED',
+    });
+    const entries = await services.invoke('audit:list', { path });
+    expect(entries.slice(-2).map((e) => `${e.action} ${e.outcome}`)).toEqual([
+      'vault.unlock success',
+      'vault.lock success',
+    ]);
+  });
+
+  it('two unlocks at once run one after the other, and the first is locked, not leaked', async () => {
+    const first = services.invoke('vault:unlock', {
+      path,
+      factor: { kind: 'passphrase', passphrase: passphraseBytes() },
+    });
+    const second = services.invoke('vault:unlock', {
+      path,
+      factor: { kind: 'passphrase', passphrase: passphraseBytes() },
+    });
+    await Promise.all([first, second]);
+    const entries = await services.invoke('audit:list', { path });
+    expect(entries.slice(-3).map((e) => e.action)).toEqual([
+      'vault.unlock',
+      'vault.lock',
+      'vault.unlock',
+    ]);
   });
 });

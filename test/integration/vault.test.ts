@@ -335,12 +335,34 @@ describe('fail closed', () => {
   });
 
   it('an unlock whose audit record cannot be written leaves the vault locked', async () => {
-    const db = new Database(path);
-    db.exec(
-      "CREATE TRIGGER block_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
+    // The real SQLite connection, with inserts into the audit log failing as a full disk would.
+    const deps = realDeps();
+    const failingAudit = {
+      ...deps,
+      openSql: (p: string, mode: 'create' | 'read-write' | 'read-only') => {
+        const conn = deps.openSql(p, mode);
+        const prepare = conn.prepare.bind(conn);
+        return Object.assign(
+          Object.create(Object.getPrototypeOf(conn) as object) as typeof conn,
+          conn,
+          {
+            prepare: (sql: string) => {
+              if (sql.startsWith('INSERT INTO audit_log')) throw new Error('disk full');
+              return prepare(sql);
+            },
+          },
+        );
+      },
+    };
+    const error = await expectCode(
+      unlockVault(path, TEST_PASSPHRASE, failingAudit),
+      'AUDIT_WRITE_FAILED',
     );
-    db.close();
-    await expectCode(unlockVault(path), 'AUDIT_WRITE_FAILED');
+    expect(error.message).toMatch(/not carried out/);
+    // Nothing was recorded and nothing changed: the real log still ends where it did.
+    const file = openVaultFile(realDeps(), path, 'read-only');
+    expect(file.listAudit().at(-1)?.action).toBe('vault.init');
+    file.close();
   });
 });
 

@@ -54,7 +54,16 @@ export function open(
     const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: tagBytes });
     decipher.setAAD(aad);
     decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(body), decipher.final()]);
+    // GCM's update() returns the whole plaintext and final() only checks the tag, so there
+    // is exactly one plaintext buffer, and none is left behind when the tag fails.
+    const plain = decipher.update(body);
+    try {
+      decipher.final();
+    } catch {
+      plain.fill(0);
+      return null;
+    }
+    return plain;
   } catch {
     return null;
   }

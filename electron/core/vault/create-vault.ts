@@ -54,7 +54,8 @@ export interface CreateVaultOptions {
  * Creates a vault with one passphrase slot. Everything is checked (parameters, passphrase,
  * path) and derived before a byte is written; the file is built under a temporary name and
  * linked into place only when complete, so a refused or failed init leaves no file behind.
- * Throws KDF_PARAMS_INVALID, PASSPHRASE_TOO_SHORT, VAULT_EXISTS, BAD_REQUEST.
+ * Throws KDF_PARAMS_INVALID, PASSPHRASE_TOO_SHORT, VAULT_EXISTS, BAD_REQUEST, and the storage
+ * codes (VAULT_READ_ONLY, VAULT_CORRUPT, AUDIT_WRITE_FAILED) when the file cannot be written.
  */
 export async function createVault(
   deps: VaultDeps,
@@ -76,50 +77,43 @@ export async function createVault(
   }
   const kdf = await resolveKdfParams(deps.argon2, options.kdf, options.onProgress);
   const params = newPassphraseParams(kdf);
-  const vmk = randomBytes(VMK_BYTES);
-  const kek = await derivePassphraseKek(deps.argon2, options.passphrase, params);
   const vaultId = randomBytes(VAULT_ID_BYTES);
   const tempPath = tempPathFor(options.path);
-  const now = deps.now();
+  const now = deps.now().toISOString();
+  let vmk: Buffer | null = null;
+  let kek: Buffer | null = null;
+  let session: VaultSession | null = null;
   let db: SqlConnection | null = null;
   let header: VaultHeader;
   try {
+    vmk = randomBytes(VMK_BYTES);
+    kek = await derivePassphraseKek(deps.argon2, options.passphrase, params);
     db = deps.openSql(tempPath, 'create');
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
     migrate(db);
-    const conn = db;
-    const session = new VaultSession(conn, vaultId, vmk);
-    session.store.initializeEmpty();
+    const [conn, key, wrapKey] = [db, vmk, kek];
+    const keys = new VaultSession(conn, vaultId, key);
+    session = keys;
+    keys.store.set.initializeEmpty();
     conn.transaction(() => {
-      session.store.begin();
+      keys.store.set.begin();
       conn
         .prepare(
           'INSERT INTO vault_header (singleton, vault_id, created_at, header_mac, record_set) VALUES (1, ?, ?, ?, ?)',
         )
-        .run(vaultId, now.toISOString(), Buffer.alloc(32), session.store.currentSet());
-      insertSlot(conn, vaultId, SlotKind.PASSPHRASE, params, kek, vmk, now.toISOString());
-      session.rewriteHeaderMac();
-      appendAudit(
-        conn,
-        vaultId,
-        {
-          actor: options.actor,
-          action: 'vault.init',
-          target: options.path,
-          outcome: Outcome.SUCCESS,
-          detail: {
-            slot: SlotKind.PASSPHRASE,
-            memoryKiB: kdf.memoryKiB,
-            iterations: kdf.iterations,
-            parallelism: kdf.parallelism,
-          },
-        },
-        now,
-        session.signer(),
-      );
+        .run(vaultId, now, Buffer.alloc(32), keys.store.set.current());
+      insertSlot(conn, vaultId, SlotKind.PASSPHRASE, params, wrapKey, key, now);
+      keys.rewriteHeaderMac();
+      const detail = { slot: SlotKind.PASSPHRASE, ...kdf };
+      const event = {
+        actor: options.actor,
+        action: 'vault.init',
+        target: options.path,
+        outcome: Outcome.SUCCESS,
+        detail,
+      };
+      appendAudit(conn, vaultId, event, new Date(now), keys.signer());
     });
-    session.store.commit();
-    session.zero();
     header = { ...new VaultFile(deps, db).header(), path: options.path };
     db.close();
     db = null;
@@ -137,9 +131,11 @@ export async function createVault(
     }
     fsyncDirectory(options.path);
   } finally {
+    // Every key is zeroed whatever happened, and the temporary file never outlives this call.
+    session?.zero();
+    zeroize(vmk, kek);
     db?.close();
     removeDatabaseFiles(tempPath);
-    zeroize(vmk, kek);
   }
   return header;
 }

@@ -14,7 +14,7 @@ export function slotAad(vaultId: Uint8Array, slotId: number, kind: string, param
   return encodeFields('keywarden/v1/slot', vaultId, slotId, kind, params);
 }
 
-export type RecordPart = 'meta' | 'dek' | 'body';
+export type RecordPart = 'meta' | 'dek' | 'body' | 'tombstone';
 
 /** The AAD of one part of a record: binds vault, table (collection), record id and version. */
 export function recordAad(

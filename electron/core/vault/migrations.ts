@@ -1,5 +1,5 @@
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
-import type { SqlConnection } from '../../../native/store/store.ts';
+import type { OpenSqlConnection, SqlConnection } from '../../../native/store/store.ts';
 
 // Numbered schema migrations. `user_version` holds the number of the last one applied;
 // each runs in its own transaction together with the bump, so a crash leaves the file at
@@ -37,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
           collection TEXT NOT NULL,
           record_id TEXT NOT NULL,
           version INTEGER NOT NULL,
+          tombstone INTEGER NOT NULL DEFAULT 0,
           meta_nonce BLOB NOT NULL,
           meta_ct BLOB NOT NULL,
           dek_nonce BLOB NOT NULL,
@@ -99,4 +100,54 @@ export function migrate(db: SqlConnection, migrations: readonly Migration[] = MI
     current = migration.version;
   }
   return current;
+}
+
+function schemaOf(db: SqlConnection): string[] {
+  return db
+    .prepare<{ entry: string }>(
+      "SELECT type || ' ' || name || ' ' || coalesce(sql, '') AS entry FROM sqlite_schema ORDER BY type, name",
+    )
+    .all()
+    .map((row) => row.entry);
+}
+
+// The schema each format version has: a pure function of MIGRATIONS, so built once.
+const expectedSchemas = new Map<number, string[]>();
+
+function expectedSchema(version: number, openSql: OpenSqlConnection): string[] {
+  const known = expectedSchemas.get(version);
+  if (known) return known;
+  const reference = openSql(':memory:', 'create');
+  try {
+    migrate(reference, MIGRATIONS.slice(0, version));
+    const schema = schemaOf(reference);
+    expectedSchemas.set(version, schema);
+    return schema;
+  } finally {
+    reference.close();
+  }
+}
+
+/**
+ * Checks that the file's schema (tables, columns, constraints, triggers, indexes) is exactly
+ * what the migrations up to its format version build, by building that afresh in memory and
+ * comparing. A table rebuilt without its UNIQUE constraint, a dropped column or an added
+ * trigger is refused here rather than met later as a crash or as wrong data; only the
+ * audit log's append-only triggers may be missing. Throws VAULT_HEADER_TAMPERED.
+ */
+export function verifySchema(db: SqlConnection, openSql: OpenSqlConnection): void {
+  const expected = expectedSchema(Number(db.pragmaValue('user_version')), openSql);
+  const actual = new Set(schemaOf(db));
+  // The append-only triggers only guard against accidents: without them, an edited entry
+  // still breaks the chain, and `audit verify` must be able to say which one.
+  const missing = expected.filter(
+    (entry) => !actual.has(entry) && !entry.startsWith('trigger audit_log_no_'),
+  );
+  const extra = [...actual].filter((entry) => !expected.includes(entry));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new KeywardenError(
+      ErrorCode.VAULT_HEADER_TAMPERED,
+      `The database schema of ${db.path} was altered outside Keywarden (tables, columns or triggers differ). Restore it from a backup.`,
+    );
+  }
 }

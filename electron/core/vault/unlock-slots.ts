@@ -155,22 +155,28 @@ export function insertSlot(
 }
 
 /**
- * Tries to open one slot with a KEK-deriving function. Returns the VMK (caller zeroes it) or
- * null when the factor is wrong. Out-of-range stored parameters are refused before any
- * derivation (a tampered slot must not make us allocate 100 GiB).
+ * Tries to open one slot with a KEK-deriving function. Returns the VMK (the caller zeroes
+ * it) or null when the factor is wrong. Stored parameters that are out of range or
+ * unreadable are refused before any derivation (a tampered slot must not make us allocate
+ * 100 GiB): throws VAULT_HEADER_TAMPERED.
  */
 export async function openSlot(
   row: SlotRow,
   vaultId: Uint8Array,
   deriveKek: (params: PassphraseSlotParams | RecoverySlotParams) => Promise<Buffer> | Buffer,
-): Promise<Buffer | null | 'invalid-params'> {
+): Promise<Buffer | null> {
   const params = parseParams<PassphraseSlotParams | RecoverySlotParams>(row.params);
-  if (params === null || typeof params.salt !== 'string') return 'invalid-params';
-  if (
-    row.kind === SlotKind.PASSPHRASE &&
-    !(params.kdf === 'argon2id' && storedParamsAreValid(params))
-  )
-    return 'invalid-params';
+  const valid =
+    params !== null &&
+    typeof params.salt === 'string' &&
+    (row.kind !== SlotKind.PASSPHRASE ||
+      (params.kdf === 'argon2id' && storedParamsAreValid(params)));
+  if (!valid) {
+    throw new KeywardenError(
+      ErrorCode.VAULT_HEADER_TAMPERED,
+      `Unlock slot #${row.slot_id} has impossible parameters: the header was altered outside Keywarden. Restore it from a backup.`,
+    );
+  }
   const kek = await deriveKek(params);
   try {
     return open(

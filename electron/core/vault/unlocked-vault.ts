@@ -18,12 +18,15 @@ import {
   summarizeSlot,
   validateNewPassphrase,
 } from './unlock-slots.ts';
+import type { PassphraseSlotParams, RecoverySlotParams } from './unlock-slots.ts';
 import type { VaultDeps, VaultFile } from './vault-file.ts';
 import { auditBrokenError } from './vault-session.ts';
 import type { VaultSession } from './vault-session.ts';
 
 // An unlocked vault: records, passphrase and recovery-key changes, whole-file verification
-// and lock. Every change runs with its audit entry in one transaction (fail closed).
+// and lock. Every change runs with its audit entry in one transaction (fail closed); a
+// change that fails is recorded as a failure in a transaction of its own. Reads run in one
+// snapshot, after taking in what another process may have committed.
 
 /** An unlocked vault. Every method throws VAULT_LOCKED after lock(). */
 export class UnlockedVault {
@@ -38,8 +41,9 @@ export class UnlockedVault {
   }
 
   private live(): VaultSession {
-    if (!this.session)
+    if (!this.session) {
       throw new KeywardenError(ErrorCode.VAULT_LOCKED, 'The vault is locked; unlock it first.');
+    }
     return this.session;
   }
 
@@ -47,6 +51,7 @@ export class UnlockedVault {
     return this.session === null;
   }
 
+  /** The public header. Throws VAULT_LOCKED, VAULT_HEADER_TAMPERED. */
   header(): VaultHeader {
     this.live();
     return this.file.header();
@@ -54,7 +59,8 @@ export class UnlockedVault {
 
   /**
    * Runs `change` and appends its audit entry in one transaction: both happen or neither
-   * (fail closed). Throws whatever `change` throws, or AUDIT_WRITE_FAILED.
+   * (fail closed). When `change` fails, a failure entry is appended on its own. Throws
+   * whatever `change` throws, or AUDIT_WRITE_FAILED.
    */
   mutate<T>(event: AuditEvent, change: () => T): T {
     const session = this.live();
@@ -62,21 +68,56 @@ export class UnlockedVault {
       const result = session.db.transaction(() => {
         // Inside the transaction: it holds the write lock, so no other writer slips in
         // between the record set's check and this change.
-        session.store.begin();
+        session.store.set.begin();
         const value = change();
-        session.store.flush();
+        session.store.set.flush();
         appendAudit(session.db, session.vaultId, event, this.deps.now(), session.signer());
         return value;
       });
-      session.store.commit();
+      session.store.set.commit();
       return result;
     } catch (error) {
-      session.store.rollback();
+      session.store.set.rollback();
+      this.recordFailure(event, error);
       throw error;
     }
   }
 
-  /** Writes a record (new version each time). Throws BAD_REQUEST, RECORD_TAMPERED, AUDIT_WRITE_FAILED. */
+  /**
+   * Appends `event` as a failure with the error's code, in a transaction of its own. Best
+   * effort: the caller rethrows the original error, which is what a person must see.
+   */
+  private recordFailure(event: AuditEvent, error: unknown): void {
+    const code = error instanceof KeywardenError ? error.code : ErrorCode.INTERNAL;
+    const session = this.session;
+    if (!session || code === ErrorCode.AUDIT_WRITE_FAILED) return;
+    const failure = {
+      ...event,
+      outcome: Outcome.FAILURE,
+      detail: { ...event.detail, error: code },
+    };
+    try {
+      session.db.transaction(() =>
+        appendAudit(session.db, session.vaultId, failure, this.deps.now(), session.signer()),
+      );
+    } catch {
+      // The log itself may be what failed.
+    }
+  }
+
+  /** Runs reads in one snapshot, after taking in other processes' commits. */
+  private read<T>(fn: (session: VaultSession) => T): T {
+    const session = this.live();
+    return session.db.readTransaction(() => {
+      session.store.set.sync();
+      return fn(session);
+    });
+  }
+
+  /**
+   * Writes a record (a new version each time). Throws BAD_REQUEST, RECORD_TAMPERED,
+   * AUDIT_WRITE_FAILED, VAULT_LOCKED.
+   */
   putRecord(
     actor: string,
     collection: string,
@@ -85,162 +126,173 @@ export class UnlockedVault {
     body: Uint8Array,
   ): number {
     const store = this.live().store;
-    return this.mutate(
-      {
-        actor,
-        action: 'record.put',
-        target: `${collection}/${recordId}`,
-        outcome: Outcome.SUCCESS,
-      },
-      () => store.put(collection, recordId, meta, body),
-    );
+    const event = {
+      actor,
+      action: 'record.put',
+      target: `${collection}/${recordId}`,
+      outcome: Outcome.SUCCESS,
+    };
+    return this.mutate(event, () => store.put(collection, recordId, meta, body));
   }
 
-  /** Writes many records in one transaction with one audit entry (imports, benchmarks). */
+  /**
+   * Writes many records in one transaction with one audit entry (imports, benchmarks).
+   * Throws as putRecord; on any error none is written.
+   */
   putRecords(
     actor: string,
     collection: string,
     records: Array<{ recordId: string; meta: RecordMeta; body: Uint8Array }>,
   ): void {
     const store = this.live().store;
-    this.mutate(
-      {
-        actor,
-        action: 'record.put-batch',
-        target: collection,
-        outcome: Outcome.SUCCESS,
-        detail: { count: records.length },
-      },
-      () => {
-        for (const record of records)
-          store.put(collection, record.recordId, record.meta, record.body);
-      },
-    );
+    const event = {
+      actor,
+      action: 'record.put-batch',
+      target: collection,
+      outcome: Outcome.SUCCESS,
+      detail: { count: records.length },
+    };
+    this.mutate(event, () => {
+      for (const record of records)
+        store.put(collection, record.recordId, record.meta, record.body);
+    });
   }
 
-  /** Removes a record. Throws RECORD_NOT_FOUND, RECORD_TAMPERED, AUDIT_WRITE_FAILED. */
+  /** Deletes a record. Throws BAD_REQUEST, RECORD_NOT_FOUND, RECORD_TAMPERED, AUDIT_WRITE_FAILED, VAULT_LOCKED. */
   deleteRecord(actor: string, collection: string, recordId: string): void {
     const store = this.live().store;
-    this.mutate(
-      {
-        actor,
-        action: 'record.delete',
-        target: `${collection}/${recordId}`,
-        outcome: Outcome.SUCCESS,
-      },
-      () => store.delete(collection, recordId),
-    );
+    const event = {
+      actor,
+      action: 'record.delete',
+      target: `${collection}/${recordId}`,
+      outcome: Outcome.SUCCESS,
+    };
+    this.mutate(event, () => store.delete(collection, recordId));
   }
 
+  /** A record's metadata. Throws BAD_REQUEST, RECORD_NOT_FOUND, RECORD_TAMPERED, VAULT_LOCKED. */
   getRecord(collection: string, recordId: string): RecordSummary {
-    return this.live().store.getMeta(collection, recordId);
-  }
-
-  /** A record's secret body; audited. The caller zeroes the returned Buffer. */
-  readRecordBody(actor: string, collection: string, recordId: string): Buffer {
-    const store = this.live().store;
-    return this.mutate(
-      {
-        actor,
-        action: 'record.read-secret',
-        target: `${collection}/${recordId}`,
-        outcome: Outcome.SUCCESS,
-      },
-      () => store.readBody(collection, recordId),
-    );
-  }
-
-  listRecords(collection: string): RecordSummary[] {
-    return this.live().store.list(collection);
+    return this.read((session) => session.store.getMeta(collection, recordId));
   }
 
   /**
-   * Authenticates the whole file: header, record set, every record's every part, and the
-   * audit chain with its checkpoint. Throws the *_TAMPERED codes or AUDIT_CHAIN_BROKEN.
+   * A record's secret body; the read is audited. The caller zeroes the returned Buffer.
+   * Throws as getRecord, and AUDIT_WRITE_FAILED.
+   */
+  readRecordBody(actor: string, collection: string, recordId: string): Buffer {
+    const store = this.live().store;
+    const event = {
+      actor,
+      action: 'record.read-secret',
+      target: `${collection}/${recordId}`,
+      outcome: Outcome.SUCCESS,
+    };
+    return this.mutate(event, () => store.readBody(collection, recordId));
+  }
+
+  /** Every live record of a collection with its metadata. Throws RECORD_TAMPERED, VAULT_LOCKED. */
+  listRecords(collection: string): RecordSummary[] {
+    return this.read((session) => session.store.list(collection));
+  }
+
+  /**
+   * Authenticates the whole file: header, record set, every part of every record, and the
+   * whole audit chain with its checkpoint; the check is audited. Throws RECORD_TAMPERED,
+   * AUDIT_CHAIN_BROKEN, AUDIT_WRITE_FAILED, VAULT_LOCKED.
    */
   status(actor: string): VaultStatus {
-    const session = this.live();
-    const authenticated = session.store.authenticateAll();
-    const audit = verifyAudit(session.db, session.vaultId, session.signer());
-    if (!audit.intact) throw auditBrokenError(session.db.path, audit);
-    this.mutate(
-      {
-        actor,
-        action: 'vault.verify',
-        target: session.db.path,
-        outcome: Outcome.SUCCESS,
-        detail: { records: authenticated },
-      },
-      () => undefined,
-    );
+    const path = this.live().db.path;
+    const event = { actor, action: 'vault.verify', target: path, outcome: Outcome.SUCCESS };
+    let checked;
+    try {
+      checked = this.read((session) => {
+        const records = session.store.authenticateAll();
+        const audit = verifyAudit(session.db, session.vaultId, session.signer());
+        if (!audit.intact) throw auditBrokenError(path, audit);
+        return { ...records, auditEntries: audit.entries };
+      });
+    } catch (error) {
+      this.recordFailure(event, error);
+      throw error;
+    }
+    this.mutate({ ...event, detail: { records: checked.authenticated } }, () => undefined);
     return {
       header: this.file.header(),
-      records: session.store.counts(),
-      auditEntries: audit.entries + 1,
-      authenticated,
+      records: checked.counts,
+      auditEntries: checked.auditEntries + 1,
+      authenticated: checked.authenticated,
     };
   }
 
-  /** Verifies the audit chain including the MAC'd checkpoint. */
+  /** Verifies the whole audit chain including the MAC'd checkpoint. Throws VAULT_LOCKED. */
   verifyAudit(): AuditVerification {
+    return this.read((session) => verifyAudit(session.db, session.vaultId, session.signer()));
+  }
+
+  /** Replaces every slot of `kind` with one wrapping the VMK under `kek`; returns its id. */
+  private replaceSlots(
+    kind: SlotKind,
+    params: PassphraseSlotParams | RecoverySlotParams,
+    kek: Buffer,
+  ): number {
     const session = this.live();
-    return verifyAudit(session.db, session.vaultId, session.signer());
+    for (const slot of readSlots(session.db).filter((s) => s.kind === kind)) {
+      session.db.prepare('DELETE FROM unlock_slots WHERE slot_id = ?').run(slot.slot_id);
+    }
+    const slotId = insertSlot(
+      session.db,
+      session.vaultId,
+      kind,
+      params,
+      kek,
+      session.vmk,
+      this.deps.now().toISOString(),
+    );
+    session.rewriteHeaderMac();
+    return slotId;
   }
 
   /**
    * Replaces the passphrase slot(s) with one for `newPassphrase`, re-wrapping the VMK only:
-   * no record is re-encrypted. Throws PASSPHRASE_TOO_SHORT, KDF_PARAMS_INVALID, AUDIT_WRITE_FAILED.
+   * no record is re-encrypted. Without `kdf`, the current slot's parameters are kept.
+   * Throws PASSPHRASE_TOO_SHORT, KDF_PARAMS_INVALID, AUDIT_WRITE_FAILED, VAULT_LOCKED.
    */
   async changePassphrase(
     actor: string,
     newPassphrase: Uint8Array,
     kdf: KdfChoice | null,
-    onProgress?: (p: CalibrationProgress) => void,
+    onProgress?: (progress: CalibrationProgress) => void,
   ): Promise<number> {
-    validateNewPassphrase(newPassphrase);
     const session = this.live();
-    const current = readSlots(session.db).filter((slot) => slot.kind === SlotKind.PASSPHRASE);
-    const previous = current[0] ? summarizeSlot(current[0]).kdf : undefined;
-    const params = newPassphraseParams(
-      kdf
-        ? await resolveKdfParams(this.deps.argon2, kdf, onProgress)
-        : (previous ??
-            (await resolveKdfParams(this.deps.argon2, {
-              kind: 'calibrate',
-              targetMs: KDF_DEFAULTS.targetMs,
-              memoryMiB: KDF_DEFAULTS.memoryMiB,
-              parallelism: KDF_DEFAULTS.parallelism,
-            }))),
-    );
-    const kek = await derivePassphraseKek(this.deps.argon2, newPassphrase, params);
+    const event = {
+      actor,
+      action: 'passphrase.change',
+      target: session.db.path,
+      outcome: Outcome.SUCCESS,
+    };
+    let params: PassphraseSlotParams;
+    let kek: Buffer;
     try {
-      return this.mutate(
-        {
-          actor,
-          action: 'passphrase.change',
-          target: session.db.path,
-          outcome: Outcome.SUCCESS,
-          detail: {
-            replacedSlots: current.length,
-            memoryKiB: params.memoryKiB,
-            iterations: params.iterations,
-          },
-        },
-        () => {
-          for (const slot of current)
-            session.db.prepare('DELETE FROM unlock_slots WHERE slot_id = ?').run(slot.slot_id);
-          const slotId = insertSlot(
-            session.db,
-            session.vaultId,
-            SlotKind.PASSPHRASE,
-            params,
-            kek,
-            session.vmk,
-            this.deps.now().toISOString(),
-          );
-          session.rewriteHeaderMac();
-          return slotId;
-        },
+      validateNewPassphrase(newPassphrase);
+      const current = readSlots(session.db).find((slot) => slot.kind === SlotKind.PASSPHRASE);
+      const kept = current ? summarizeSlot(current).kdf : undefined;
+      const defaults: KdfChoice = { kind: 'calibrate', ...KDF_DEFAULTS };
+      params = newPassphraseParams(
+        kdf || !kept ? await resolveKdfParams(this.deps.argon2, kdf ?? defaults, onProgress) : kept,
+      );
+      kek = await derivePassphraseKek(this.deps.argon2, newPassphrase, params);
+    } catch (error) {
+      this.recordFailure(event, error);
+      throw error;
+    }
+    try {
+      const detail = {
+        memoryKiB: params.memoryKiB,
+        iterations: params.iterations,
+        parallelism: params.parallelism,
+      };
+      return this.mutate({ ...event, detail }, () =>
+        this.replaceSlots(SlotKind.PASSPHRASE, params, kek),
       );
     } finally {
       zeroize(kek);
@@ -249,61 +301,50 @@ export class UnlockedVault {
 
   /**
    * Adds a recovery-key slot and returns the key's text, to be shown once and never stored.
-   * Refuses when one exists unless `replace`. Throws RECOVERY_KEY_EXISTS, AUDIT_WRITE_FAILED.
+   * Refuses when one exists unless `replace`. Throws RECOVERY_KEY_EXISTS, AUDIT_WRITE_FAILED,
+   * VAULT_LOCKED.
    */
   addRecoveryKey(actor: string, replace: boolean): { slotId: number; recoveryKey: string } {
     const session = this.live();
-    const existing = readSlots(session.db).filter((slot) => slot.kind === SlotKind.RECOVERY_KEY);
-    if (existing.length > 0 && !replace) {
-      throw new KeywardenError(
-        ErrorCode.RECOVERY_KEY_EXISTS,
-        'This vault already has a recovery key; pass --replace to replace it (the old key stops working).',
-      );
-    }
-    const { secret, text } = generateRecoveryKey();
-    const params = newRecoveryParams();
-    const kek = deriveRecoveryKek(secret, params);
-    try {
-      const slotId = this.mutate(
-        {
-          actor,
-          action: 'recovery-key.add',
-          target: session.db.path,
-          outcome: Outcome.SUCCESS,
-          detail: { replacedSlots: existing.length },
-        },
-        () => {
-          for (const slot of existing)
-            session.db.prepare('DELETE FROM unlock_slots WHERE slot_id = ?').run(slot.slot_id);
-          const id = insertSlot(
-            session.db,
-            session.vaultId,
-            SlotKind.RECOVERY_KEY,
-            params,
-            kek,
-            session.vmk,
-            this.deps.now().toISOString(),
-          );
-          session.rewriteHeaderMac();
-          return id;
-        },
-      );
-      return { slotId, recoveryKey: text };
-    } finally {
-      zeroize(secret, kek);
-    }
+    const event = {
+      actor,
+      action: 'recovery-key.add',
+      target: session.db.path,
+      outcome: Outcome.SUCCESS,
+      detail: { replace },
+    };
+    return this.mutate(event, () => {
+      if (!replace && readSlots(session.db).some((slot) => slot.kind === SlotKind.RECOVERY_KEY)) {
+        throw new KeywardenError(
+          ErrorCode.RECOVERY_KEY_EXISTS,
+          'This vault already has a recovery key; pass --replace to replace it (the old key stops working).',
+        );
+      }
+      const { secret, text } = generateRecoveryKey();
+      const params = newRecoveryParams();
+      const kek = deriveRecoveryKek(secret, params);
+      try {
+        return { slotId: this.replaceSlots(SlotKind.RECOVERY_KEY, params, kek), recoveryKey: text };
+      } finally {
+        zeroize(secret, kek);
+      }
+    });
   }
 
-  /** Records the lock, zeroes every key buffer and closes the file. Safe to call twice. */
+  /**
+   * Records the lock, zeroes every key buffer and closes the file. Safe to call twice; the
+   * keys are zeroed even when the audit entry cannot be written (then AUDIT_WRITE_FAILED).
+   */
   lock(actor: string): void {
-    if (!this.session) return;
+    const session = this.session;
+    if (!session) return;
     try {
       this.mutate(
-        { actor, action: 'vault.lock', target: this.session.db.path, outcome: Outcome.SUCCESS },
+        { actor, action: 'vault.lock', target: session.db.path, outcome: Outcome.SUCCESS },
         () => undefined,
       );
     } finally {
-      this.session.zero();
+      session.zero();
       this.session = null;
       this.file.close();
     }

@@ -3,7 +3,7 @@ import type { AuditEntry, AuditVerification, VaultHeader } from '../../shared/va
 import { zeroize } from '../crypto/bytes.ts';
 import { appendAudit, listAudit, Outcome, verifyAudit } from '../audit/audit-log.ts';
 import { APPLICATION_ID } from './format.ts';
-import { LATEST_FORMAT_VERSION, migrate } from './migrations.ts';
+import { LATEST_FORMAT_VERSION, migrate, verifySchema } from './migrations.ts';
 import { parseRecoveryKey } from './recovery-key.ts';
 import {
   deriveRecoveryKek,
@@ -58,12 +58,16 @@ export function openVaultFile(
       );
     }
     const version = Number(db.pragmaValue('user_version'));
-    if (version > LATEST_FORMAT_VERSION || mode === 'read-write') migrate(db);
-    else if (version < LATEST_FORMAT_VERSION) {
-      throw new KeywardenError(
-        ErrorCode.VAULT_FORMAT_UNSUPPORTED,
-        `The vault ${path} needs migrating from format ${version}; open it read-write once.`,
-      );
+    if (version > LATEST_FORMAT_VERSION) migrate(db); // refuses, naming both versions
+    verifySchema(db, deps.openSql);
+    if (version < LATEST_FORMAT_VERSION) {
+      if (mode === 'read-only') {
+        throw new KeywardenError(
+          ErrorCode.VAULT_FORMAT_UNSUPPORTED,
+          `The vault ${path} needs migrating from format ${version}; open it read-write once.`,
+        );
+      }
+      migrate(db);
     }
     return new VaultFile(deps, db);
   } catch (error) {
@@ -118,17 +122,31 @@ export class VaultFile {
     return listAudit(this.db, options);
   }
 
-  /** Tries every slot of the factor's kind; returns the VMK (caller zeroes it) and the slot. */
-  private async openWith(factor: UnlockFactor, slots: SlotRow[]) {
-    let badParams = false;
+  /**
+   * Tries every slot of the factor's kind; returns the VMK (the caller zeroes it) and the
+   * slot. Throws SLOT_NOT_FOUND, RECOVERY_KEY_MALFORMED, VAULT_HEADER_TAMPERED, and
+   * PASSPHRASE_INCORRECT or RECOVERY_KEY_INCORRECT when no slot opens.
+   */
+  private async openWith(factor: UnlockFactor): Promise<{ vmk: Buffer; slot: SlotRow }> {
+    const slots = readSlots(this.db).filter((slot) => slot.kind === factor.kind);
+    if (slots.length === 0) {
+      throw new KeywardenError(
+        ErrorCode.SLOT_NOT_FOUND,
+        `This vault has no ${factor.kind} slot; unlock it with another factor.`,
+      );
+    }
     let recoverySecret: Buffer | null = null;
     try {
       if (factor.kind === 'recovery-key') {
-        recoverySecret = parseRecoveryKey(Buffer.from(factor.recoveryKey).toString('utf8'));
+        const typed = factor.recoveryKey;
+        // Decoded from a view of the caller's bytes: no copy of the key is left behind.
+        recoverySecret = parseRecoveryKey(
+          Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength).toString('latin1'),
+        );
       }
       const secret = recoverySecret;
       for (const slot of slots) {
-        const result = await openSlot(slot, this.vaultId, (params) =>
+        const vmk = await openSlot(slot, this.vaultId, (params) =>
           factor.kind === 'passphrase'
             ? derivePassphraseKek(
                 this.deps.argon2,
@@ -137,84 +155,70 @@ export class VaultFile {
               )
             : deriveRecoveryKek(secret ?? Buffer.alloc(0), params as RecoverySlotParams),
         );
-        if (result === 'invalid-params') badParams = true;
-        else if (result) return { vmk: result, slot, badParams };
+        if (vmk) return { vmk, slot };
       }
-      return { vmk: null, slot: null, badParams };
     } finally {
       zeroize(recoverySecret);
     }
+    throw factor.kind === 'passphrase'
+      ? new KeywardenError(
+          ErrorCode.PASSPHRASE_INCORRECT,
+          'The passphrase is incorrect. The attempt was recorded in the audit log.',
+        )
+      : new KeywardenError(
+          ErrorCode.RECOVERY_KEY_INCORRECT,
+          'The recovery key does not open this vault. The attempt was recorded in the audit log.',
+        );
   }
 
   /**
-   * Unlocks with one factor. A wrong factor is audited (while locked) and throws
-   * PASSPHRASE_INCORRECT or RECOVERY_KEY_INCORRECT (RECOVERY_KEY_MALFORMED for a typo); a
-   * header, record set or audit chain that fails authentication throws
-   * VAULT_HEADER_TAMPERED, RECORD_TAMPERED or AUDIT_CHAIN_BROKEN; an audit write that fails
-   * throws AUDIT_WRITE_FAILED and leaves the vault locked. Everything derived from the
-   * factor is zeroed here.
+   * Unlocks with one factor: opens a slot, then authenticates the header, the record set and
+   * the audit chain from its checkpoint on. Every failed attempt is recorded in the audit log
+   * (while locked) with its code. Throws SLOT_NOT_FOUND, PASSPHRASE_INCORRECT,
+   * RECOVERY_KEY_INCORRECT, RECOVERY_KEY_MALFORMED, VAULT_HEADER_TAMPERED, RECORD_TAMPERED,
+   * AUDIT_CHAIN_BROKEN, and AUDIT_WRITE_FAILED (the success could not be recorded: the
+   * vault stays locked). Everything derived from the factor is zeroed here; its own bytes
+   * are the caller's to zero.
    */
   async unlock(factor: UnlockFactor, actor: string): Promise<UnlockedVault> {
-    const slots = readSlots(this.db).filter((slot) => slot.kind === factor.kind);
-    if (slots.length === 0) {
-      throw new KeywardenError(
-        ErrorCode.SLOT_NOT_FOUND,
-        `This vault has no ${factor.kind} slot; unlock it with another factor.`,
-      );
-    }
-    const opened = await this.openWith(factor, slots);
-    if (!opened.vmk || !opened.slot) {
-      const code =
-        factor.kind === 'passphrase'
-          ? ErrorCode.PASSPHRASE_INCORRECT
-          : ErrorCode.RECOVERY_KEY_INCORRECT;
-      this.db.transaction(() =>
-        appendAudit(
-          this.db,
-          this.vaultId,
-          {
-            actor,
-            action: 'vault.unlock',
-            target: this.db.path,
-            outcome: Outcome.FAILURE,
-            detail: { factor: factor.kind, error: code },
-          },
-          this.deps.now(),
-          null,
-        ),
-      );
-      if (opened.badParams) {
-        throw new KeywardenError(
-          ErrorCode.VAULT_HEADER_TAMPERED,
-          `An unlock slot of ${this.db.path} has impossible parameters: the header was altered. Restore it from a backup.`,
-        );
-      }
-      throw new KeywardenError(
-        code,
-        factor.kind === 'passphrase'
-          ? 'The passphrase is incorrect. The attempt was recorded in the audit log.'
-          : 'The recovery key does not open this vault. The attempt was recorded in the audit log.',
-      );
-    }
-    const session = new VaultSession(this.db, this.vaultId, opened.vmk);
-    zeroize(opened.vmk);
+    let session: VaultSession | null = null;
     try {
+      const { vmk, slot } = await this.openWith(factor);
+      session = new VaultSession(this.db, this.vaultId, vmk);
+      zeroize(vmk);
       session.authenticate();
       const unlocked = new UnlockedVault(this, session, this.deps);
-      unlocked.mutate(
-        {
-          actor,
-          action: 'vault.unlock',
-          target: this.db.path,
-          outcome: Outcome.SUCCESS,
-          detail: { factor: factor.kind, slot: opened.slot.slot_id },
-        },
-        () => undefined,
-      );
+      const detail = { factor: factor.kind, slot: slot.slot_id };
+      const event = {
+        actor,
+        action: 'vault.unlock',
+        target: this.db.path,
+        outcome: Outcome.SUCCESS,
+        detail,
+      };
+      unlocked.mutate(event, () => undefined);
       return unlocked;
     } catch (error) {
-      session.zero();
+      session?.zero();
+      const code = error instanceof KeywardenError ? error.code : ErrorCode.INTERNAL;
+      if (code !== ErrorCode.AUDIT_WRITE_FAILED) this.recordFailedUnlock(actor, factor.kind, code);
       throw error;
+    }
+  }
+
+  /** Appends a failed unlock, unsigned (the vault is locked). Best effort: the caller rethrows. */
+  private recordFailedUnlock(actor: string, factor: string, code: ErrorCode): void {
+    const event = {
+      actor,
+      action: 'vault.unlock',
+      target: this.db.path,
+      outcome: Outcome.FAILURE,
+      detail: { factor, error: code },
+    };
+    try {
+      this.db.transaction(() => appendAudit(this.db, this.vaultId, event, this.deps.now(), null));
+    } catch {
+      // A read-only or damaged file cannot take the entry; the unlock error is what matters.
     }
   }
 

@@ -42,7 +42,7 @@ export class VaultSession {
 
   /** What the audit checkpoint is MAC'd with: the audit key and the current record set. */
   signer(): CheckpointSigner {
-    return { key: this.auditKey, recordSet: () => this.store.currentSet() };
+    return { key: this.auditKey, recordSet: () => this.store.set.current() };
   }
 
   private headerMac(): Buffer {
@@ -83,7 +83,7 @@ export class VaultSession {
           `The header of ${this.db.path} fails authentication: unlock slots were added, removed or altered outside Keywarden. Restore it from a backup.`,
         );
       }
-      this.store.load(row.record_set);
+      this.store.set.load(row.record_set);
       const audit = verifyAudit(this.db, this.vaultId, this.signer(), 'since-checkpoint');
       if (!audit.intact) throw auditBrokenError(this.db.path, audit);
     });
