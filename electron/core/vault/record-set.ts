@@ -209,6 +209,7 @@ export class RecordSet {
     this.staged = null;
   }
 
+  /** Zeroes the record-set key and forgets the versions (on lock). */
   zero(): void {
     zeroize(this.key);
     this.versions.clear();

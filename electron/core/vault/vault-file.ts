@@ -64,7 +64,7 @@ export function openVaultFile(
       if (mode === 'read-only') {
         throw new KeywardenError(
           ErrorCode.VAULT_FORMAT_UNSUPPORTED,
-          `The vault ${path} needs migrating from format ${version}; open it read-write once.`,
+          `The vault ${path} needs migrating from format ${version}: unlock it once (for example with keywarden status and an unlock option) to bring it up to date.`,
         );
       }
       migrate(db);
@@ -76,6 +76,7 @@ export function openVaultFile(
   }
 }
 
+/** An opened, locked vault file: its header and audit log, and unlock. */
 export class VaultFile {
   private readonly deps: VaultDeps;
   readonly db: SqlConnection;
@@ -222,6 +223,7 @@ export class VaultFile {
     }
   }
 
+  /** Closes the file (an UnlockedVault's lock() does this for it). */
   close(): void {
     this.db.close();
   }

@@ -18,6 +18,7 @@ export function auditBrokenError(path: string, audit: AuditVerification): Keywar
   );
 }
 
+/** The VMK, its subkeys and the record store of one unlocked vault. */
 export class VaultSession {
   readonly db: SqlConnection;
   readonly vaultId: Buffer;
@@ -89,6 +90,7 @@ export class VaultSession {
     });
   }
 
+  /** Zeroes the VMK and every subkey (on lock, and on any failed unlock or init). */
   zero(): void {
     zeroize(this.vmk, this.headerKey, this.auditKey);
     this.store.close();
