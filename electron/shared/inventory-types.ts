@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+// The words of the key inventory, shared by core, the IPC contract, the CLI and the UI:
+// algorithms, purposes, lifecycle states, people's roles, and the crypto-period policy table.
+
+export const KEY_ALGORITHMS = [
+  'ed25519',
+  'x25519',
+  'p256',
+  'p384',
+  'rsa3072',
+  'rsa4096',
+  'aes256',
+  'hmac-sha256',
+] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+export const PURPOSES = [
+  'sign',
+  'verify',
+  'encrypt',
+  'decrypt',
+  'wrap',
+  'unwrap',
+  'mac',
+  'derive',
+  'agree',
+  'ssh-auth',
+] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+/** NIST SP 800-57 / KMIP / CycloneDX CBOM states, plus the cancellable destruction window. */
+export const KEY_STATES = [
+  'pre-activation',
+  'active',
+  'suspended',
+  'deactivated',
+  'destruction-pending',
+  'destroyed',
+  'compromised',
+  'destroyed-compromised',
+] as const;
+export type KeyState = (typeof KEY_STATES)[number];
+
+export const ROLES = ['officer', 'custodian', 'witness', 'auditor', 'engineer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const TIERS = [1, 2, 3, 4] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const policyRowSchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
+    nistRow: z.number().int().min(1),
+    title: z.string().min(1),
+    guidance: z.string(),
+    originatorMonths: z.number().int().min(1).max(600).nullable(),
+    recipientExtraMonths: z.number().int().min(0).max(600),
+  })
+  .strict()
+  .refine((row) => row.originatorMonths !== null || row.recipientExtraMonths > 0, {
+    message: 'a key type with no originator use needs a recipient period',
+  });
+export type PolicyRow = z.infer<typeof policyRowSchema>;
+
+export const policyTableSchema = z
+  .object({
+    source: z.string(),
+    note: z.string().optional(),
+    rows: z.array(policyRowSchema).min(1),
+    excluded: z
+      .array(z.object({ nistRow: z.number(), title: z.string(), reason: z.string() }))
+      .optional(),
+  })
+  .strict()
+  .refine((table) => new Set(table.rows.map((row) => row.id)).size === table.rows.length, {
+    message: 'row ids must be unique',
+  });
+export type PolicyTable = z.infer<typeof policyTableSchema>;
+
+/** A key's crypto-period: when it stops applying protection, and when it stops processing. */
+export interface CryptoPeriod {
+  policyRow: string;
+  /** ISO date; null for a key type with no originator use (a public verification key). */
+  originatorUsageEnd: string | null;
+  recipientUsageEnd: string;
+}
