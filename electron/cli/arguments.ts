@@ -32,12 +32,29 @@ const OPTION_SPEC = {
   replace: { type: 'boolean' },
   limit: { type: 'string' },
   after: { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string', multiple: true },
+  algorithm: { type: 'string' },
+  purpose: { type: 'string', multiple: true },
+  owner: { type: 'string' },
+  custodian: { type: 'string', multiple: true },
+  environment: { type: 'string' },
+  classification: { type: 'string' },
+  tier: { type: 'string' },
+  label: { type: 'string', multiple: true },
+  notes: { type: 'string' },
+  state: { type: 'string' },
+  'due-within': { type: 'string' },
+  to: { type: 'string' },
+  reason: { type: 'string' },
 } as const;
 
 export type OptionName = keyof typeof OPTION_SPEC;
 
 export interface CommandSpec {
   words: string[];
+  /** Positional operands after the command words, such as a key id. */
+  operands?: string[];
   summary: string;
   usage: string;
   options: readonly OptionName[];
@@ -90,15 +107,85 @@ export const COMMANDS: CommandSpec[] = [
     options: [...COMMON, 'limit', 'after'],
     needsVault: true,
   },
+  {
+    words: ['people', 'add'],
+    summary: 'register a person with one or more roles',
+    usage:
+      'people add --vault PATH --name NAME --role officer|custodian|witness|auditor|engineer[,...] [unlock options]',
+    options: [...COMMON, 'name', 'role'],
+    needsVault: true,
+  },
+  {
+    words: ['people', 'list'],
+    summary: 'list the people registry',
+    usage: 'people list --vault PATH [--json] [unlock options]',
+    options: COMMON,
+    needsVault: true,
+  },
+  {
+    words: ['policy', 'show'],
+    summary: "show the vault's crypto-period policy (NIST SP 800-57 Table 1)",
+    usage: 'policy show --vault PATH [--json] [unlock options]',
+    options: COMMON,
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'generate'],
+    summary: 'generate a key in the vault and enter it in the inventory',
+    usage:
+      'keys generate --vault PATH --name N --algorithm ed25519|x25519|p256|p384|rsa3072|rsa4096|aes256|hmac-sha256 --purpose P[,P] --owner NAME [--custodian NAME]... [--environment E] [--tier 1-4] [--classification C] [--label L]... [--notes TEXT] [--json]',
+    options: [
+      ...COMMON,
+      'name',
+      'algorithm',
+      'purpose',
+      'owner',
+      'custodian',
+      'environment',
+      'classification',
+      'tier',
+      'label',
+      'notes',
+    ],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'list'],
+    summary: 'list keys, optionally by state, owner or due date',
+    usage: 'keys list --vault PATH [--state S] [--owner NAME] [--due-within 30d] [--json]',
+    options: [...COMMON, 'state', 'owner', 'due-within'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'show'],
+    operands: ['ID'],
+    summary: 'show one key, its crypto-period and its history',
+    usage: 'keys show ID --vault PATH [--json]',
+    options: COMMON,
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'transition'],
+    operands: ['ID'],
+    summary: 'move a key to another lifecycle state, with a reason',
+    usage: 'keys transition ID --vault PATH --to STATE --reason TEXT',
+    options: [...COMMON, 'to', 'reason'],
+    needsVault: true,
+  },
 ];
 
-export type ParsedOptions = {
-  [K in OptionName]?: (typeof OPTION_SPEC)[K]['type'] extends 'string' ? string : boolean;
-};
+type OptionValue<K extends OptionName> = (typeof OPTION_SPEC)[K] extends { multiple: true }
+  ? string[]
+  : (typeof OPTION_SPEC)[K]['type'] extends 'string'
+    ? string
+    : boolean;
+export type ParsedOptions = { [K in OptionName]?: OptionValue<K> };
 
 export interface ParsedCommand {
   command: CommandSpec | null;
   options: ParsedOptions;
+  /** The command's operands, by name (for example { ID: 'k-…' }). */
+  operands: Record<string, string>;
 }
 
 function usageError(message: string): KeywardenError {
@@ -117,13 +204,17 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   }
   const options = parsed.values as ParsedOptions;
   const positionals = parsed.positionals;
-  if (positionals.length === 0) return { command: null, options };
-  const command = COMMANDS.find(
-    (spec) =>
-      spec.words.length === positionals.length &&
-      spec.words.every((word, i) => word === positionals[i]),
-  );
+  if (positionals.length === 0) return { command: null, options, operands: {} };
+  const command = COMMANDS.find((spec) => spec.words.every((word, i) => word === positionals[i]));
   if (!command) throw usageError(`Unknown command "${positionals.join(' ')}".`);
+  const names = command.operands ?? [];
+  const given = positionals.slice(command.words.length);
+  if (given.length !== names.length) {
+    throw usageError(
+      `"${command.words.join(' ')}" takes ${names.length ? names.join(' ') : 'no operands'}.`,
+    );
+  }
+  const operands = Object.fromEntries(names.map((name, i) => [name, given[i] ?? '']));
   for (const name of Object.keys(options) as OptionName[]) {
     if (!command.options.includes(name))
       throw usageError(`"${command.words.join(' ')}" does not take --${name}.`);
@@ -139,15 +230,42 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   ) {
     throw usageError('Give one passphrase source.');
   }
-  return { command, options };
+  return { command, options, operands };
+}
+
+/** A repeatable option's values, each also split at commas ("--purpose sign,verify"). */
+export function listOption(options: ParsedOptions, name: OptionName): string[] | undefined {
+  const raw = options[name];
+  if (raw === undefined || typeof raw === 'boolean') return undefined;
+  const values = Array.isArray(raw) ? raw : [raw];
+  return values
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean);
+}
+
+/** A string option that must be given. Throws USAGE. */
+export function requiredOption(options: ParsedOptions, name: OptionName): string {
+  const raw = options[name];
+  if (typeof raw !== 'string' || raw.length === 0) throw usageError(`--${name} is required.`);
+  return raw;
 }
 
 /** Parses a whole-number option. Throws USAGE. */
 export function integerOption(options: ParsedOptions, name: OptionName): number | undefined {
   const raw = options[name];
-  if (raw === undefined || typeof raw === 'boolean') return undefined;
+  if (raw === undefined || typeof raw === 'boolean' || Array.isArray(raw)) return undefined;
   if (!/^\d+$/.test(raw)) throw usageError(`--${name} takes a whole number; got "${raw}".`);
   return Number(raw);
+}
+
+/** Parses a duration in days ("30d" or "30"). Throws USAGE. */
+export function daysOption(options: ParsedOptions, name: OptionName): number | undefined {
+  const raw = options[name];
+  if (raw === undefined || typeof raw !== 'string') return undefined;
+  const match = /^(\d{1,5})d?$/.exec(raw);
+  if (!match) throw usageError(`--${name} takes a number of days such as 30d; got "${raw}".`);
+  return Number(match[1]);
 }
 
 /** The help text. */

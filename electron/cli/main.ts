@@ -13,6 +13,7 @@ import { KeywardenServices } from '../services/services.ts';
 import { osActor, realDeps } from '../services/runtime.ts';
 import { COMMANDS, helpText, integerOption, parseCommandLine } from './arguments.ts';
 import type { ParsedOptions } from './arguments.ts';
+import { runInventoryCommand } from './inventory-commands.ts';
 import {
   normalizePassphrase,
   promptHidden,
@@ -171,7 +172,7 @@ function packageVersion(): string {
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const debug = argv.includes('--debug');
   try {
-    const { command, options } = parseCommandLine(argv);
+    const { command, options, operands } = parseCommandLine(argv);
     if (options.version) {
       io.out(`keywarden ${packageVersion()}\n`);
       return ExitCode.OK;
@@ -299,11 +300,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           io.out(json ? `${JSON.stringify(entries, null, 2)}\n` : `${formatAudit(entries)}\n`);
           return ExitCode.OK;
         }
-        default:
+        default: {
+          await unlock();
+          const code = await runInventoryCommand(
+            command.words.join(' '),
+            options,
+            operands,
+            services,
+            io,
+          );
+          if (code !== null) return code;
           throw new KeywardenError(
             ErrorCode.USAGE,
             `Unknown command; known: ${COMMANDS.map((c) => c.words.join(' ')).join(', ')}.`,
           );
+        }
       }
     } finally {
       services.shutdown();

@@ -6,6 +6,7 @@ import { createVault, openVaultFile } from '../core/vault/vault.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
 import type { CalibrationProgress, KdfChoice } from '../core/vault/kdf-params.ts';
 import { KDF_DEFAULTS } from '../core/vault/kdf-params.ts';
+import { inventoryHandlers } from './inventory-handlers.ts';
 import type { z } from 'zod';
 
 // The application layer: one function per IPC channel. Each validates its request against
@@ -21,7 +22,8 @@ export interface ServiceContext {
 }
 
 type Parsed<C extends Channel> = z.output<(typeof contract)[C]['request']>;
-type Handlers = { [C in Channel]: (request: Parsed<C>) => Promise<ResponseOf<C>> };
+/** One handler per channel, taking the validated request. */
+export type ChannelHandlers = { [C in Channel]: (request: Parsed<C>) => Promise<ResponseOf<C>> };
 
 /** Zeroes every Uint8Array field of a request: secrets are cleared once a call is done. */
 function zeroSecrets(value: unknown): void {
@@ -48,7 +50,7 @@ function toKdfChoice(request: KdfRequest | undefined): KdfChoice {
 export class KeywardenServices {
   private readonly context: ServiceContext;
   private unlocked: UnlockedVault | null = null;
-  private readonly handlers: Handlers;
+  private readonly handlers: ChannelHandlers;
   /** Calls run one at a time, in order: an unlock never interleaves with a lock or another unlock. */
   private queue: Promise<unknown> = Promise.resolve();
   /** Moves on every shutdown(); a call issued before a shutdown must not unlock after it. */
@@ -148,6 +150,7 @@ export class KeywardenServices {
           file.close();
         }
       },
+      ...inventoryHandlers(() => this.requireUnlocked(), actor, deps.now),
     };
   }
 

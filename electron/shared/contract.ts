@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { ErrorInfo } from './errors.ts';
 import type { AuditEntry, AuditVerification, VaultHeader, VaultStatus } from './vault-types.ts';
+import { KEY_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
+import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
 
 // The one IPC contract: channel name → request schema → response type. The main process
 // validates every request against its schema at run time; the preload builds
@@ -85,6 +87,61 @@ export const contract = {
       })
       .strict(),
     response: returns<AuditEntry[]>(),
+  },
+  'people:add': {
+    request: z
+      .object({ name: z.string().min(1).max(200), roles: z.array(z.enum(ROLES)).min(1) })
+      .strict(),
+    response: returns<PersonView>(),
+  },
+  'people:list': {
+    request: z.object({}).strict(),
+    response: returns<PersonView[]>(),
+  },
+  'policy:show': {
+    request: z.object({}).strict(),
+    response: returns<PolicyTable>(),
+  },
+  'keys:generate': {
+    request: z
+      .object({
+        name: z.string().min(1).max(200),
+        algorithm: z.enum(KEY_ALGORITHMS),
+        purposes: z.array(z.enum(PURPOSES)).min(1),
+        owner: z.string().min(1).max(200),
+        custodians: z.array(z.string().min(1).max(200)).max(32).optional(),
+        environment: z.string().min(1).max(100).optional(),
+        classification: z.string().min(1).max(100).optional(),
+        tier: z.number().int().min(1).max(4).optional(),
+        labels: z.array(z.string().min(1).max(100)).max(64).optional(),
+        notes: z.string().max(10_000).optional(),
+      })
+      .strict(),
+    response: returns<KeyView>(),
+  },
+  'keys:list': {
+    request: z
+      .object({
+        state: z.enum(KEY_STATES).optional(),
+        owner: z.string().min(1).max(200).optional(),
+        dueWithinDays: z.number().int().min(0).max(36_500).optional(),
+      })
+      .strict(),
+    response: returns<KeyView[]>(),
+  },
+  'keys:show': {
+    request: z.object({ id: z.string().min(1).max(128) }).strict(),
+    response: returns<KeyView>(),
+  },
+  'keys:transition': {
+    request: z
+      .object({
+        id: z.string().min(1).max(128),
+        to: z.enum(KEY_STATES),
+        reason: z.string().min(1).max(500),
+      })
+      .strict(),
+    response: returns<KeyView>(),
   },
 } as const;
 

@@ -85,3 +85,54 @@ export interface CryptoPeriod {
   originatorUsageEnd: string | null;
   recipientUsageEnd: string;
 }
+
+/** A person in the vault's registry. */
+export interface PersonView {
+  id: string;
+  name: string;
+  roles: Role[];
+}
+
+/** Where a key lives. */
+export type KeyLocation =
+  | { kind: 'vault' }
+  | { kind: 'token'; serial: string; ckaId: string }
+  | { kind: 'external'; reference: string };
+
+/** One step of a key's lifecycle: who moved it, when and why. */
+export interface KeyTransition {
+  from: KeyState | null;
+  to: KeyState;
+  at: string;
+  by: string;
+  reason: string;
+}
+
+/** A key as the inventory shows it. Never holds private or secret key material. */
+export interface KeyView {
+  id: string;
+  name: string;
+  algorithm: KeyAlgorithm;
+  sizeBits: number;
+  purposes: Purpose[];
+  environment: string;
+  classification: string;
+  tier: Tier;
+  /** Person ids: an owner is always a person, never a team. */
+  owner: string;
+  custodians: string[];
+  location: KeyLocation;
+  /** The public key as base64 DER SubjectPublicKeyInfo; null for a secret (symmetric) key. */
+  publicKey: string | null;
+  /** SHA-256 of the SubjectPublicKeyInfo, "SHA256:" and unpadded base64; null for a secret key. */
+  fingerprint: string | null;
+  version: number;
+  predecessor: string | null;
+  labels: string[];
+  notes: string;
+  state: KeyState;
+  cryptoPeriod: CryptoPeriod;
+  createdAt: string;
+  activatedAt: string | null;
+  history: KeyTransition[];
+}

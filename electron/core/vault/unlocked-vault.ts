@@ -6,7 +6,7 @@ import type { AuditEvent } from '../audit/audit-log.ts';
 import { KDF_DEFAULTS, resolveKdfParams } from './kdf-params.ts';
 import type { CalibrationProgress, KdfChoice } from './kdf-params.ts';
 import { generateRecoveryKey } from './recovery-key.ts';
-import type { RecordMeta, RecordSummary } from './record-store.ts';
+import type { RecordMeta, RecordStore, RecordSummary } from './record-store.ts';
 import {
   deriveRecoveryKek,
   derivePassphraseKek,
@@ -84,10 +84,11 @@ export class UnlockedVault {
   }
 
   /**
-   * Appends `event` as a failure with the error's code, in a transaction of its own. Best
-   * effort: the caller rethrows the original error, which is what a person must see.
+   * Appends `event` as a failure with the error's code, in a transaction of its own (for an
+   * operation refused before its transaction began). Best effort: the caller rethrows the
+   * original error, which is what a person must see.
    */
-  private recordFailure(event: AuditEvent, error: unknown): void {
+  recordFailure(event: AuditEvent, error: unknown): void {
     const code = error instanceof KeywardenError ? error.code : ErrorCode.INTERNAL;
     const session = this.session;
     if (!session || code === ErrorCode.AUDIT_WRITE_FAILED) return;
@@ -112,6 +113,24 @@ export class UnlockedVault {
       session.store.set.sync();
       return fn(session);
     });
+  }
+
+  /**
+   * Runs a change of several records as one audited transaction (the domain's operations:
+   * generate a key, record a transition). `change` gets the record store; its audit entry is
+   * `event`. Throws whatever `change` throws, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+   */
+  apply<T>(event: AuditEvent, change: (records: RecordStore) => T): T {
+    const store = this.live().store;
+    return this.mutate(event, () => change(store));
+  }
+
+  /**
+   * Reads in one snapshot of the file (after taking in other processes' commits). Throws
+   * whatever `read` throws, VAULT_LOCKED.
+   */
+  query<T>(read: (records: RecordStore) => T): T {
+    return this.read((session) => read(session.store));
   }
 
   /**

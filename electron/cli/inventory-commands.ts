@@ -1,0 +1,162 @@
+import { ErrorCode, ExitCode, KeywardenError } from '../shared/errors.ts';
+import { KEY_STATES } from '../shared/inventory-types.ts';
+import type { KeyState, KeyView, PersonView, PolicyTable } from '../shared/inventory-types.ts';
+import type { KeywardenServices } from '../services/services.ts';
+import { daysOption, integerOption, listOption, requiredOption } from './arguments.ts';
+import type { ParsedOptions } from './arguments.ts';
+import type { CliIo } from './main.ts';
+
+// The inventory commands: people, policy and keys. The vault is already unlocked.
+
+function formatPeople(people: PersonView[]): string {
+  if (people.length === 0) return 'No people registered yet.';
+  return people.map((p) => `${p.id}  ${p.name}  (${p.roles.join(', ')})`).join('\n');
+}
+
+function formatPolicy(table: PolicyTable): string {
+  const months = (n: number | null) => (n === null ? '—' : `${n} months`);
+  return [
+    table.source,
+    '',
+    ...table.rows.map(
+      (row) =>
+        `${String(row.nistRow).padStart(2)}. ${row.title.padEnd(36)} originator ${months(row.originatorMonths).padEnd(10)} recipient +${row.recipientExtraMonths} months  (${row.guidance})`,
+    ),
+  ].join('\n');
+}
+
+function personName(people: PersonView[], id: string): string {
+  return people.find((p) => p.id === id)?.name ?? id;
+}
+
+function formatKeyLine(key: KeyView, people: PersonView[]): string {
+  const ends = (key.cryptoPeriod.originatorUsageEnd ?? key.cryptoPeriod.recipientUsageEnd).slice(
+    0,
+    10,
+  );
+  return `${key.id}  ${key.name}  ${key.algorithm}  ${key.state}  tier ${key.tier}  owner ${personName(people, key.owner)}  use ends ${ends}`;
+}
+
+function formatKey(key: KeyView, people: PersonView[]): string {
+  return [
+    `Key:            ${key.id}  ${key.name}`,
+    `Algorithm:      ${key.algorithm} (${key.sizeBits} bits)`,
+    `Purposes:       ${key.purposes.join(', ')}`,
+    `State:          ${key.state}`,
+    `Tier:           ${key.tier}   Environment: ${key.environment}   Classification: ${key.classification}`,
+    `Owner:          ${personName(people, key.owner)}`,
+    `Custodians:     ${key.custodians.map((id) => personName(people, id)).join(', ') || 'none'}`,
+    `Location:       ${key.location.kind}`,
+    `Fingerprint:    ${key.fingerprint ?? '(secret key)'}`,
+    `Policy row:     ${key.cryptoPeriod.policyRow}`,
+    `Originator use: until ${key.cryptoPeriod.originatorUsageEnd ?? '— (no originator use)'}`,
+    `Recipient use:  until ${key.cryptoPeriod.recipientUsageEnd}`,
+    'History:',
+    ...key.history.map((h) => `  ${h.at}  ${h.from ?? '—'} -> ${h.to}  by ${h.by}: ${h.reason}`),
+  ].join('\n');
+}
+
+function stateOption(options: ParsedOptions, name: 'state' | 'to'): KeyState | undefined {
+  const raw = options[name];
+  if (raw === undefined) return undefined;
+  if (!(KEY_STATES as readonly string[]).includes(raw)) {
+    throw new KeywardenError(
+      ErrorCode.USAGE,
+      `--${name} takes one of ${KEY_STATES.join(', ')}; got "${raw}".`,
+    );
+  }
+  return raw as KeyState;
+}
+
+/**
+ * Runs an inventory command on the unlocked vault; returns null for a command that is not
+ * one of them. Throws the services' errors and USAGE.
+ */
+export async function runInventoryCommand(
+  command: string,
+  options: ParsedOptions,
+  operands: Record<string, string>,
+  services: KeywardenServices,
+  io: CliIo,
+): Promise<number | null> {
+  const json = options.json === true;
+  const print = (value: unknown, text: () => string) =>
+    io.out(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+  const people = () => services.invoke('people:list', {});
+  switch (command) {
+    case 'people add': {
+      const person = await services.invoke('people:add', {
+        name: requiredOption(options, 'name'),
+        roles: listOption(options, 'role') ?? [],
+      } as never);
+      print(
+        person,
+        () => `Registered ${person.name} (${person.id}) as ${person.roles.join(', ')}.`,
+      );
+      return ExitCode.OK;
+    }
+    case 'people list': {
+      const list = await people();
+      print(list, () => formatPeople(list));
+      return ExitCode.OK;
+    }
+    case 'policy show': {
+      const table = await services.invoke('policy:show', {});
+      print(table, () => formatPolicy(table));
+      return ExitCode.OK;
+    }
+    case 'keys generate': {
+      const tier = integerOption(options, 'tier');
+      const request = {
+        name: requiredOption(options, 'name'),
+        algorithm: requiredOption(options, 'algorithm'),
+        purposes: listOption(options, 'purpose') ?? [],
+        owner: requiredOption(options, 'owner'),
+        ...(options.custodian ? { custodians: listOption(options, 'custodian') } : {}),
+        ...(options.environment ? { environment: options.environment } : {}),
+        ...(options.classification ? { classification: options.classification } : {}),
+        ...(tier !== undefined ? { tier } : {}),
+        ...(options.label ? { labels: listOption(options, 'label') } : {}),
+        ...(options.notes !== undefined ? { notes: options.notes } : {}),
+      };
+      // The contract validates the values (algorithm, purposes) and says which is wrong.
+      const key = await services.invoke('keys:generate', request as never);
+      const registry = await people();
+      print(key, () => `Generated.\n${formatKey(key, registry)}`);
+      return ExitCode.OK;
+    }
+    case 'keys list': {
+      const state = stateOption(options, 'state');
+      const due = daysOption(options, 'due-within');
+      const keys = await services.invoke('keys:list', {
+        ...(state ? { state } : {}),
+        ...(options.owner ? { owner: options.owner } : {}),
+        ...(due !== undefined ? { dueWithinDays: due } : {}),
+      });
+      const registry = await people();
+      print(keys, () =>
+        keys.length ? keys.map((key) => formatKeyLine(key, registry)).join('\n') : 'No keys match.',
+      );
+      return ExitCode.OK;
+    }
+    case 'keys show': {
+      const key = await services.invoke('keys:show', { id: operands.ID ?? '' });
+      const registry = await people();
+      print(key, () => formatKey(key, registry));
+      return ExitCode.OK;
+    }
+    case 'keys transition': {
+      const to = stateOption(options, 'to');
+      if (!to) throw new KeywardenError(ErrorCode.USAGE, '--to STATE is required.');
+      const key = await services.invoke('keys:transition', {
+        id: operands.ID ?? '',
+        to,
+        reason: requiredOption(options, 'reason'),
+      });
+      print(key, () => `${key.id} is now ${key.state}.`);
+      return ExitCode.OK;
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,51 @@
+import { Outcome } from '../core/audit/audit-log.ts';
+import {
+  generateKey,
+  listKeys,
+  showKey,
+  transitionKey,
+  vaultPolicy,
+} from '../core/inventory/key-inventory.ts';
+import { addPerson, listPeople } from '../core/inventory/people-registry.ts';
+import type { UnlockedVault } from '../core/vault/vault.ts';
+import type { ChannelHandlers } from './services.ts';
+
+// The inventory channels: people, policy and keys. Every one needs the vault unlocked.
+
+type InventoryChannel =
+  | 'people:add'
+  | 'people:list'
+  | 'policy:show'
+  | 'keys:generate'
+  | 'keys:list'
+  | 'keys:show'
+  | 'keys:transition';
+
+/** The handlers of the inventory channels, over the services' unlocked vault. */
+export function inventoryHandlers(
+  vault: () => UnlockedVault,
+  actor: string,
+  now: () => Date,
+): Pick<ChannelHandlers, InventoryChannel> {
+  return {
+    'people:add': async (request) => {
+      const event = {
+        actor,
+        action: 'person.add',
+        target: 'people',
+        outcome: Outcome.SUCCESS,
+        detail: { roles: request.roles.join(',') },
+      };
+      return vault().apply(event, (records) =>
+        addPerson(records, actor, request.name, request.roles),
+      );
+    },
+    'people:list': async () => vault().query((records) => listPeople(records)),
+    'policy:show': async () => vault().query((records) => vaultPolicy(records)),
+    'keys:generate': async (request) => generateKey(vault(), actor, request, now()),
+    'keys:list': async (request) => listKeys(vault(), request, now()),
+    'keys:show': async (request) => showKey(vault(), request.id),
+    'keys:transition': async (request) =>
+      transitionKey(vault(), actor, request.id, request.to, request.reason, now()),
+  };
+}
