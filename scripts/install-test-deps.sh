@@ -9,7 +9,7 @@ packages=(
   swtpm swtpm-tools tpm2-tools libtss2-dev
   gnome-keyring dbus dbus-x11 libsecret-tools
   chromium xvfb
-  sqlite3 ca-certificates
+  sqlite3 ca-certificates openssl openssh-client
 )
 
 sudo=()

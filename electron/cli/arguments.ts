@@ -47,6 +47,11 @@ const OPTION_SPEC = {
   'due-within': { type: 'string' },
   to: { type: 'string' },
   reason: { type: 'string' },
+  in: { type: 'string' },
+  out: { type: 'string' },
+  signature: { type: 'string' },
+  pss: { type: 'boolean' },
+  format: { type: 'string' },
 } as const;
 
 export type OptionName = keyof typeof OPTION_SPEC;
@@ -170,6 +175,30 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'move a key to another lifecycle state, with a reason',
     usage: 'keys transition ID --vault PATH --to STATE --reason TEXT',
     options: [...COMMON, 'to', 'reason'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'sign'],
+    operands: ['ID'],
+    summary: 'sign a file (DER for ECDSA, raw for Ed25519, PKCS#1 v1.5 or --pss for RSA)',
+    usage: 'keys sign ID --vault PATH --in FILE --out SIGNATURE [--pss]',
+    options: [...COMMON, 'in', 'out', 'pss'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'verify'],
+    operands: ['ID'],
+    summary: 'verify a signature of a file',
+    usage: 'keys verify ID --vault PATH --in FILE --signature SIGNATURE [--pss]',
+    options: [...COMMON, 'in', 'signature', 'pss'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'export-public'],
+    operands: ['ID'],
+    summary: 'export a public key as PEM (SPKI), an OpenSSH line or JWK',
+    usage: 'keys export-public ID --vault PATH --format pem|openssh|jwk [--out FILE]',
+    options: [...COMMON, 'format', 'out'],
     needsVault: true,
   },
 ];

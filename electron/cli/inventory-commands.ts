@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ErrorCode, ExitCode, KeywardenError } from '../shared/errors.ts';
 import { KEY_STATES } from '../shared/inventory-types.ts';
 import type { KeyState, KeyView, PersonView, PolicyTable } from '../shared/inventory-types.ts';
@@ -7,6 +8,24 @@ import type { ParsedOptions } from './arguments.ts';
 import type { CliIo } from './main.ts';
 
 // The inventory commands: people, policy and keys. The vault is already unlocked.
+
+/** Reads a (non-secret) input file. Throws BAD_REQUEST naming it. */
+function readInput(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new KeywardenError(ErrorCode.BAD_REQUEST, `Cannot read ${path}.`);
+  }
+}
+
+/** Writes an output file, refusing to replace one. Throws BAD_REQUEST. */
+function writeOutput(path: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(path, bytes, { flag: 'wx' });
+  } catch {
+    throw new KeywardenError(ErrorCode.BAD_REQUEST, `Cannot write ${path} (it may already exist).`);
+  }
+}
 
 function formatPeople(people: PersonView[]): string {
   if (people.length === 0) return 'No people registered yet.';
@@ -154,6 +173,46 @@ export async function runInventoryCommand(
         reason: requiredOption(options, 'reason'),
       });
       print(key, () => `${key.id} is now ${key.state}.`);
+      return ExitCode.OK;
+    }
+    case 'keys sign': {
+      const data = readInput(requiredOption(options, 'in'));
+      const { signature } = await services.invoke('keys:sign', {
+        id: operands.ID ?? '',
+        data,
+        ...(options.pss ? { rsaPadding: 'pss' as const } : {}),
+      });
+      const out = requiredOption(options, 'out');
+      writeOutput(out, signature);
+      print(
+        { signature: out, bytes: signature.length },
+        () => `Signed: ${signature.length}-byte signature written to ${out}.`,
+      );
+      return ExitCode.OK;
+    }
+    case 'keys verify': {
+      const { valid } = await services.invoke('keys:verify', {
+        id: operands.ID ?? '',
+        data: readInput(requiredOption(options, 'in')),
+        signature: readInput(requiredOption(options, 'signature')),
+        ...(options.pss ? { rsaPadding: 'pss' as const } : {}),
+      });
+      if (!valid)
+        throw new KeywardenError(
+          ErrorCode.SIGNATURE_INVALID,
+          'The signature does not verify with this key.',
+        );
+      print({ valid }, () => 'The signature verifies.');
+      return ExitCode.OK;
+    }
+    case 'keys export-public': {
+      const format = requiredOption(options, 'format');
+      const { text } = await services.invoke('keys:export-public', {
+        id: operands.ID ?? '',
+        format,
+      } as never);
+      if (options.out) writeOutput(options.out, Buffer.from(text));
+      else io.out(text);
       return ExitCode.OK;
     }
     default:

@@ -7,6 +7,7 @@ import {
   vaultPolicy,
 } from '../core/inventory/key-inventory.ts';
 import { addPerson, listPeople } from '../core/inventory/people-registry.ts';
+import { exportKeyPublic, signWithKey, verifyWithKey } from '../core/inventory/key-operations.ts';
 import type { UnlockedVault } from '../core/vault/vault.ts';
 import type { ChannelHandlers } from './services.ts';
 
@@ -19,7 +20,10 @@ type InventoryChannel =
   | 'keys:generate'
   | 'keys:list'
   | 'keys:show'
-  | 'keys:transition';
+  | 'keys:transition'
+  | 'keys:sign'
+  | 'keys:verify'
+  | 'keys:export-public';
 
 /** The handlers of the inventory channels, over the services' unlocked vault. */
 export function inventoryHandlers(
@@ -47,5 +51,21 @@ export function inventoryHandlers(
     'keys:show': async (request) => showKey(vault(), request.id),
     'keys:transition': async (request) =>
       transitionKey(vault(), actor, request.id, request.to, request.reason, now()),
+    'keys:sign': async (request) => ({
+      signature: signWithKey(vault(), actor, request.id, request.data, request.rsaPadding),
+    }),
+    'keys:verify': async (request) => ({
+      valid: verifyWithKey(
+        vault(),
+        actor,
+        request.id,
+        request.data,
+        request.signature,
+        request.rsaPadding,
+      ),
+    }),
+    'keys:export-public': async (request) => ({
+      text: exportKeyPublic(vault(), request.id, request.format),
+    }),
   };
 }

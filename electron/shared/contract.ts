@@ -23,6 +23,11 @@ const secretBytes = z
  * Argon2id parameters for a new passphrase slot. With `iterations` they are fixed; without,
  * the iteration count is calibrated to `targetMs`. Missing values take the vault defaults.
  */
+/** Data to sign or verify: bytes, at most 64 MiB. */
+const boundedBytes = z.instanceof(Uint8Array).refine((bytes) => bytes.length <= 64 * 1024 * 1024, {
+  message: 'is larger than 64 MiB',
+});
+
 export const kdfRequestSchema = z
   .object({
     memoryMiB: z.number().optional(),
@@ -142,6 +147,35 @@ export const contract = {
       })
       .strict(),
     response: returns<KeyView>(),
+  },
+  'keys:sign': {
+    request: z
+      .object({
+        id: z.string().min(1).max(128),
+        data: boundedBytes,
+        rsaPadding: z.enum(['pkcs1', 'pss']).optional(),
+      })
+      .strict(),
+    response: returns<{ signature: Uint8Array }>(),
+  },
+  'keys:verify': {
+    request: z
+      .object({
+        id: z.string().min(1).max(128),
+        data: boundedBytes,
+        signature: z
+          .instanceof(Uint8Array)
+          .refine((b) => b.length <= 16_384, { message: 'is too long for a signature' }),
+        rsaPadding: z.enum(['pkcs1', 'pss']).optional(),
+      })
+      .strict(),
+    response: returns<{ valid: boolean }>(),
+  },
+  'keys:export-public': {
+    request: z
+      .object({ id: z.string().min(1).max(128), format: z.enum(['pem', 'openssh', 'jwk']) })
+      .strict(),
+    response: returns<{ text: string }>(),
   },
 } as const;
 

@@ -124,7 +124,10 @@ export interface KeyView {
   location: KeyLocation;
   /** The public key as base64 DER SubjectPublicKeyInfo; null for a secret (symmetric) key. */
   publicKey: string | null;
-  /** SHA-256 of the SubjectPublicKeyInfo, "SHA256:" and unpadded base64; null for a secret key. */
+  /**
+   * "SHA256:" and unpadded base64, as OpenSSH writes it: over the SSH encoding for key types SSH
+   * knows (so it matches ssh-keygen -l), else over the SubjectPublicKeyInfo; null for a secret key.
+   */
   fingerprint: string | null;
   version: number;
   predecessor: string | null;

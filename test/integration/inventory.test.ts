@@ -8,7 +8,7 @@ import {
   transitionKey,
 } from '../../electron/core/inventory/key-inventory.ts';
 import { addPerson } from '../../electron/core/inventory/people-registry.ts';
-import { fingerprintOf } from '../../electron/core/inventory/software-keys.ts';
+import { publicKeyFingerprint } from '../../electron/core/inventory/public-key-formats.ts';
 import type { UnlockedVault } from '../../electron/core/vault/vault.ts';
 import { KEY_ALGORITHMS } from '../../electron/shared/inventory-types.ts';
 import type { KeyAlgorithm, Purpose } from '../../electron/shared/inventory-types.ts';
@@ -98,7 +98,7 @@ describe('generating keys', () => {
           return;
         }
         const spki = Buffer.from(key.publicKey ?? '', 'base64');
-        expect(key.fingerprint).toBe(fingerprintOf(spki));
+        expect(key.fingerprint).toBe(publicKeyFingerprint(algorithm, spki));
         const publicKey = createPublicKey({ key: spki, format: 'der', type: 'spki' });
         const privateKey = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
         expect(

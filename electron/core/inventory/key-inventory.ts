@@ -23,12 +23,8 @@ import { requireCustody, requireKeyOperator, requireTierPlacement } from './duti
 import type { Person } from './duties.ts';
 import { requireTransition } from './key-states.ts';
 import { findActor, findPerson } from './people-registry.ts';
-import {
-  ALGORITHM_BITS,
-  ALGORITHM_PURPOSES,
-  fingerprintOf,
-  generateSoftwareKey,
-} from './software-keys.ts';
+import { publicKeyFingerprint } from './public-key-formats.ts';
+import { ALGORITHM_BITS, ALGORITHM_PURPOSES, generateSoftwareKey } from './software-keys.ts';
 
 // The key inventory: every key with its owner, custodians, purposes, tier, location,
 // crypto-period and lifecycle state. Stored as records of the collection "keys": the
@@ -175,7 +171,9 @@ export async function generateKey(
         custodians: custodians.map((c) => c.id),
         location: { kind: 'vault' },
         publicKey: generated.publicKey?.toString('base64') ?? null,
-        fingerprint: generated.publicKey ? fingerprintOf(generated.publicKey) : null,
+        fingerprint: generated.publicKey
+          ? publicKeyFingerprint(algorithm, generated.publicKey)
+          : null,
         version: 1,
         predecessor: null,
         labels: [...(request.labels ?? [])],
@@ -206,7 +204,8 @@ export async function generateKey(
   }
 }
 
-function readKey(records: RecordStore, id: string): KeyView {
+/** A key's inventory entry inside a read or a transaction. Throws KEY_NOT_FOUND, RECORD_TAMPERED. */
+export function readKey(records: RecordStore, id: string): KeyView {
   try {
     return records.getMeta(KEYS, id).meta as unknown as KeyView;
   } catch (error) {

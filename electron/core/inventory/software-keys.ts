@@ -1,4 +1,4 @@
-import { createHash, generateKeyPair, randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { KeyAlgorithm, Purpose } from '../../shared/inventory-types.ts';
@@ -70,13 +70,4 @@ export async function generateSoftwareKey(algorithm: KeyAlgorithm): Promise<Gene
     case 'hmac-sha256':
       return { secret: randomBytes(32), publicKey: null };
   }
-}
-
-/**
- * The fingerprint of a public key: SHA-256 of its DER SubjectPublicKeyInfo, written as OpenSSH
- * writes hashes ("SHA256:" and unpadded base64). (The SSH fingerprint proper hashes the SSH
- * wire encoding; it comes with OpenSSH export.)
- */
-export function fingerprintOf(spki: Buffer): string {
-  return `SHA256:${createHash('sha256').update(spki).digest('base64').replace(/=+$/, '')}`;
 }

@@ -1,0 +1,144 @@
+import { constants, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
+import type { KeyView, Purpose } from '../../shared/inventory-types.ts';
+import { zeroize } from '../crypto/bytes.ts';
+import { Outcome } from '../audit/audit-log.ts';
+import type { UnlockedVault } from '../vault/unlocked-vault.ts';
+import { KEYS, readKey, requireOperator } from './key-inventory.ts';
+import { requireStateAllows } from './key-states.ts';
+import { exportPublicKey } from './public-key-formats.ts';
+import type { PublicKeyFormat } from './public-key-formats.ts';
+
+// What a key in the vault is used for: signing and verifying, in the encodings OpenSSL
+// reads (DER for ECDSA, raw for Ed25519, PKCS#1 v1.5 or PSS for RSA), and public-key
+// export. The private key is opened only inside the audited transaction and its bytes are
+// zeroed there.
+
+export type RsaPadding = 'pkcs1' | 'pss';
+
+interface SignatureScheme {
+  hash: string | null;
+  key: (
+    keyObject: KeyObject,
+  ) => KeyObject | { key: KeyObject; padding?: number; saltLength?: number; dsaEncoding?: 'der' };
+}
+
+/** The hash and padding each algorithm signs with: SHA-256, SHA-384 for P-384, none for Ed25519. */
+function schemeFor(key: KeyView, rsaPadding: RsaPadding): SignatureScheme {
+  switch (key.algorithm) {
+    case 'ed25519':
+      return { hash: null, key: (k) => k };
+    case 'p256':
+      return { hash: 'sha256', key: (k) => ({ key: k, dsaEncoding: 'der' }) };
+    case 'p384':
+      return { hash: 'sha384', key: (k) => ({ key: k, dsaEncoding: 'der' }) };
+    case 'rsa3072':
+    case 'rsa4096':
+      return rsaPadding === 'pss'
+        ? {
+            hash: 'sha256',
+            key: (k) => ({
+              key: k,
+              padding: constants.RSA_PKCS1_PSS_PADDING,
+              saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+            }),
+          }
+        : { hash: 'sha256', key: (k) => ({ key: k, padding: constants.RSA_PKCS1_PADDING }) };
+    default:
+      throw new KeywardenError(
+        ErrorCode.KEY_PURPOSE_MISMATCH,
+        `An ${key.algorithm} key does not sign.`,
+      );
+  }
+}
+
+function requirePurpose(key: KeyView, ...uses: Purpose[]): void {
+  if (!uses.some((use) => key.purposes.includes(use))) {
+    throw new KeywardenError(
+      ErrorCode.KEY_PURPOSE_MISMATCH,
+      `Key ${key.id} is for ${key.purposes.join(', ')}, not ${uses.join(' or ')}.`,
+    );
+  }
+}
+
+/**
+ * Signs `data` with a key held in the vault; audited as key.sign. Throws KEY_NOT_FOUND,
+ * KEY_PURPOSE_MISMATCH, KEY_STATE_INVALID (a key that is not active never signs),
+ * PERSON_NOT_FOUND, SEPARATION_OF_DUTIES, RECORD_TAMPERED, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ */
+export function signWithKey(
+  vault: UnlockedVault,
+  actor: string,
+  id: string,
+  data: Uint8Array,
+  rsaPadding: RsaPadding = 'pkcs1',
+): Buffer {
+  const event = {
+    actor,
+    action: 'key.sign',
+    target: id,
+    outcome: Outcome.SUCCESS,
+    detail: { bytes: data.length },
+  };
+  return vault.apply(event, (records) => {
+    requireOperator(records, actor);
+    const key = readKey(records, id);
+    requirePurpose(key, 'sign');
+    requireStateAllows(key.state, 'sign');
+    const scheme = schemeFor(key, rsaPadding);
+    const material = records.readBody(KEYS, id);
+    try {
+      const privateKey = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
+      return sign(scheme.hash, data, scheme.key(privateKey));
+    } finally {
+      zeroize(material);
+    }
+  });
+}
+
+/**
+ * Verifies a signature with a key's public key; audited as key.verify with the result.
+ * Returns whether it verifies. Throws KEY_NOT_FOUND, KEY_PURPOSE_MISMATCH,
+ * KEY_STATE_INVALID (verifying is allowed while active, suspended or deactivated),
+ * PERSON_NOT_FOUND, SEPARATION_OF_DUTIES, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ */
+export function verifyWithKey(
+  vault: UnlockedVault,
+  actor: string,
+  id: string,
+  data: Uint8Array,
+  signature: Uint8Array,
+  rsaPadding: RsaPadding = 'pkcs1',
+): boolean {
+  const event = { actor, action: 'key.verify', target: id, outcome: Outcome.SUCCESS };
+  let valid: boolean;
+  try {
+    valid = vault.query((records) => {
+      requireOperator(records, actor);
+      const key = readKey(records, id);
+      requirePurpose(key, 'sign', 'verify');
+      requireStateAllows(key.state, 'verify');
+      const scheme = schemeFor(key, rsaPadding);
+      const spki = Buffer.from(key.publicKey ?? '', 'base64');
+      const publicKey = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+      try {
+        return verify(scheme.hash, data, scheme.key(publicKey), signature);
+      } catch {
+        return false; // a malformed signature simply does not verify
+      }
+    });
+  } catch (error) {
+    vault.recordFailure(event, error);
+    throw error;
+  }
+  vault.apply({ ...event, detail: { valid } }, () => undefined);
+  return valid;
+}
+
+/** A key's public key in `format`. Throws KEY_NOT_FOUND, FORMAT_UNSUPPORTED, VAULT_LOCKED. */
+export function exportKeyPublic(vault: UnlockedVault, id: string, format: PublicKeyFormat): string {
+  const key = vault.query((records) => readKey(records, id));
+  const spki = key.publicKey === null ? null : Buffer.from(key.publicKey, 'base64');
+  return exportPublicKey(key.algorithm, spki, format, key.name);
+}
