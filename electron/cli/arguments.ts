@@ -52,6 +52,9 @@ const OPTION_SPEC = {
   signature: { type: 'string' },
   pss: { type: 'boolean' },
   format: { type: 'string' },
+  'authorised-by': { type: 'string' },
+  witness: { type: 'string' },
+  'after-days': { type: 'string' },
 } as const;
 
 export type OptionName = keyof typeof OPTION_SPEC;
@@ -199,6 +202,22 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'export a public key as PEM (SPKI), an OpenSSH line or JWK',
     usage: 'keys export-public ID --vault PATH --format pem|openssh|jwk [--out FILE]',
     options: [...COMMON, 'format', 'out'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'destroy'],
+    operands: ['ID'],
+    summary: "schedule a deactivated key's destruction (7-30 day window), or carry it out once due",
+    usage: 'keys destroy ID --vault PATH --authorised-by NAME --witness NAME [--after-days N]',
+    options: [...COMMON, 'authorised-by', 'witness', 'after-days'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'cancel-destroy'],
+    operands: ['ID'],
+    summary: 'cancel a scheduled destruction (the key returns to deactivated)',
+    usage: 'keys cancel-destroy ID --vault PATH',
+    options: COMMON,
     needsVault: true,
   },
 ];

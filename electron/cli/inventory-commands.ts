@@ -70,6 +70,14 @@ function formatKey(key: KeyView, people: PersonView[]): string {
     `Policy row:     ${key.cryptoPeriod.policyRow}`,
     `Originator use: until ${key.cryptoPeriod.originatorUsageEnd ?? '— (no originator use)'}`,
     `Recipient use:  until ${key.cryptoPeriod.recipientUsageEnd}`,
+    ...(key.destruction
+      ? [
+          `Destruction:    authorised by ${personName(people, key.destruction.authorisedBy)}, witness ${personName(people, key.destruction.witness)}, not before ${key.destruction.notBefore}` +
+            (key.destruction.performedAt
+              ? `; performed ${key.destruction.performedAt} by ${personName(people, key.destruction.performedBy ?? '')} (${key.destruction.method})`
+              : ''),
+        ]
+      : []),
     'History:',
     ...key.history.map((h) => `  ${h.at}  ${h.from ?? '—'} -> ${h.to}  by ${h.by}: ${h.reason}`),
   ].join('\n');
@@ -213,6 +221,26 @@ export async function runInventoryCommand(
       } as never);
       if (options.out) writeOutput(options.out, Buffer.from(text));
       else io.out(text);
+      return ExitCode.OK;
+    }
+    case 'keys destroy': {
+      const afterDays = integerOption(options, 'after-days');
+      const key = await services.invoke('keys:destroy', {
+        id: operands.ID ?? '',
+        authorisedBy: requiredOption(options, 'authorised-by'),
+        witness: requiredOption(options, 'witness'),
+        ...(afterDays !== undefined ? { afterDays } : {}),
+      });
+      print(key, () =>
+        key.state === 'destruction-pending'
+          ? `${key.id} will be destroyable after ${key.destruction?.notBefore}; "keys cancel-destroy" stops it.`
+          : `${key.id} is ${key.state}: its material is gone; the destruction record remains.`,
+      );
+      return ExitCode.OK;
+    }
+    case 'keys cancel-destroy': {
+      const key = await services.invoke('keys:cancel-destroy', { id: operands.ID ?? '' });
+      print(key, () => `${key.id} is ${key.state} again; its destruction was cancelled.`);
       return ExitCode.OK;
     }
     default:

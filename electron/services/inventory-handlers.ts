@@ -8,6 +8,7 @@ import {
 } from '../core/inventory/key-inventory.ts';
 import { addPerson, listPeople } from '../core/inventory/people-registry.ts';
 import { exportKeyPublic, signWithKey, verifyWithKey } from '../core/inventory/key-operations.ts';
+import { cancelDestruction, destroyKey } from '../core/inventory/key-destruction.ts';
 import type { UnlockedVault } from '../core/vault/vault.ts';
 import type { ChannelHandlers } from './services.ts';
 
@@ -23,7 +24,9 @@ type InventoryChannel =
   | 'keys:transition'
   | 'keys:sign'
   | 'keys:verify'
-  | 'keys:export-public';
+  | 'keys:export-public'
+  | 'keys:destroy'
+  | 'keys:cancel-destroy';
 
 /** The handlers of the inventory channels, over the services' unlocked vault. */
 export function inventoryHandlers(
@@ -67,5 +70,18 @@ export function inventoryHandlers(
     'keys:export-public': async (request) => ({
       text: exportKeyPublic(vault(), request.id, request.format),
     }),
+    'keys:destroy': async (request) =>
+      destroyKey(
+        vault(),
+        actor,
+        request.id,
+        {
+          authorisedBy: request.authorisedBy,
+          witness: request.witness,
+          ...(request.afterDays !== undefined ? { afterDays: request.afterDays } : {}),
+        },
+        now(),
+      ),
+    'keys:cancel-destroy': async (request) => cancelDestruction(vault(), actor, request.id, now()),
   };
 }

@@ -177,6 +177,21 @@ export const contract = {
       .strict(),
     response: returns<{ text: string }>(),
   },
+  'keys:destroy': {
+    request: z
+      .object({
+        id: z.string().min(1).max(128),
+        authorisedBy: z.string().min(1).max(200),
+        witness: z.string().min(1).max(200),
+        afterDays: z.number().int().optional(),
+      })
+      .strict(),
+    response: returns<KeyView>(),
+  },
+  'keys:cancel-destroy': {
+    request: z.object({ id: z.string().min(1).max(128) }).strict(),
+    response: returns<KeyView>(),
+  },
 } as const;
 
 export type Contract = typeof contract;

@@ -108,6 +108,18 @@ export interface KeyTransition {
   reason: string;
 }
 
+/** The record of a key's destruction: it outlives the key material. */
+export interface DestructionRecord {
+  authorisedBy: string;
+  witness: string;
+  scheduledAt: string;
+  /** The end of the pending window: the key cannot be destroyed before it. */
+  notBefore: string;
+  performedBy?: string;
+  performedAt?: string;
+  method?: string;
+}
+
 /** A key as the inventory shows it. Never holds private or secret key material. */
 export interface KeyView {
   id: string;
@@ -138,4 +150,5 @@ export interface KeyView {
   createdAt: string;
   activatedAt: string | null;
   history: KeyTransition[];
+  destruction?: DestructionRecord;
 }

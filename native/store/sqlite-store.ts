@@ -115,6 +115,12 @@ class SqliteConnection implements SqlConnection {
   readTransaction<T>(fn: () => T): T {
     return guarded(this.path, () => this.db.transaction(fn).deferred());
   }
+  checkpoint(): boolean {
+    const [result] = guarded(this.path, () => this.db.pragma('wal_checkpoint(TRUNCATE)')) as Array<{
+      busy: number;
+    }>;
+    return result?.busy === 0;
+  }
   pragmaValue(name: string): unknown {
     return guarded(this.path, () => this.db.pragma(name, { simple: true }));
   }

@@ -25,6 +25,12 @@ export interface SqlConnection {
   transaction<T>(fn: () => T): T;
   /** Runs `fn` in one DEFERRED transaction: all its reads see one snapshot of the file. */
   readTransaction<T>(fn: () => T): T;
+  /**
+   * Copies the write-ahead log into the file and truncates it, so no older page image (of
+   * removed ciphertext, say) lingers there. Returns false when another connection's reading
+   * kept it from completing.
+   */
+  checkpoint(): boolean;
   /** Reads a pragma's single value. */
   pragmaValue(name: string): unknown;
   close(): void;

@@ -35,7 +35,7 @@ export const KEYS = 'keys';
 const POLICY = 'policy';
 const POLICY_RECORD = 'crypto-periods';
 /** States reached only through the destruction flow (authoriser and witness), not a plain transition. */
-const DESTRUCTION_STATES: ReadonlySet<KeyState> = new Set([
+export const DESTRUCTION_STATES: ReadonlySet<KeyState> = new Set([
   'destruction-pending',
   'destroyed',
   'destroyed-compromised',
@@ -301,12 +301,22 @@ export function transitionKey(
         : key.cryptoPeriod,
       history: [...key.history, { from: key.state, to, at, by: actor, reason: why }],
     };
-    const material = records.readBody(KEYS, id);
-    try {
-      records.put(KEYS, id, { ...updated }, material);
-    } finally {
-      zeroize(material);
-    }
+    saveKey(records, updated, 'keep');
     return updated;
   });
+}
+
+/**
+ * Writes a key's inventory entry as a new version of its record. `keep` carries the key
+ * material over (re-sealed under a fresh data key and zeroed here); `destroy` writes the
+ * entry with no material at all, so the old ciphertext is gone with the old version (and
+ * secure_delete overwrites its pages) in the same transaction. Call inside a transaction.
+ */
+export function saveKey(records: RecordStore, key: KeyView, material: 'keep' | 'destroy'): void {
+  const body = material === 'keep' ? records.readBody(KEYS, key.id) : Buffer.alloc(0);
+  try {
+    records.put(KEYS, key.id, { ...key }, body);
+  } finally {
+    zeroize(body);
+  }
 }

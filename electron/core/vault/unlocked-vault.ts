@@ -126,6 +126,15 @@ export class UnlockedVault {
   }
 
   /**
+   * Flushes the write-ahead log into the file and truncates it, so removed ciphertext leaves
+   * no older page image behind (secure_delete has already overwritten the freed pages in the
+   * file). Best effort: returns false while another connection is reading.
+   */
+  purgeRemovedPages(): boolean {
+    return this.live().db.checkpoint();
+  }
+
+  /**
    * Reads in one snapshot of the file (after taking in other processes' commits). Throws
    * whatever `read` throws, VAULT_LOCKED.
    */
