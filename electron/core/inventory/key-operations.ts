@@ -4,6 +4,7 @@ import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { KeyView, Purpose } from '../../shared/inventory-types.ts';
 import { zeroize } from '../crypto/bytes.ts';
 import { Outcome } from '../audit/audit-log.ts';
+import type { AuditEvent } from '../audit/audit-log.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import { KEYS, readKey, requireOperator } from './key-inventory.ts';
 import { requireStateAllows } from './key-states.ts';
@@ -53,13 +54,43 @@ function schemeFor(key: KeyView, rsaPadding: RsaPadding): SignatureScheme {
   }
 }
 
-function requirePurpose(key: KeyView, ...uses: Purpose[]): void {
+/** Refuses a key that is not for any of `uses`. Throws KEY_PURPOSE_MISMATCH. */
+export function requirePurpose(key: KeyView, ...uses: Purpose[]): void {
   if (!uses.some((use) => key.purposes.includes(use))) {
     throw new KeywardenError(
       ErrorCode.KEY_PURPOSE_MISMATCH,
       `Key ${key.id} is for ${key.purposes.join(', ')}, not ${uses.join(' or ')}.`,
     );
   }
+}
+
+/**
+ * Runs `use` with a vault-held key's material (PKCS#8 DER or the raw secret) inside one
+ * audited transaction, after checking the actor, the key's purpose and its state; the
+ * material is zeroed when `use` returns. Throws KEY_NOT_FOUND, KEY_PURPOSE_MISMATCH,
+ * KEY_STATE_INVALID, PERSON_NOT_FOUND, SEPARATION_OF_DUTIES, RECORD_TAMPERED,
+ * AUDIT_WRITE_FAILED, VAULT_LOCKED, and whatever `use` throws.
+ */
+export function withKeyMaterial<T>(
+  vault: UnlockedVault,
+  actor: string,
+  id: string,
+  purpose: Purpose,
+  event: AuditEvent,
+  use: (key: KeyView, material: Buffer) => T,
+): T {
+  return vault.apply(event, (records) => {
+    requireOperator(records, actor);
+    const key = readKey(records, id);
+    requirePurpose(key, purpose);
+    requireStateAllows(key.state, purpose);
+    const material = records.readBody(KEYS, id);
+    try {
+      return use(key, material);
+    } finally {
+      zeroize(material);
+    }
+  });
 }
 
 /**
@@ -81,19 +112,10 @@ export function signWithKey(
     outcome: Outcome.SUCCESS,
     detail: { bytes: data.length },
   };
-  return vault.apply(event, (records) => {
-    requireOperator(records, actor);
-    const key = readKey(records, id);
-    requirePurpose(key, 'sign');
-    requireStateAllows(key.state, 'sign');
+  return withKeyMaterial(vault, actor, id, 'sign', event, (key, material) => {
     const scheme = schemeFor(key, rsaPadding);
-    const material = records.readBody(KEYS, id);
-    try {
-      const privateKey = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
-      return sign(scheme.hash, data, scheme.key(privateKey));
-    } finally {
-      zeroize(material);
-    }
+    const privateKey = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
+    return sign(scheme.hash, data, scheme.key(privateKey));
   });
 }
 
