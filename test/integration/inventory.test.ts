@@ -7,12 +7,12 @@ import {
   showKey,
   transitionKey,
 } from '../../electron/core/inventory/key-inventory.ts';
-import { addPerson } from '../../electron/core/inventory/people-registry.ts';
 import { publicKeyFingerprint } from '../../electron/core/inventory/public-key-formats.ts';
 import type { UnlockedVault } from '../../electron/core/vault/vault.ts';
 import { KEY_ALGORITHMS } from '../../electron/shared/inventory-types.ts';
 import type { KeyAlgorithm, Purpose } from '../../electron/shared/inventory-types.ts';
 import { runKeywarden } from '../helpers/cli.ts';
+import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
 
@@ -29,13 +29,11 @@ beforeEach(async () => {
   path = dir.file('v.kw');
   await makeVault(path);
   vault = await unlockVault(path);
-  const add = (actor: string, name: string, roles: string[]) =>
-    vault.apply({ actor, action: 'person.add', target: 'people', outcome: 'success' }, (records) =>
-      addPerson(records, actor, name, roles),
-    );
-  add('setup', 'Alice', ['officer', 'custodian']);
-  add('Alice', 'Bob', ['custodian']);
-  add('Alice', 'Audrey', ['auditor']);
+  registerPeople(vault, [
+    ['Alice', ['officer', 'custodian']],
+    ['Bob', ['custodian']],
+    ['Audrey', ['auditor']],
+  ]);
 });
 afterEach(() => {
   if (!vault.locked) vault.lock('tester');

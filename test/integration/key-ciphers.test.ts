@@ -12,9 +12,9 @@ import {
 } from '../../electron/core/inventory/key-ciphers.ts';
 import { exportKeyPublic } from '../../electron/core/inventory/key-operations.ts';
 import { generateKey, transitionKey } from '../../electron/core/inventory/key-inventory.ts';
-import { addPerson } from '../../electron/core/inventory/people-registry.ts';
 import type { UnlockedVault } from '../../electron/core/vault/vault.ts';
 import type { KeyAlgorithm, Purpose } from '../../electron/shared/inventory-types.ts';
+import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { makeVault, tempDir, unlockVault } from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
 
@@ -29,9 +29,7 @@ beforeAll(async () => {
   dir = tempDir('keywarden-ciphers-');
   await makeVault(dir.file('v.kw'));
   vault = await unlockVault(dir.file('v.kw'));
-  vault.apply({ actor: 'setup', action: 'person.add', target: 'people', outcome: 'success' }, (r) =>
-    addPerson(r, 'setup', 'Alice', ['officer']),
-  );
+  registerPeople(vault, [['Alice', ['officer']]]);
 });
 afterAll(() => {
   vault.lock('tester');

@@ -9,10 +9,10 @@ import {
   transitionKey,
 } from '../../electron/core/inventory/key-inventory.ts';
 import { signWithKey, verifyWithKey } from '../../electron/core/inventory/key-operations.ts';
-import { addPerson } from '../../electron/core/inventory/people-registry.ts';
 import type { UnlockedVault } from '../../electron/core/vault/vault.ts';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
 import { runKeywarden } from '../helpers/cli.ts';
+import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
 
@@ -32,14 +32,12 @@ beforeEach(async () => {
   path = dir.file('v.kw');
   await makeVault(path);
   vault = await unlockVault(path);
-  const add = (actor: string, name: string, roles: string[]) =>
-    vault.apply({ actor, action: 'person.add', target: 'people', outcome: 'success' }, (r) =>
-      addPerson(r, actor, name, roles),
-    );
-  add('setup', 'Alice', ['officer']);
-  add('Alice', 'Bob', ['custodian', 'engineer']);
-  add('Alice', 'Walt', ['witness']);
-  add('Alice', 'Audrey', ['auditor', 'witness']);
+  registerPeople(vault, [
+    ['Alice', ['officer']],
+    ['Bob', ['custodian', 'engineer']],
+    ['Walt', ['witness']],
+    ['Audrey', ['auditor', 'witness']],
+  ]);
 });
 afterEach(() => {
   if (!vault.locked) vault.lock('tester');

@@ -8,9 +8,9 @@ import {
   signWithKey,
   verifyWithKey,
 } from '../../electron/core/inventory/key-operations.ts';
-import { addPerson } from '../../electron/core/inventory/people-registry.ts';
 import type { UnlockedVault } from '../../electron/core/vault/vault.ts';
 import type { KeyAlgorithm, KeyView } from '../../electron/shared/inventory-types.ts';
+import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { makeVault, tempDir, unlockVault } from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
 
@@ -27,9 +27,7 @@ beforeAll(async () => {
   dir = tempDir('keywarden-interop-');
   await makeVault(dir.file('v.kw'));
   vault = await unlockVault(dir.file('v.kw'));
-  vault.apply({ actor: 'setup', action: 'person.add', target: 'people', outcome: 'success' }, (r) =>
-    addPerson(r, 'setup', 'Alice', ['officer']),
-  );
+  registerPeople(vault, [['Alice', ['officer']]]);
 });
 afterAll(() => {
   vault.lock('tester');

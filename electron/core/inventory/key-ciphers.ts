@@ -4,7 +4,6 @@ import {
   createDecipheriv,
   createHmac,
   createPrivateKey,
-  createPublicKey,
   privateDecrypt,
   publicEncrypt,
 } from 'node:crypto';
@@ -17,6 +16,7 @@ import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import { readKey, requireOperator } from './key-inventory.ts';
 import { requirePurpose, withKeyMaterial } from './key-operations.ts';
 import { requireStateAllows } from './key-states.ts';
+import { publicKeyObject } from './public-key-formats.ts';
 
 // Encryption, key wrapping and MACs with keys held in the vault:
 // - AES-256-GCM: nonce (12 bytes) || ciphertext || tag (16 bytes), with optional AAD;
@@ -27,6 +27,8 @@ import { requireStateAllows } from './key-states.ts';
 // Every use is audited with the byte count only, never the data.
 
 const KWP_IV = Buffer.from('a65959a6', 'hex');
+/** RSA-OAEP with SHA-256 (Node uses the OAEP hash for MGF1 too). */
+const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' } as const;
 const MAX_KWP_BYTES = 64 * 1024;
 
 function refuseAlgorithm(key: KeyView, what: string): never {
@@ -70,16 +72,8 @@ export function encryptWithKey(
       }
       if (key.algorithm !== 'rsa3072' && key.algorithm !== 'rsa4096')
         refuseAlgorithm(key, 'encrypt');
-      const publicKey = createPublicKey({
-        key: Buffer.from(key.publicKey ?? '', 'base64'),
-        format: 'der',
-        type: 'spki',
-      });
       try {
-        return publicEncrypt(
-          { key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-          plaintext,
-        );
+        return publicEncrypt({ key: publicKeyObject(key.publicKey ?? ''), ...OAEP }, plaintext);
       } catch {
         throw new KeywardenError(
           ErrorCode.BAD_REQUEST,
@@ -123,10 +117,7 @@ export function decryptWithKey(
         refuseAlgorithm(key, 'decrypt');
       try {
         const privateKey = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
-        return privateDecrypt(
-          { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-          ciphertext,
-        );
+        return privateDecrypt({ key: privateKey, ...OAEP }, ciphertext);
       } catch {
         throw failed();
       }

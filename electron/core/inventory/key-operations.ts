@@ -1,4 +1,4 @@
-import { constants, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { constants, createPrivateKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { KeyView, Purpose } from '../../shared/inventory-types.ts';
@@ -8,7 +8,7 @@ import type { AuditEvent } from '../audit/audit-log.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import { KEYS, readKey, requireOperator } from './key-inventory.ts';
 import { requireStateAllows } from './key-states.ts';
-import { exportPublicKey } from './public-key-formats.ts';
+import { exportPublicKey, publicKeyObject } from './public-key-formats.ts';
 import type { PublicKeyFormat } from './public-key-formats.ts';
 
 // What a key in the vault is used for: signing and verifying, in the encodings OpenSSL
@@ -142,8 +142,7 @@ export function verifyWithKey(
       requirePurpose(key, 'sign', 'verify');
       requireStateAllows(key.state, 'verify');
       const scheme = schemeFor(key, rsaPadding);
-      const spki = Buffer.from(key.publicKey ?? '', 'base64');
-      const publicKey = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+      const publicKey = publicKeyObject(key.publicKey ?? '');
       try {
         return verify(scheme.hash, data, scheme.key(publicKey), signature);
       } catch {

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import type { JsonWebKey } from 'node:crypto';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { KeyAlgorithm } from '../../shared/inventory-types.ts';
 
@@ -36,8 +36,14 @@ function sshMpint(unsigned: Buffer): Buffer {
 
 const b64url = (value: string | undefined) => Buffer.from(value ?? '', 'base64url');
 
+/** A KeyObject for a DER SubjectPublicKeyInfo (as the inventory stores it, base64 or bytes). */
+export function publicKeyObject(spki: Buffer | string): KeyObject {
+  const der = typeof spki === 'string' ? Buffer.from(spki, 'base64') : spki;
+  return createPublicKey({ key: der, format: 'der', type: 'spki' });
+}
+
 function jwkOf(spki: Buffer): JsonWebKey {
-  return createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
+  return publicKeyObject(spki).export({ format: 'jwk' });
 }
 
 /** The SSH wire encoding of a public key, or null when SSH has no such key type. */
@@ -87,9 +93,7 @@ export function exportPublicKey(
   }
   switch (format) {
     case 'pem':
-      return createPublicKey({ key: spki, format: 'der', type: 'spki' })
-        .export({ type: 'spki', format: 'pem' })
-        .toString();
+      return publicKeyObject(spki).export({ type: 'spki', format: 'pem' }).toString();
     case 'jwk':
       return `${JSON.stringify({ ...jwkOf(spki), kid: publicKeyFingerprint(algorithm, spki) })}\n`;
     case 'openssh': {
