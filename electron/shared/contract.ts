@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ErrorInfo } from './errors.ts';
 import type { AuditEntry, AuditVerification, VaultHeader, VaultStatus } from './vault-types.ts';
-import { KEY_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
+import { GENERATED_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
 import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
 
 // The one IPC contract: channel name → request schema → response type. The main process
@@ -111,7 +111,7 @@ export const contract = {
     request: z
       .object({
         name: z.string().min(1).max(200),
-        algorithm: z.enum(KEY_ALGORITHMS),
+        algorithm: z.enum(GENERATED_ALGORITHMS),
         purposes: z.array(z.enum(PURPOSES)).min(1),
         owner: z.string().min(1).max(200),
         custodians: z.array(z.string().min(1).max(200)).max(32).optional(),

@@ -8,12 +8,29 @@ export const KEY_ALGORITHMS = [
   'x25519',
   'p256',
   'p384',
+  'rsa2048',
   'rsa3072',
   'rsa4096',
   'aes256',
   'hmac-sha256',
 ] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+/**
+ * The algorithms the vault generates keys for. RSA-2048 (112-bit security, acceptable only
+ * through 2030 by SP 800-57) is held when imported or found on a token, never generated.
+ */
+export const GENERATED_ALGORITHMS = [
+  'ed25519',
+  'x25519',
+  'p256',
+  'p384',
+  'rsa3072',
+  'rsa4096',
+  'aes256',
+  'hmac-sha256',
+] as const satisfies readonly KeyAlgorithm[];
+export type GeneratedAlgorithm = (typeof GENERATED_ALGORITHMS)[number];
 
 export const PURPOSES = [
   'sign',

@@ -9,8 +9,8 @@ import {
 } from '../../electron/core/inventory/key-inventory.ts';
 import { publicKeyFingerprint } from '../../electron/core/inventory/public-key-formats.ts';
 import type { UnlockedVault } from '../../electron/core/vault/vault.ts';
-import { KEY_ALGORITHMS } from '../../electron/shared/inventory-types.ts';
-import type { KeyAlgorithm, Purpose } from '../../electron/shared/inventory-types.ts';
+import { GENERATED_ALGORITHMS } from '../../electron/shared/inventory-types.ts';
+import type { GeneratedAlgorithm, Purpose } from '../../electron/shared/inventory-types.ts';
 import { runKeywarden } from '../helpers/cli.ts';
 import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
@@ -40,7 +40,7 @@ afterEach(() => {
   dir.cleanup();
 });
 
-const PURPOSE_FOR: Record<KeyAlgorithm, Purpose[]> = {
+const PURPOSE_FOR: Record<GeneratedAlgorithm, Purpose[]> = {
   ed25519: ['sign', 'verify'],
   x25519: ['agree'],
   p256: ['sign', 'verify'],
@@ -50,7 +50,7 @@ const PURPOSE_FOR: Record<KeyAlgorithm, Purpose[]> = {
   aes256: ['encrypt', 'decrypt'],
   'hmac-sha256': ['mac'],
 };
-const BITS: Record<KeyAlgorithm, number> = {
+const BITS: Record<GeneratedAlgorithm, number> = {
   ed25519: 256,
   x25519: 256,
   p256: 256,
@@ -64,7 +64,7 @@ const BITS: Record<KeyAlgorithm, number> = {
 const keyCount = () => listKeys(vault, {}, now).length;
 
 describe('generating keys', () => {
-  it.each(KEY_ALGORITHMS)(
+  it.each(GENERATED_ALGORITHMS)(
     '%s: the stored private key matches the public key the inventory shows',
     async (algorithm) => {
       const key = await generateKey(

@@ -27,6 +27,7 @@ import { publicKeyObject } from './public-key-formats.ts';
 // Every use is audited with the byte count only, never the data.
 
 const KWP_IV = Buffer.from('a65959a6', 'hex');
+const RSA_ALGORITHMS: ReadonlySet<string> = new Set(['rsa2048', 'rsa3072', 'rsa4096']);
 /** RSA-OAEP with SHA-256 (Node uses the OAEP hash for MGF1 too). */
 const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' } as const;
 const MAX_KWP_BYTES = 64 * 1024;
@@ -70,8 +71,7 @@ export function encryptWithKey(
         const sealed = seal(material, plaintext, aad);
         return Buffer.concat([sealed.nonce, sealed.ciphertext]);
       }
-      if (key.algorithm !== 'rsa3072' && key.algorithm !== 'rsa4096')
-        refuseAlgorithm(key, 'encrypt');
+      if (!RSA_ALGORITHMS.has(key.algorithm)) refuseAlgorithm(key, 'encrypt');
       try {
         return publicEncrypt({ key: publicKeyObject(key.publicKey ?? ''), ...OAEP }, plaintext);
       } catch {
@@ -113,8 +113,7 @@ export function decryptWithKey(
         if (!plain) throw failed();
         return plain;
       }
-      if (key.algorithm !== 'rsa3072' && key.algorithm !== 'rsa4096')
-        refuseAlgorithm(key, 'decrypt');
+      if (!RSA_ALGORITHMS.has(key.algorithm)) refuseAlgorithm(key, 'decrypt');
       try {
         const privateKey = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
         return privateDecrypt({ key: privateKey, ...OAEP }, ciphertext);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
-import { KEY_ALGORITHMS, PURPOSES } from '../../shared/inventory-types.ts';
+import { GENERATED_ALGORITHMS, PURPOSES } from '../../shared/inventory-types.ts';
 import type {
-  KeyAlgorithm,
+  GeneratedAlgorithm,
   KeyState,
   KeyView,
   PolicyTable,
@@ -69,7 +69,7 @@ export interface GenerateKeyRequest {
 
 interface CheckedRequest {
   name: string;
-  algorithm: KeyAlgorithm;
+  algorithm: GeneratedAlgorithm;
   purposes: Purpose[];
   owner: Person;
   custodians: Person[];
@@ -90,12 +90,12 @@ function checkRequest(
   const name = request.name.trim();
   if (name.length === 0 || name.length > 200)
     throw badRequest('A key needs a name of 1 to 200 characters.');
-  if (!(KEY_ALGORITHMS as readonly string[]).includes(request.algorithm)) {
+  if (!(GENERATED_ALGORITHMS as readonly string[]).includes(request.algorithm)) {
     throw badRequest(
-      `Unknown algorithm "${request.algorithm}"; one of ${KEY_ALGORITHMS.join(', ')}.`,
+      `The vault generates ${GENERATED_ALGORITHMS.join(', ')} keys; not "${request.algorithm}".`,
     );
   }
-  const algorithm = request.algorithm as KeyAlgorithm;
+  const algorithm = request.algorithm as GeneratedAlgorithm;
   const purposes = [...new Set(request.purposes)];
   const allowed = ALGORITHM_PURPOSES[algorithm];
   const wrong = purposes.filter(

@@ -34,6 +34,7 @@ function schemeFor(key: KeyView, rsaPadding: RsaPadding): SignatureScheme {
       return { hash: 'sha256', key: (k) => ({ key: k, dsaEncoding: 'der' }) };
     case 'p384':
       return { hash: 'sha384', key: (k) => ({ key: k, dsaEncoding: 'der' }) };
+    case 'rsa2048':
     case 'rsa3072':
     case 'rsa4096':
       return rsaPadding === 'pss'

@@ -15,6 +15,7 @@ const SSH_TYPES: Partial<Record<KeyAlgorithm, string>> = {
   ed25519: 'ssh-ed25519',
   p256: 'ecdsa-sha2-nistp256',
   p384: 'ecdsa-sha2-nistp384',
+  rsa2048: 'ssh-rsa',
   rsa3072: 'ssh-rsa',
   rsa4096: 'ssh-rsa',
 };

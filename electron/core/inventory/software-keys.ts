@@ -1,7 +1,7 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { KeyAlgorithm, Purpose } from '../../shared/inventory-types.ts';
+import type { GeneratedAlgorithm, KeyAlgorithm, Purpose } from '../../shared/inventory-types.ts';
 
 // Keys generated in the vault with node:crypto (OpenSSL, seeded from the OS CSPRNG).
 // Private keys leave this module as PKCS#8 DER, secret keys as raw bytes; the caller seals
@@ -15,6 +15,7 @@ export const ALGORITHM_PURPOSES: Readonly<Record<KeyAlgorithm, readonly Purpose[
   x25519: ['agree', 'derive'],
   p256: ['sign', 'verify', 'agree', 'derive', 'ssh-auth'],
   p384: ['sign', 'verify', 'agree', 'derive', 'ssh-auth'],
+  rsa2048: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
   rsa3072: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
   rsa4096: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
   aes256: ['encrypt', 'decrypt', 'wrap', 'unwrap', 'derive'],
@@ -26,6 +27,7 @@ export const ALGORITHM_BITS: Readonly<Record<KeyAlgorithm, number>> = {
   x25519: 256,
   p256: 256,
   p384: 384,
+  rsa2048: 2048,
   rsa3072: 3072,
   rsa4096: 4096,
   aes256: 256,
@@ -52,7 +54,7 @@ async function pair(
 }
 
 /** Generates a key; RSA runs off the main thread (libuv), so the UI stays responsive. */
-export async function generateSoftwareKey(algorithm: KeyAlgorithm): Promise<GeneratedKey> {
+export async function generateSoftwareKey(algorithm: GeneratedAlgorithm): Promise<GeneratedKey> {
   switch (algorithm) {
     case 'ed25519':
       return pair(generateKeyPairAsync('ed25519'));
