@@ -12,6 +12,27 @@ const KDF_OPTIONS = [
   'kdf-target-ms',
 ] as const;
 const COMMON = ['vault', 'json', 'debug', 'actor', 'help', ...UNLOCK_OPTIONS] as const;
+/** What every new key's entry says, however it enters the inventory. */
+const ENTRY_OPTIONS = [
+  'name',
+  'purpose',
+  'owner',
+  'custodian',
+  'environment',
+  'classification',
+  'tier',
+  'label',
+  'notes',
+  'pre-activation',
+] as const;
+const SUBJECT_OPTIONS = [
+  'common-name',
+  'organization',
+  'organizational-unit',
+  'country',
+  'email',
+  'dns',
+] as const;
 
 const OPTION_SPEC = {
   vault: { type: 'string' },
@@ -31,6 +52,7 @@ const OPTION_SPEC = {
   'kdf-target-ms': { type: 'string' },
   replace: { type: 'boolean' },
   limit: { type: 'string' },
+  offset: { type: 'string' },
   after: { type: 'string' },
   name: { type: 'string' },
   role: { type: 'string', multiple: true },
@@ -55,6 +77,26 @@ const OPTION_SPEC = {
   'authorised-by': { type: 'string' },
   witness: { type: 'string' },
   'after-days': { type: 'string' },
+  'wrapped-by': { type: 'string' },
+  'pre-activation': { type: 'boolean' },
+  published: { type: 'boolean' },
+  'publish-days': { type: 'string' },
+  file: { type: 'string' },
+  'key-passphrase-file': { type: 'string' },
+  'secret-algorithm': { type: 'string' },
+  'export-passphrase-file': { type: 'string' },
+  'token-serial': { type: 'string' },
+  'cka-id': { type: 'string' },
+  reference: { type: 'string' },
+  'public-key': { type: 'string' },
+  'common-name': { type: 'string' },
+  organization: { type: 'string' },
+  'organizational-unit': { type: 'string' },
+  country: { type: 'string' },
+  email: { type: 'string' },
+  dns: { type: 'string', multiple: true },
+  days: { type: 'string' },
+  ca: { type: 'boolean' },
 } as const;
 
 export type OptionName = keyof typeof OPTION_SPEC;
@@ -138,30 +180,65 @@ export const COMMANDS: CommandSpec[] = [
     needsVault: true,
   },
   {
+    words: ['policy', 'set'],
+    summary: "replace the vault's crypto-period policy with an edited table (officers only)",
+    usage: 'policy set --vault PATH --file TABLE.json',
+    options: [...COMMON, 'file'],
+    needsVault: true,
+  },
+  {
+    words: ['policy', 'reset'],
+    summary: 'return to the shipped NIST SP 800-57 table (officers only)',
+    usage: 'policy reset --vault PATH',
+    options: COMMON,
+    needsVault: true,
+  },
+  {
     words: ['keys', 'generate'],
     summary: 'generate a key in the vault and enter it in the inventory',
     usage:
-      'keys generate --vault PATH --name N --algorithm ed25519|x25519|p256|p384|rsa3072|rsa4096|aes256|hmac-sha256 --purpose P[,P] --owner NAME [--custodian NAME]... [--environment E] [--tier 1-4] [--classification C] [--label L]... [--notes TEXT] [--json]',
+      'keys generate --vault PATH --name N --algorithm ed25519|x25519|p256|p384|rsa3072|rsa4096|aes256|hmac-sha256 --purpose P[,P] --owner NAME [--custodian NAME]... [--environment E] [--tier 1-4] [--classification C] [--label L]... [--notes TEXT] [--wrapped-by KEK_ID] [--pre-activation] [--json]',
+    options: [...COMMON, ...ENTRY_OPTIONS, 'algorithm', 'wrapped-by'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'import'],
+    summary:
+      'import a key file: PEM (PKCS#8, encrypted PKCS#8, SPKI), OpenSSH (private or public) or JWK',
+    usage:
+      'keys import --vault PATH --file F [--key-passphrase-file F] [--secret-algorithm aes256|hmac-sha256] [--name N] --purpose P[,P] --owner NAME [entry options] [--wrapped-by KEK_ID] [--json]',
     options: [
       ...COMMON,
-      'name',
+      ...ENTRY_OPTIONS,
+      'file',
+      'key-passphrase-file',
+      'secret-algorithm',
+      'wrapped-by',
+    ],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'register'],
+    summary: 'enter a key that lives on a token or elsewhere (a cloud KMS) in the inventory',
+    usage:
+      'keys register --vault PATH --name N (--token-serial S --cka-id HEX | --reference REF) [--algorithm A] [--public-key FILE] --purpose P[,P] --owner NAME [entry options] [--json]',
+    options: [
+      ...COMMON,
+      ...ENTRY_OPTIONS,
       'algorithm',
-      'purpose',
-      'owner',
-      'custodian',
-      'environment',
-      'classification',
-      'tier',
-      'label',
-      'notes',
+      'token-serial',
+      'cka-id',
+      'reference',
+      'public-key',
     ],
     needsVault: true,
   },
   {
     words: ['keys', 'list'],
     summary: 'list keys, optionally by state, owner or due date',
-    usage: 'keys list --vault PATH [--state S] [--owner NAME] [--due-within 30d] [--json]',
-    options: [...COMMON, 'state', 'owner', 'due-within'],
+    usage:
+      'keys list --vault PATH [--state S] [--owner NAME] [--due-within 30d] [--published] [--offset N] [--limit N] [--json]',
+    options: [...COMMON, 'state', 'owner', 'due-within', 'published', 'offset', 'limit'],
     needsVault: true,
   },
   {
@@ -178,6 +255,43 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'move a key to another lifecycle state, with a reason',
     usage: 'keys transition ID --vault PATH --to STATE --reason TEXT',
     options: [...COMMON, 'to', 'reason'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'update'],
+    operands: ['ID'],
+    summary: "edit a key's entry (name, owner, custodians, tier, labels, notes), with a reason",
+    usage:
+      'keys update ID --vault PATH --reason TEXT [--name N] [--owner NAME] [--custodian NAME]... [--environment E] [--classification C] [--tier 1-4] [--label L]... [--notes TEXT]',
+    options: [
+      ...COMMON,
+      'reason',
+      'name',
+      'owner',
+      'custodian',
+      'environment',
+      'classification',
+      'tier',
+      'label',
+      'notes',
+    ],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'rotate'],
+    operands: ['ID'],
+    summary:
+      'make a new version of a key; the old one is deactivated; data keys under a KEK are rewrapped',
+    usage: 'keys rotate ID --vault PATH [--reason TEXT] [--publish-days N] [--json]',
+    options: [...COMMON, 'reason', 'publish-days'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'rewrap'],
+    operands: ['ID'],
+    summary: "finish rewrapping a rotated KEK's data keys (after an interruption)",
+    usage: 'keys rewrap ID --vault PATH [--json]',
+    options: COMMON,
     needsVault: true,
   },
   {
@@ -205,6 +319,34 @@ export const COMMANDS: CommandSpec[] = [
     needsVault: true,
   },
   {
+    words: ['keys', 'export-private'],
+    operands: ['ID'],
+    summary:
+      'export a private key as encrypted PKCS#8 (re-authenticates with the vault passphrase)',
+    usage:
+      'keys export-private ID --vault PATH --passphrase-file F --out FILE [--export-passphrase-file F]',
+    options: [...COMMON, 'out', 'export-passphrase-file'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'csr'],
+    operands: ['ID'],
+    summary: 'write a PKCS#10 certificate signing request for a signing key',
+    usage:
+      'keys csr ID --vault PATH --common-name CN [--organization O] [--organizational-unit OU] [--country CC] [--email E] [--dns NAME]... [--pss] [--out FILE]',
+    options: [...COMMON, ...SUBJECT_OPTIONS, 'pss', 'out'],
+    needsVault: true,
+  },
+  {
+    words: ['keys', 'certificate'],
+    operands: ['ID'],
+    summary: 'write a self-signed X.509 certificate for a signing key',
+    usage:
+      'keys certificate ID --vault PATH --common-name CN [subject options] --days N [--ca] [--pss] [--out FILE]',
+    options: [...COMMON, ...SUBJECT_OPTIONS, 'days', 'ca', 'pss', 'out'],
+    needsVault: true,
+  },
+  {
     words: ['keys', 'destroy'],
     operands: ['ID'],
     summary: "schedule a deactivated key's destruction (7-30 day window), or carry it out once due",
@@ -218,6 +360,13 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'cancel a scheduled destruction (the key returns to deactivated)',
     usage: 'keys cancel-destroy ID --vault PATH',
     options: COMMON,
+    needsVault: true,
+  },
+  {
+    words: ['inventory', 'export'],
+    summary: 'export the inventory as a CycloneDX 1.6 CBOM (JSON)',
+    usage: 'inventory export --vault PATH --format cbom [--out FILE]',
+    options: [...COMMON, 'format', 'out'],
     needsVault: true,
   },
 ];

@@ -10,7 +10,7 @@ import type { CliIo } from './main.ts';
 // The inventory commands: people, policy and keys. The vault is already unlocked.
 
 /** Reads a (non-secret) input file. Throws BAD_REQUEST naming it. */
-function readInput(path: string): Buffer {
+export function readInput(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch {
@@ -19,7 +19,7 @@ function readInput(path: string): Buffer {
 }
 
 /** Writes an output file, refusing to replace one. Throws BAD_REQUEST. */
-function writeOutput(path: string, bytes: Uint8Array): void {
+export function writeOutput(path: string, bytes: Uint8Array): void {
   try {
     writeFileSync(path, bytes, { flag: 'wx' });
   } catch {
@@ -44,7 +44,7 @@ function formatPolicy(table: PolicyTable): string {
   ].join('\n');
 }
 
-function personName(people: PersonView[], id: string): string {
+export function personName(people: PersonView[], id: string): string {
   return people.find((p) => p.id === id)?.name ?? id;
 }
 
@@ -56,7 +56,7 @@ function formatKeyLine(key: KeyView, people: PersonView[]): string {
   return `${key.id}  ${key.name}  ${key.algorithm}  ${key.state}  tier ${key.tier}  owner ${personName(people, key.owner)}  use ends ${ends}`;
 }
 
-function formatKey(key: KeyView, people: PersonView[]): string {
+export function formatKey(key: KeyView, people: PersonView[]): string {
   return [
     `Key:            ${key.id}  ${key.name}`,
     `Algorithm:      ${key.algorithm} (${key.sizeBits} bits)`,
@@ -65,7 +65,11 @@ function formatKey(key: KeyView, people: PersonView[]): string {
     `Tier:           ${key.tier}   Environment: ${key.environment}   Classification: ${key.classification}`,
     `Owner:          ${personName(people, key.owner)}`,
     `Custodians:     ${key.custodians.map((id) => personName(people, id)).join(', ') || 'none'}`,
-    `Location:       ${key.location.kind}`,
+    `Location:       ${formatLocation(key)}`,
+    `Version:        ${key.version} of ${key.lineage}${key.predecessor ? `, after ${key.predecessor}` : ''}${key.successor ? `; succeeded by ${key.successor}` : ''}`,
+    ...(key.publishedUntil ? [`Published until: ${key.publishedUntil}`] : []),
+    ...(key.labels.length ? [`Labels:         ${key.labels.join(', ')}`] : []),
+    ...(key.notes ? [`Notes:          ${key.notes}`] : []),
     `Fingerprint:    ${key.fingerprint ?? '(secret key)'}`,
     `Policy row:     ${key.cryptoPeriod.policyRow}`,
     `Originator use: until ${key.cryptoPeriod.originatorUsageEnd ?? '— (no originator use)'}`,
@@ -80,7 +84,50 @@ function formatKey(key: KeyView, people: PersonView[]): string {
       : []),
     'History:',
     ...key.history.map((h) => `  ${h.at}  ${h.from ?? '—'} -> ${h.to}  by ${h.by}: ${h.reason}`),
+    ...(key.changes.length
+      ? [
+          'Changes:',
+          ...key.changes.map(
+            (c) => `  ${c.at}  ${Object.keys(c.fields).join(', ')}  by ${c.by}: ${c.reason}`,
+          ),
+        ]
+      : []),
   ].join('\n');
+}
+
+function formatLocation(key: KeyView): string {
+  const where = key.location;
+  if (where.kind === 'token') return `token ${where.serial}, CKA_ID ${where.ckaId}`;
+  if (where.kind === 'external') return where.reference;
+  if (key.publicOnly) return 'vault (public key only)';
+  return key.wrappedBy ? `vault, wrapped under ${key.wrappedBy}` : 'vault';
+}
+
+/** The fields of a new key's entry from the command line (the contract checks the values). */
+export function entryRequest(options: ParsedOptions): Record<string, unknown> {
+  const tier = integerOption(options, 'tier');
+  return {
+    ...(options.name ? { name: options.name } : {}),
+    purposes: listOption(options, 'purpose') ?? [],
+    owner: requiredOption(options, 'owner'),
+    ...(options.custodian ? { custodians: listOption(options, 'custodian') } : {}),
+    ...(options.environment ? { environment: options.environment } : {}),
+    ...(options.classification ? { classification: options.classification } : {}),
+    ...(tier !== undefined ? { tier } : {}),
+    ...(options.label ? { labels: listOption(options, 'label') } : {}),
+    ...(options.notes !== undefined ? { notes: options.notes } : {}),
+    ...(options['pre-activation'] ? { preActivation: true } : {}),
+  };
+}
+
+/** --offset and --limit, for a page of a long list. */
+function pageOf(options: ParsedOptions): { offset?: number; limit?: number } {
+  const offset = integerOption(options, 'offset');
+  const limit = integerOption(options, 'limit');
+  return {
+    ...(offset !== undefined ? { offset } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  };
 }
 
 function stateOption(options: ParsedOptions, name: 'state' | 'to'): KeyState | undefined {
@@ -133,18 +180,11 @@ export async function runInventoryCommand(
       return ExitCode.OK;
     }
     case 'keys generate': {
-      const tier = integerOption(options, 'tier');
       const request = {
+        ...entryRequest(options),
         name: requiredOption(options, 'name'),
         algorithm: requiredOption(options, 'algorithm'),
-        purposes: listOption(options, 'purpose') ?? [],
-        owner: requiredOption(options, 'owner'),
-        ...(options.custodian ? { custodians: listOption(options, 'custodian') } : {}),
-        ...(options.environment ? { environment: options.environment } : {}),
-        ...(options.classification ? { classification: options.classification } : {}),
-        ...(tier !== undefined ? { tier } : {}),
-        ...(options.label ? { labels: listOption(options, 'label') } : {}),
-        ...(options.notes !== undefined ? { notes: options.notes } : {}),
+        ...(options['wrapped-by'] ? { wrappedBy: options['wrapped-by'] } : {}),
       };
       // The contract validates the values (algorithm, purposes) and says which is wrong.
       const key = await services.invoke('keys:generate', request as never);
@@ -159,6 +199,8 @@ export async function runInventoryCommand(
         ...(state ? { state } : {}),
         ...(options.owner ? { owner: options.owner } : {}),
         ...(due !== undefined ? { dueWithinDays: due } : {}),
+        ...(options.published ? { published: true } : {}),
+        ...pageOf(options),
       });
       const registry = await people();
       print(keys, () =>

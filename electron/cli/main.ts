@@ -14,9 +14,12 @@ import { osActor, realDeps } from '../services/runtime.ts';
 import { COMMANDS, helpText, integerOption, parseCommandLine } from './arguments.ts';
 import type { ParsedOptions } from './arguments.ts';
 import { runInventoryCommand } from './inventory-commands.ts';
+import { runLifecycleCommand } from './lifecycle-commands.ts';
+import { runFormatCommand } from './format-commands.ts';
 import {
   normalizePassphrase,
   promptHidden,
+  readNewPassphrase,
   readSecretFile,
   readStdinLines,
 } from './secret-input.ts';
@@ -56,34 +59,6 @@ async function readUnlockFactor(
   else raw = await promptHidden(`Passphrase for ${vault}: `);
   try {
     return { kind: 'passphrase', passphrase: normalizePassphrase(raw) };
-  } finally {
-    raw.fill(0);
-  }
-}
-
-async function readNewPassphrase(
-  io: CliIo,
-  source: { file?: string | undefined; stdin?: boolean | undefined; stdinLine?: Buffer },
-): Promise<Buffer> {
-  let raw: Buffer;
-  if (source.file !== undefined) raw = readSecretFile(source.file, 'passphrase', warnTo(io));
-  else if (source.stdinLine) raw = source.stdinLine;
-  else if (source.stdin) raw = (await readStdinLines(1))[0] ?? Buffer.alloc(0);
-  else {
-    raw = await promptHidden('New passphrase: ');
-    const again = await promptHidden('Repeat the new passphrase: ');
-    const same = raw.equals(again);
-    again.fill(0);
-    if (!same) {
-      raw.fill(0);
-      throw new KeywardenError(
-        ErrorCode.PASSPHRASE_MISMATCH,
-        'The two passphrases differ; nothing was changed.',
-      );
-    }
-  }
-  try {
-    return normalizePassphrase(raw);
   } finally {
     raw.fill(0);
   }
@@ -186,26 +161,38 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const services = new KeywardenServices({
       deps: realDeps(),
       actor: options.actor ?? osActor(),
+      appVersion: packageVersion(),
       onProgress: (progress) => {
         if (!json)
           io.err(
             `Calibrated Argon2id on this machine: ${progress.iterations} iterations (probe took ${Math.round(progress.elapsedMs)} ms).\n`,
           );
       },
+      onEvent: (event) => {
+        // Progress goes to stderr, so --json output on stdout stays one document.
+        if (event.name === 'keys:rewrap-progress') {
+          const { done, total, kek } = event.payload;
+          io.err(`Rewrapped ${done} of ${total} data key(s) of ${kek}.\n`);
+        }
+      },
     });
     const hasUnlockOption = ['passphrase-file', 'passphrase-stdin', 'recovery-key-file'].some(
       (name) => options[name as keyof ParsedOptions] !== undefined,
     );
-    const unlock = async (stdinLine?: Buffer) =>
-      services.invoke('vault:unlock', {
-        path: vault,
-        factor: await readUnlockFactor(options, vault, io, stdinLine),
-      });
+    // Exporting a private key re-authenticates with the vault passphrase: the one this
+    // command unlocked with, kept for that call only and zeroed when the command ends.
+    const reauth: { passphrase: Buffer | null } = { passphrase: null };
+    const unlock = async (stdinLine?: Buffer) => {
+      const factor = await readUnlockFactor(options, vault, io, stdinLine);
+      if (command.words.join(' ') === 'keys export-private' && factor.kind === 'passphrase')
+        reauth.passphrase = Buffer.from(factor.passphrase);
+      return services.invoke('vault:unlock', { path: vault, factor });
+    };
     try {
       switch (command.words.join(' ')) {
         case 'init': {
           const kdf = kdfRequestFrom(options);
-          const passphrase = await readNewPassphrase(io, {
+          const passphrase = await readNewPassphrase(warnTo(io), {
             file: options['passphrase-file'],
             stdin: options['passphrase-stdin'],
           });
@@ -247,7 +234,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             options['passphrase-stdin'] === true && options['new-passphrase-stdin'] === true;
           const lines = bothOnStdin ? await readStdinLines(2) : [];
           await unlock(lines[0]);
-          const newPassphrase = await readNewPassphrase(io, {
+          const newPassphrase = await readNewPassphrase(warnTo(io), {
             file: options['new-passphrase-file'],
             stdin: options['new-passphrase-stdin'],
             ...(lines[1] ? { stdinLine: lines[1] } : {}),
@@ -302,13 +289,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
         default: {
           await unlock();
-          const code = await runInventoryCommand(
-            command.words.join(' '),
-            options,
-            operands,
-            services,
-            io,
-          );
+          const name = command.words.join(' ');
+          const code =
+            (await runInventoryCommand(name, options, operands, services, io)) ??
+            (await runLifecycleCommand(name, options, operands, services, io)) ??
+            (await runFormatCommand(name, options, operands, services, io, reauth));
           if (code !== null) return code;
           throw new KeywardenError(
             ErrorCode.USAGE,
@@ -317,6 +302,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       }
     } finally {
+      reauth.passphrase?.fill(0);
       services.shutdown();
     }
   } catch (error) {

@@ -128,3 +128,36 @@ export async function promptHidden(question: string): Promise<Buffer> {
     process.stderr.write('\n');
   }
 }
+
+/**
+ * A new passphrase from a file, stdin, or typed twice at a prompt without echo; normalised
+ * (NFC, one trailing newline dropped). The caller zeroes it. Throws PASSPHRASE_MISMATCH,
+ * SECRET_INPUT_UNAVAILABLE.
+ */
+export async function readNewPassphrase(
+  warn: (line: string) => void,
+  source: { file?: string | undefined; stdin?: boolean | undefined; stdinLine?: Buffer },
+): Promise<Buffer> {
+  let raw: Buffer;
+  if (source.file !== undefined) raw = readSecretFile(source.file, 'passphrase', warn);
+  else if (source.stdinLine) raw = source.stdinLine;
+  else if (source.stdin) raw = (await readStdinLines(1))[0] ?? Buffer.alloc(0);
+  else {
+    raw = await promptHidden('New passphrase: ');
+    const again = await promptHidden('Repeat the new passphrase: ');
+    const same = raw.equals(again);
+    again.fill(0);
+    if (!same) {
+      raw.fill(0);
+      throw new KeywardenError(
+        ErrorCode.PASSPHRASE_MISMATCH,
+        'The two passphrases differ; nothing was changed.',
+      );
+    }
+  }
+  try {
+    return normalizePassphrase(raw);
+  } finally {
+    raw.fill(0);
+  }
+}

@@ -1,15 +1,14 @@
 import { Outcome } from '../core/audit/audit-log.ts';
-import {
-  generateKey,
-  listKeys,
-  showKey,
-  transitionKey,
-  vaultPolicy,
-} from '../core/inventory/key-inventory.ts';
+import { listKeys, showKey, transitionKey, vaultPolicy } from '../core/inventory/key-inventory.ts';
+import { generateKey } from '../core/inventory/key-creation.ts';
 import { addPerson, listPeople } from '../core/inventory/people-registry.ts';
 import { exportKeyPublic, signWithKey, verifyWithKey } from '../core/inventory/key-operations.ts';
 import { cancelDestruction, destroyKey } from '../core/inventory/key-destruction.ts';
+import { setPolicy, updateKey } from '../core/inventory/key-edits.ts';
+import { rewrapDataKeys, rotateKey } from '../core/inventory/key-rotation.ts';
+import type { RewrapProgress } from '../core/inventory/key-rotation.ts';
 import type { UnlockedVault } from '../core/vault/vault.ts';
+import type { ServiceEvent } from '../shared/contract.ts';
 import type { ChannelHandlers } from './services.ts';
 
 // The inventory channels: people, policy and keys. Every one needs the vault unlocked.
@@ -18,6 +17,11 @@ type InventoryChannel =
   | 'people:add'
   | 'people:list'
   | 'policy:show'
+  | 'policy:set'
+  | 'policy:reset'
+  | 'keys:update'
+  | 'keys:rotate'
+  | 'keys:rewrap'
   | 'keys:generate'
   | 'keys:list'
   | 'keys:show'
@@ -33,7 +37,10 @@ export function inventoryHandlers(
   vault: () => UnlockedVault,
   actor: string,
   now: () => Date,
+  emit: (event: ServiceEvent) => void,
 ): Pick<ChannelHandlers, InventoryChannel> {
+  const progress = (kek: string) => (step: RewrapProgress) =>
+    emit({ name: 'keys:rewrap-progress', payload: { kek, ...step } });
   return {
     'people:add': async (request) => {
       const event = {
@@ -49,6 +56,13 @@ export function inventoryHandlers(
     },
     'people:list': async () => vault().query((records) => listPeople(records)),
     'policy:show': async () => vault().query((records) => vaultPolicy(records)),
+    'policy:set': async (request) => setPolicy(vault(), actor, request.table ?? {}),
+    'policy:reset': async () => setPolicy(vault(), actor, null),
+    'keys:update': async ({ id, reason, ...update }) =>
+      updateKey(vault(), actor, id, update, reason, now()),
+    'keys:rotate': async ({ id, ...request }) =>
+      rotateKey(vault(), actor, id, request, now(), progress(id)),
+    'keys:rewrap': async ({ id }) => rewrapDataKeys(vault(), actor, id, now(), progress(id)),
     'keys:generate': async (request) => generateKey(vault(), actor, request, now()),
     'keys:list': async (request) => listKeys(vault(), request, now()),
     'keys:show': async (request) => showKey(vault(), request.id),

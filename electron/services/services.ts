@@ -1,12 +1,13 @@
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import { contract, isChannel } from '../shared/contract.ts';
-import type { Channel, KdfRequest, ResponseOf } from '../shared/contract.ts';
+import type { Channel, KdfRequest, ResponseOf, ServiceEvent } from '../shared/contract.ts';
 import { zeroize } from '../core/crypto/bytes.ts';
 import { createVault, openVaultFile } from '../core/vault/vault.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
 import type { CalibrationProgress, KdfChoice } from '../core/vault/kdf-params.ts';
 import { KDF_DEFAULTS } from '../core/vault/kdf-params.ts';
 import { inventoryHandlers } from './inventory-handlers.ts';
+import { keyFormatHandlers } from './key-format-handlers.ts';
 import type { z } from 'zod';
 
 // The application layer: one function per IPC channel. Each validates its request against
@@ -19,6 +20,10 @@ export interface ServiceContext {
   actor: string;
   /** Long work (KDF calibration) reports here. */
   onProgress?: (progress: CalibrationProgress) => void;
+  /** The application's version, as exports (the CBOM) name the tool. */
+  appVersion?: string;
+  /** The contract's events (rewrap progress, ...) go here. */
+  onEvent?: (event: ServiceEvent) => void;
 }
 
 type Parsed<C extends Channel> = z.output<(typeof contract)[C]['request']>;
@@ -150,7 +155,18 @@ export class KeywardenServices {
           file.close();
         }
       },
-      ...inventoryHandlers(() => this.requireUnlocked(), actor, deps.now),
+      ...inventoryHandlers(
+        () => this.requireUnlocked(),
+        actor,
+        deps.now,
+        (event) => context.onEvent?.(event),
+      ),
+      ...keyFormatHandlers(
+        () => this.requireUnlocked(),
+        actor,
+        deps.now,
+        context.appVersion ?? 'unknown',
+      ),
     };
   }
 

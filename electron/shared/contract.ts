@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { ErrorInfo } from './errors.ts';
 import type { AuditEntry, AuditVerification, VaultHeader, VaultStatus } from './vault-types.ts';
-import { GENERATED_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
+import {
+  GENERATED_ALGORITHMS,
+  KEY_ALGORITHMS,
+  KEY_STATES,
+  PURPOSES,
+  ROLES,
+} from './inventory-types.ts';
 import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
 
 // The one IPC contract: channel name → request schema → response type. The main process
@@ -19,15 +25,56 @@ const secretBytes = z
     message: 'must be 1 to 4096 bytes',
   });
 
-/**
- * Argon2id parameters for a new passphrase slot. With `iterations` they are fixed; without,
- * the iteration count is calibrated to `targetMs`. Missing values take the vault defaults.
- */
 /** Data to sign or verify: bytes, at most 64 MiB. */
 const boundedBytes = z.instanceof(Uint8Array).refine((bytes) => bytes.length <= 64 * 1024 * 1024, {
   message: 'is larger than 64 MiB',
 });
+/** A key file to import: at most 1 MiB. */
+const keyFileBytes = z.instanceof(Uint8Array).refine((bytes) => bytes.length <= 1024 * 1024, {
+  message: 'is larger than 1 MiB',
+});
+const keyId = z.string().min(1).max(128);
+const personName = z.string().min(1).max(200);
 
+/** What every new key's inventory entry says: generated, imported or registered. */
+const keyEntryFields = {
+  purposes: z.array(z.enum(PURPOSES)).min(1),
+  owner: personName,
+  custodians: z.array(personName).max(32).optional(),
+  environment: z.string().min(1).max(100).optional(),
+  classification: z.string().min(1).max(100).optional(),
+  tier: z.number().int().min(1).max(4).optional(),
+  labels: z.array(z.string().min(1).max(100)).max(64).optional(),
+  notes: z.string().max(10_000).optional(),
+  preActivation: z.boolean().optional(),
+};
+
+const keyLocationSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('token'),
+      serial: z.string().min(1).max(64),
+      ckaId: z.string().min(2).max(256),
+    })
+    .strict(),
+  z.object({ kind: z.literal('external'), reference: z.string().min(1).max(2048) }).strict(),
+]);
+
+const certificateSubjectSchema = z
+  .object({
+    commonName: z.string().min(1).max(64),
+    organization: z.string().min(1).max(64).optional(),
+    organizationalUnit: z.string().min(1).max(64).optional(),
+    country: z.string().length(2).optional(),
+    email: z.string().min(3).max(254).optional(),
+    dnsNames: z.array(z.string().min(1).max(253)).max(100).optional(),
+  })
+  .strict();
+
+/**
+ * Argon2id parameters for a new passphrase slot. With `iterations` they are fixed; without,
+ * the iteration count is calibrated to `targetMs`. Missing values take the vault defaults.
+ */
 export const kdfRequestSchema = z
   .object({
     memoryMiB: z.number().optional(),
@@ -107,14 +154,58 @@ export const contract = {
     request: z.object({}).strict(),
     response: returns<PolicyTable>(),
   },
+  'policy:set': {
+    request: z.object({ table: z.unknown() }).strict(),
+    response: returns<PolicyTable>(),
+  },
+  'policy:reset': {
+    request: z.object({}).strict(),
+    response: returns<PolicyTable>(),
+  },
   'keys:generate': {
     request: z
       .object({
         name: z.string().min(1).max(200),
         algorithm: z.enum(GENERATED_ALGORITHMS),
-        purposes: z.array(z.enum(PURPOSES)).min(1),
-        owner: z.string().min(1).max(200),
-        custodians: z.array(z.string().min(1).max(200)).max(32).optional(),
+        ...keyEntryFields,
+        wrappedBy: keyId.optional(),
+      })
+      .strict(),
+    response: returns<KeyView>(),
+  },
+  'keys:import': {
+    request: z
+      .object({
+        file: keyFileBytes,
+        passphrase: secretBytes.optional(),
+        secretAlgorithm: z.enum(['aes256', 'hmac-sha256']).optional(),
+        name: z.string().min(1).max(200).optional(),
+        ...keyEntryFields,
+        wrappedBy: keyId.optional(),
+      })
+      .strict(),
+    response: returns<KeyView>(),
+  },
+  'keys:register': {
+    request: z
+      .object({
+        name: z.string().min(1).max(200),
+        algorithm: z.enum(KEY_ALGORITHMS).optional(),
+        location: keyLocationSchema,
+        publicKeyFile: keyFileBytes.optional(),
+        ...keyEntryFields,
+      })
+      .strict(),
+    response: returns<KeyView>(),
+  },
+  'keys:update': {
+    request: z
+      .object({
+        id: keyId,
+        reason: z.string().min(1).max(500),
+        name: z.string().min(1).max(200).optional(),
+        owner: personName.optional(),
+        custodians: z.array(personName).max(32).optional(),
         environment: z.string().min(1).max(100).optional(),
         classification: z.string().min(1).max(100).optional(),
         tier: z.number().int().min(1).max(4).optional(),
@@ -124,12 +215,61 @@ export const contract = {
       .strict(),
     response: returns<KeyView>(),
   },
+  'keys:rotate': {
+    request: z
+      .object({
+        id: keyId,
+        reason: z.string().min(1).max(500).optional(),
+        publishDays: z.number().int().optional(),
+      })
+      .strict(),
+    response: returns<{ key: KeyView; predecessor: KeyView; rewrapped: number }>(),
+  },
+  'keys:rewrap': {
+    request: z.object({ id: keyId }).strict(),
+    response: returns<{ rewrapped: number; kek: string }>(),
+  },
+  'keys:export-private': {
+    request: z
+      .object({ id: keyId, vaultPassphrase: secretBytes, exportPassphrase: secretBytes })
+      .strict(),
+    response: returns<{ pem: string }>(),
+  },
+  'keys:csr': {
+    request: z
+      .object({
+        id: keyId,
+        subject: certificateSubjectSchema,
+        rsaPadding: z.enum(['pkcs1', 'pss']).optional(),
+      })
+      .strict(),
+    response: returns<{ pem: string }>(),
+  },
+  'keys:certificate': {
+    request: z
+      .object({
+        id: keyId,
+        subject: certificateSubjectSchema,
+        days: z.number().int().min(1).max(3650),
+        ca: z.boolean().optional(),
+        rsaPadding: z.enum(['pkcs1', 'pss']).optional(),
+      })
+      .strict(),
+    response: returns<{ pem: string }>(),
+  },
+  'inventory:export': {
+    request: z.object({ format: z.enum(['cbom']) }).strict(),
+    response: returns<{ document: string }>(),
+  },
   'keys:list': {
     request: z
       .object({
         state: z.enum(KEY_STATES).optional(),
         owner: z.string().min(1).max(200).optional(),
         dueWithinDays: z.number().int().min(0).max(36_500).optional(),
+        published: z.boolean().optional(),
+        offset: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(100_000).optional(),
       })
       .strict(),
     response: returns<KeyView[]>(),
@@ -193,6 +333,18 @@ export const contract = {
     response: returns<KeyView>(),
   },
 } as const;
+
+/**
+ * Events the main process pushes to whoever listens (the renderer, the CLI's progress line),
+ * each with its payload type. No payload carries a secret.
+ */
+export const events = {
+  'keys:rewrap-progress': returns<{ kek: string; done: number; total: number }>(),
+} as const;
+export type EventName = keyof typeof events;
+export type ServiceEvent = {
+  [E in EventName]: { name: E; payload: (typeof events)[E] };
+}[EventName];
 
 export type Contract = typeof contract;
 export type Channel = keyof Contract;

@@ -125,6 +125,15 @@ export interface KeyTransition {
   reason: string;
 }
 
+/** An edit of a key's inventory entry (owner, custodians, labels, ...): who, when, what, why. */
+export interface KeyChange {
+  at: string;
+  by: string;
+  /** The fields changed, with their values before and after (person ids for people). */
+  fields: Record<string, { from: unknown; to: unknown }>;
+  reason: string;
+}
+
 /** The record of a key's destruction: it outlives the key material. */
 export interface DestructionRecord {
   authorisedBy: string;
@@ -151,6 +160,8 @@ export interface KeyView {
   owner: string;
   custodians: string[];
   location: KeyLocation;
+  /** True when only the public key was imported: it verifies and encrypts, never signs or decrypts. */
+  publicOnly: boolean;
   /** The public key as base64 DER SubjectPublicKeyInfo; null for a secret (symmetric) key. */
   publicKey: string | null;
   /**
@@ -158,8 +169,21 @@ export interface KeyView {
    * knows (so it matches ssh-keygen -l), else over the SubjectPublicKeyInfo; null for a secret key.
    */
   fingerprint: string | null;
+  /** The logical key this is a version of: the id of its first version. */
+  lineage: string;
   version: number;
   predecessor: string | null;
+  successor: string | null;
+  /**
+   * For a rotated signing key: the end of the transition window in which its public key stays
+   * published for verification beside its successor's.
+   */
+  publishedUntil: string | null;
+  /**
+   * A data key held wrapped (RFC 5649) under this vault key-encryption key version, rather
+   * than under the vault's own envelope key alone; rotating the KEK rewraps it.
+   */
+  wrappedBy: string | null;
   labels: string[];
   notes: string;
   state: KeyState;
@@ -167,5 +191,6 @@ export interface KeyView {
   createdAt: string;
   activatedAt: string | null;
   history: KeyTransition[];
+  changes: KeyChange[];
   destruction?: DestructionRecord;
 }

@@ -1,12 +1,8 @@
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  generateKey,
-  listKeys,
-  showKey,
-  transitionKey,
-} from '../../electron/core/inventory/key-inventory.ts';
+import { listKeys, showKey, transitionKey } from '../../electron/core/inventory/key-inventory.ts';
+import { generateKey } from '../../electron/core/inventory/key-creation.ts';
 import { publicKeyFingerprint } from '../../electron/core/inventory/public-key-formats.ts';
 import type { UnlockedVault } from '../../electron/core/vault/vault.ts';
 import { GENERATED_ALGORITHMS } from '../../electron/shared/inventory-types.ts';

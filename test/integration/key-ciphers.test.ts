@@ -11,7 +11,8 @@ import {
   wrapWithKey,
 } from '../../electron/core/inventory/key-ciphers.ts';
 import { exportKeyPublic } from '../../electron/core/inventory/key-operations.ts';
-import { generateKey, transitionKey } from '../../electron/core/inventory/key-inventory.ts';
+import { transitionKey } from '../../electron/core/inventory/key-inventory.ts';
+import { generateKey } from '../../electron/core/inventory/key-creation.ts';
 import type { UnlockedVault } from '../../electron/core/vault/vault.ts';
 import type { KeyAlgorithm, Purpose } from '../../electron/shared/inventory-types.ts';
 import { registerPeople } from '../helpers/inventory-fixture.ts';

@@ -2,12 +2,8 @@ import Database from 'better-sqlite3';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cancelDestruction, destroyKey } from '../../electron/core/inventory/key-destruction.ts';
-import {
-  generateKey,
-  listKeys,
-  showKey,
-  transitionKey,
-} from '../../electron/core/inventory/key-inventory.ts';
+import { listKeys, showKey, transitionKey } from '../../electron/core/inventory/key-inventory.ts';
+import { generateKey } from '../../electron/core/inventory/key-creation.ts';
 import { signWithKey, verifyWithKey } from '../../electron/core/inventory/key-operations.ts';
 import type { UnlockedVault } from '../../electron/core/vault/vault.ts';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';

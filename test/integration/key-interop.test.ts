@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKey, transitionKey } from '../../electron/core/inventory/key-inventory.ts';
+import { transitionKey } from '../../electron/core/inventory/key-inventory.ts';
+import { generateKey } from '../../electron/core/inventory/key-creation.ts';
 import {
   exportKeyPublic,
   signWithKey,

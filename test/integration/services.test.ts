@@ -130,3 +130,79 @@ describe('services over the contract', () => {
     ]);
   });
 });
+
+describe('re-authentication and events', () => {
+  async function unlockedWithAlice(events: unknown[] = []): Promise<KeywardenServices> {
+    services.shutdown();
+    services = new KeywardenServices({
+      deps: realDeps(),
+      actor: 'Alice',
+      onEvent: (event) => events.push(event),
+    });
+    await services.invoke('vault:unlock', {
+      path,
+      factor: { kind: 'passphrase', passphrase: passphraseBytes() },
+    });
+    await services.invoke('people:add', { name: 'Alice', roles: ['officer'] });
+    return services;
+  }
+
+  it('refuses a private export with the wrong vault passphrase, audits it, and zeroes both passphrases', async () => {
+    const s = await unlockedWithAlice();
+    const key = await s.invoke('keys:generate', {
+      name: 'deploy',
+      algorithm: 'ed25519',
+      purposes: ['sign'],
+      owner: 'Alice',
+    });
+    const wrong = passphraseBytes('not the vault passphrase');
+    const exportPassphrase = passphraseBytes('an export passphrase');
+    await expect(
+      s.invoke('keys:export-private', {
+        id: key.id,
+        vaultPassphrase: wrong,
+        exportPassphrase,
+      }),
+    ).rejects.toMatchObject({ code: 'PASSPHRASE_INCORRECT' });
+    expect(wrong.every((byte) => byte === 0)).toBe(true);
+    expect(exportPassphrase.every((byte) => byte === 0)).toBe(true);
+    const entries = await s.invoke('audit:list', {});
+    expect(entries.at(-1)).toMatchObject({
+      action: 'key.export-private',
+      outcome: 'failure',
+      detail: { error: 'PASSPHRASE_INCORRECT' },
+    });
+    const { pem } = await s.invoke('keys:export-private', {
+      id: key.id,
+      vaultPassphrase: passphraseBytes(),
+      exportPassphrase: passphraseBytes('an export passphrase'),
+    });
+    expect(pem).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/);
+    expect(pem).not.toContain('BEGIN PRIVATE KEY');
+  });
+
+  it('pushes rewrap progress as contract events while a KEK rotates', async () => {
+    const events: unknown[] = [];
+    const s = await unlockedWithAlice(events);
+    const kek = await s.invoke('keys:generate', {
+      name: 'kek',
+      algorithm: 'aes256',
+      purposes: ['wrap', 'unwrap'],
+      owner: 'Alice',
+    });
+    for (let i = 0; i < 3; i += 1) {
+      await s.invoke('keys:generate', {
+        name: `dek ${i}`,
+        algorithm: 'aes256',
+        purposes: ['encrypt'],
+        owner: 'Alice',
+        wrappedBy: kek.id,
+      });
+    }
+    const result = await s.invoke('keys:rotate', { id: kek.id });
+    expect(result.rewrapped).toBe(3);
+    expect(events).toEqual([
+      { name: 'keys:rewrap-progress', payload: { kek: kek.id, done: 3, total: 3 } },
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
-import { policyTableSchema } from '../../shared/inventory-types.ts';
+import { KEY_ALGORITHMS, PURPOSES, policyTableSchema } from '../../shared/inventory-types.ts';
 import type {
   CryptoPeriod,
   KeyAlgorithm,
@@ -129,4 +129,12 @@ export function computeCryptoPeriod(row: PolicyRow, activatedAt: Date): CryptoPe
     originatorUsageEnd: originatorEnd?.toISOString() ?? null,
     recipientUsageEnd: recipientEnd.toISOString(),
   };
+}
+
+/** The row ids the inventory looks up, for every algorithm and purpose it knows. */
+export function requiredPolicyRows(): string[] {
+  const ids = new Set<string>();
+  for (const algorithm of KEY_ALGORITHMS)
+    for (const purpose of PURPOSES) ids.add(rowIdFor(algorithm, purpose));
+  return [...ids].sort();
 }

@@ -1,7 +1,5 @@
 import {
   constants,
-  createCipheriv,
-  createDecipheriv,
   createHmac,
   createPrivateKey,
   privateDecrypt,
@@ -10,6 +8,7 @@ import {
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { KeyView } from '../../shared/inventory-types.ts';
 import { equalBytes } from '../crypto/bytes.ts';
+import { kwpUnwrap, kwpWrap } from '../crypto/key-wrap.ts';
 import { open, seal } from '../crypto/aead.ts';
 import { Outcome } from '../audit/audit-log.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
@@ -26,7 +25,6 @@ import { publicKeyObject } from './public-key-formats.ts';
 // - HMAC-SHA-256, verified in constant time.
 // Every use is audited with the byte count only, never the data.
 
-const KWP_IV = Buffer.from('a65959a6', 'hex');
 const RSA_ALGORITHMS: ReadonlySet<string> = new Set(['rsa2048', 'rsa3072', 'rsa4096']);
 /** RSA-OAEP with SHA-256 (Node uses the OAEP hash for MGF1 too). */
 const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' } as const;
@@ -81,6 +79,7 @@ export function encryptWithKey(
         );
       }
     },
+    (key) => RSA_ALGORITHMS.has(key.algorithm),
   );
 }
 
@@ -149,8 +148,7 @@ export function wrapWithKey(
     event(actor, 'key.wrap', id, keyToWrap.length),
     (key, material) => {
       if (key.algorithm !== 'aes256') refuseAlgorithm(key, 'wrap');
-      const cipher = createCipheriv('id-aes256-wrap-pad', material, KWP_IV);
-      return Buffer.concat([cipher.update(keyToWrap), cipher.final()]);
+      return kwpWrap(material, keyToWrap);
     },
   );
 }
@@ -170,15 +168,14 @@ export function unwrapWithKey(
     event(actor, 'key.unwrap', id, wrapped.length),
     (key, material) => {
       if (key.algorithm !== 'aes256') refuseAlgorithm(key, 'unwrap');
-      try {
-        const decipher = createDecipheriv('id-aes256-wrap-pad', material, KWP_IV);
-        return Buffer.concat([decipher.update(wrapped), decipher.final()]);
-      } catch {
+      const unwrapped = kwpUnwrap(material, wrapped);
+      if (!unwrapped) {
         throw new KeywardenError(
           ErrorCode.DECRYPTION_FAILED,
           'The wrapped key fails its integrity check (wrong key, or altered data).',
         );
       }
+      return unwrapped;
     },
   );
 }

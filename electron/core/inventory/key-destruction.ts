@@ -4,6 +4,7 @@ import { Outcome } from '../audit/audit-log.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import { requireDestructionParties } from './duties.ts';
 import { readKey, requireOperator, saveKey } from './key-inventory.ts';
+import { dataKeysUnder } from './key-rotation.ts';
 import { requireTransition } from './key-states.ts';
 import { findPerson } from './people-registry.ts';
 
@@ -64,6 +65,13 @@ export function destroyKey(
       );
     }
     const key = readKey(records, id);
+    const held = dataKeysUnder(records, new Set([key.id]));
+    if (held.length > 0) {
+      throw new KeywardenError(
+        ErrorCode.REWRAP_PENDING,
+        `${held.length} data key(s) are still wrapped under ${key.id}; ${key.successor ? `run "keywarden keys rewrap ${key.successor}"` : 'rotate it, or destroy them'} first.`,
+      );
+    }
     const stamp = now.toISOString();
     const move = (to: KeyState, reason: string, destruction: KeyView['destruction']): KeyView => {
       requireTransition(key.state, to);

@@ -6,7 +6,8 @@ import { zeroize } from '../crypto/bytes.ts';
 import { Outcome } from '../audit/audit-log.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
-import { KEYS, readKey, requireOperator } from './key-inventory.ts';
+import { readKey, requireOperator } from './key-inventory.ts';
+import { readKeyMaterial } from './key-material.ts';
 import { requireStateAllows } from './key-states.ts';
 import { exportPublicKey, publicKeyObject } from './public-key-formats.ts';
 import type { PublicKeyFormat } from './public-key-formats.ts';
@@ -68,7 +69,8 @@ export function requirePurpose(key: KeyView, ...uses: Purpose[]): void {
 /**
  * Runs `use` with a vault-held key's material (PKCS#8 DER or the raw secret) inside one
  * audited transaction, after checking the actor, the key's purpose and its state; the
- * material is zeroed when `use` returns. Throws KEY_NOT_FOUND, KEY_PURPOSE_MISMATCH,
+ * material is zeroed when `use` returns; when `publicSuffices(key)`, it is not read at all and
+ * `use` gets an empty buffer. Throws KEY_NOT_FOUND, KEY_PURPOSE_MISMATCH,
  * KEY_STATE_INVALID, PERSON_NOT_FOUND, SEPARATION_OF_DUTIES, RECORD_TAMPERED,
  * AUDIT_WRITE_FAILED, VAULT_LOCKED, and whatever `use` throws.
  */
@@ -79,13 +81,15 @@ export function withKeyMaterial<T>(
   purpose: Purpose,
   event: AuditEvent,
   use: (key: KeyView, material: Buffer) => T,
+  publicSuffices: (key: KeyView) => boolean = () => false,
 ): T {
   return vault.apply(event, (records) => {
     requireOperator(records, actor);
     const key = readKey(records, id);
     requirePurpose(key, purpose);
     requireStateAllows(key.state, purpose);
-    const material = records.readBody(KEYS, id);
+    // A use that needs only the public key (RSA encryption) never unseals the private one.
+    const material = publicSuffices(key) ? Buffer.alloc(0) : readKeyMaterial(records, key);
     try {
       return use(key, material);
     } finally {

@@ -13,6 +13,7 @@ import {
   insertSlot,
   newPassphraseParams,
   newRecoveryParams,
+  openSlot,
   readSlots,
   SlotKind,
   summarizeSlot,
@@ -278,6 +279,43 @@ export class UnlockedVault {
     );
     session.rewriteHeaderMac();
     return slotId;
+  }
+
+  /**
+   * Re-authentication for a sensitive operation (exporting a private key): checks that
+   * `passphrase` opens one of the vault's passphrase slots, whoever unlocked it and however.
+   * A wrong passphrase is audited as a failure of `action`. The derived keys are zeroed here;
+   * the passphrase bytes are the caller's to zero. Throws PASSPHRASE_INCORRECT, SLOT_NOT_FOUND,
+   * VAULT_HEADER_TAMPERED, VAULT_LOCKED.
+   */
+  async reauthenticate(actor: string, passphrase: Uint8Array, action: string): Promise<void> {
+    const session = this.live();
+    const event = { actor, action, target: session.db.path, outcome: Outcome.SUCCESS };
+    try {
+      const slots = readSlots(session.db).filter((slot) => slot.kind === SlotKind.PASSPHRASE);
+      if (slots.length === 0) {
+        throw new KeywardenError(
+          ErrorCode.SLOT_NOT_FOUND,
+          'This vault has no passphrase slot to re-authenticate with.',
+        );
+      }
+      for (const slot of slots) {
+        const vmk = await openSlot(slot, session.vaultId, (params) =>
+          derivePassphraseKek(this.deps.argon2, passphrase, params as PassphraseSlotParams),
+        );
+        if (vmk) {
+          zeroize(vmk);
+          return;
+        }
+      }
+      throw new KeywardenError(
+        ErrorCode.PASSPHRASE_INCORRECT,
+        'The vault passphrase is incorrect; re-authentication failed and nothing was exported.',
+      );
+    } catch (error) {
+      this.recordFailure(event, error);
+      throw error;
+    }
   }
 
   /**

@@ -1,0 +1,25 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+
+// AES Key Wrap with Padding (RFC 5649) under a 256-bit key-encryption key, through OpenSSL's
+// id-aes256-wrap-pad. The output is 8 bytes longer than the input, rounded up to 8 bytes.
+
+const KWP_IV = Buffer.from('a65959a6', 'hex');
+
+/** Wraps `keyToWrap` (1 byte or more) under the 32-byte `kek`. The caller zeroes both. */
+export function kwpWrap(kek: Uint8Array, keyToWrap: Uint8Array): Buffer {
+  const cipher = createCipheriv('id-aes256-wrap-pad', kek, KWP_IV);
+  return Buffer.concat([cipher.update(keyToWrap), cipher.final()]);
+}
+
+/**
+ * Unwraps RFC 5649 output; null when the integrity check fails (wrong key, altered data).
+ * The caller zeroes the result.
+ */
+export function kwpUnwrap(kek: Uint8Array, wrapped: Uint8Array): Buffer | null {
+  try {
+    const decipher = createDecipheriv('id-aes256-wrap-pad', kek, KWP_IV);
+    return Buffer.concat([decipher.update(wrapped), decipher.final()]);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,281 @@
+import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
+import { GENERATED_ALGORITHMS } from '../../shared/inventory-types.ts';
+import type { GeneratedAlgorithm, KeyState, KeyView } from '../../shared/inventory-types.ts';
+import { zeroize } from '../crypto/bytes.ts';
+import { Outcome } from '../audit/audit-log.ts';
+import type { RecordStore } from '../vault/record-store.ts';
+import type { UnlockedVault } from '../vault/unlocked-vault.ts';
+import { buildEntry, checkEntry, enterKey, newKeyId, storeEntry } from './key-creation.ts';
+import { KEYS, readKey, requireOperator, saveKey } from './key-inventory.ts';
+import { readKeyMaterial, requireHeld, writeKeyMaterial } from './key-material.ts';
+import { requireTransition } from './key-states.ts';
+import { generateSoftwareKey } from './software-keys.ts';
+
+// Rotation: a new version of the same logical key (its lineage), generated in the vault; the
+// predecessor becomes deactivated (it still verifies, decrypts and unwraps), and a signing
+// key's public key can stay published beside its successor's for a transition window.
+// Rotating a key-encryption key then rewraps the data keys held under its older versions,
+// a batch per transaction: a crash at any point leaves every data key wrapped under one
+// version or the other, both usable, and `rewrapDataKeys` carries on where it stopped.
+
+export const PUBLISH_DAYS = { max: 365, signingDefault: 30 } as const;
+const REWRAP_BATCH = 100;
+const ROTATABLE: ReadonlySet<KeyState> = new Set(['active', 'suspended', 'compromised']);
+
+export interface RotateRequest {
+  reason?: string;
+  /** Days a rotated signing key stays published for verification (0-365; 30 by default). */
+  publishDays?: number;
+}
+
+export interface RewrapProgress {
+  done: number;
+  total: number;
+}
+
+export interface RotationResult {
+  key: KeyView;
+  predecessor: KeyView;
+  rewrapped: number;
+}
+
+const isSigning = (key: KeyView) =>
+  key.purposes.includes('sign') || key.purposes.includes('ssh-auth');
+
+/** The newest version of the lineage `key` belongs to, following successors. */
+export function currentVersion(records: RecordStore, key: KeyView): KeyView {
+  let current = key;
+  const seen = new Set<string>([key.id]);
+  while (current.successor !== null && !seen.has(current.successor)) {
+    seen.add(current.successor);
+    current = readKey(records, current.successor);
+  }
+  return current;
+}
+
+/** The data keys held under any of `kekIds`. */
+export function dataKeysUnder(records: RecordStore, kekIds: ReadonlySet<string>): KeyView[] {
+  return records
+    .list(KEYS)
+    .map((record) => record.meta as unknown as KeyView)
+    .filter((key) => key.wrappedBy !== null && kekIds.has(key.wrappedBy));
+}
+
+/** The data keys still wrapped under an older version of the lineage whose newest is `current`. */
+function pendingFor(records: RecordStore, current: KeyView): KeyView[] {
+  const older = new Set(
+    records
+      .list(KEYS)
+      .map((record) => record.meta as unknown as KeyView)
+      .filter((key) => key.lineage === current.lineage && key.id !== current.id)
+      .map((key) => key.id),
+  );
+  return older.size === 0 ? [] : dataKeysUnder(records, older);
+}
+
+function checkRotation(records: RecordStore, actor: string, id: string, request: RotateRequest) {
+  requireOperator(records, actor);
+  const key = readKey(records, id);
+  if (key.successor !== null) {
+    throw new KeywardenError(
+      ErrorCode.KEY_STATE_INVALID,
+      `Key ${id} was already rotated to ${key.successor}; rotate the newest version.`,
+    );
+  }
+  if (!ROTATABLE.has(key.state)) {
+    throw new KeywardenError(
+      ErrorCode.KEY_STATE_INVALID,
+      `The key is ${key.state}; only an active, suspended or compromised key is rotated.`,
+    );
+  }
+  requireHeld(key);
+  if (!(GENERATED_ALGORITHMS as readonly string[]).includes(key.algorithm)) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      `The vault does not generate ${key.algorithm} keys; generate a successor of a stronger algorithm instead.`,
+    );
+  }
+  const days = request.publishDays ?? (isSigning(key) ? PUBLISH_DAYS.signingDefault : 0);
+  if (!Number.isInteger(days) || days < 0 || days > PUBLISH_DAYS.max) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      `A publication window is 0 to ${PUBLISH_DAYS.max} days.`,
+    );
+  }
+  if (days > 0 && !isSigning(key)) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      'Only a signing key stays published after rotation; drop --publish-days.',
+    );
+  }
+  const reason = (request.reason ?? 'rotated').trim();
+  if (reason.length === 0 || reason.length > 500)
+    throw new KeywardenError(ErrorCode.BAD_REQUEST, 'A reason is 1 to 500 characters.');
+  // The successor carries the entry over and passes the checks a new key would.
+  const entry = {
+    name: key.name,
+    purposes: key.purposes,
+    owner: key.owner,
+    custodians: key.custodians,
+    environment: key.environment,
+    classification: key.classification,
+    tier: key.tier,
+    labels: key.labels,
+    notes: key.notes,
+  };
+  const checked = checkEntry(records, actor, entry, key.algorithm, key.location);
+  // A data key's successor goes under its KEK's newest version.
+  const kek =
+    key.wrappedBy === null ? null : currentVersion(records, readKey(records, key.wrappedBy));
+  return { key, entry, checked, days, reason, kek };
+}
+
+/**
+ * Rotates a vault-held key: generates its successor (same algorithm, purposes, owner,
+ * custodians, tier and labels; a fresh crypto-period), deactivates the predecessor (a
+ * compromised one stays compromised), keeps a signing key published for `publishDays`, and
+ * then rewraps the data keys held under the rotated KEK, reporting progress. Throws
+ * KEY_NOT_FOUND, KEY_STATE_INVALID, KEY_NOT_HELD, BAD_REQUEST, PERSON_NOT_FOUND,
+ * SEPARATION_OF_DUTIES, POLICY_VIOLATION, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ */
+export async function rotateKey(
+  vault: UnlockedVault,
+  actor: string,
+  id: string,
+  request: RotateRequest,
+  now: Date,
+  onProgress?: (progress: RewrapProgress) => void,
+): Promise<RotationResult> {
+  const successorId = newKeyId();
+  const event = {
+    actor,
+    action: 'key.rotate',
+    target: id,
+    outcome: Outcome.SUCCESS,
+    detail: { successor: successorId },
+  };
+  let predecessor: KeyView | undefined;
+  let publicKey: Buffer | null = null;
+  const key = await enterKey(
+    vault,
+    event,
+    (records) => checkRotation(records, actor, id, request),
+    async ({ key: old }) => {
+      const generated = await generateSoftwareKey(old.algorithm as GeneratedAlgorithm);
+      publicKey = generated.publicKey;
+      return generated.secret;
+    },
+    (records, secret) => {
+      const rotation = checkRotation(records, actor, id, request);
+      const { key: old, entry, checked, days, reason, kek } = rotation;
+      const at = now.toISOString();
+      const material = readKeyMaterial(records, old);
+      zeroize(material); // read only to prove the predecessor is intact before it is retired
+      const next = buildEntry(
+        records,
+        actor,
+        entry,
+        checked,
+        {
+          id: successorId,
+          algorithm: old.algorithm,
+          location: old.location,
+          publicKey,
+          publicOnly: false,
+          wrappedBy: kek?.id ?? null,
+          origin: `rotated from ${old.id}: ${reason}`,
+          lineage: { id: old.lineage, version: old.version + 1, predecessor: old.id },
+        },
+        now,
+      );
+      storeEntry(records, next, secret);
+      const to: KeyState = old.state === 'compromised' ? 'compromised' : 'deactivated';
+      if (to !== old.state) requireTransition(old.state, to);
+      predecessor = {
+        ...old,
+        state: to,
+        successor: next.id,
+        publishedUntil: days > 0 ? new Date(now.getTime() + days * 86_400_000).toISOString() : null,
+        history:
+          to === old.state
+            ? old.history
+            : [
+                ...old.history,
+                { from: old.state, to, at, by: actor, reason: `rotated to ${next.id}: ${reason}` },
+              ],
+      };
+      saveKey(records, predecessor, 'keep');
+      return next;
+    },
+  );
+  const rewrapped = rewrapDataKeys(vault, actor, key.id, now, onProgress).rewrapped;
+  if (!predecessor)
+    throw new KeywardenError(ErrorCode.INTERNAL, 'The rotation left no predecessor.');
+  return { key, predecessor, rewrapped };
+}
+
+/**
+ * Rewraps every data key held under an older version of `id`'s lineage under its newest
+ * version, a batch per audited transaction, calling `onProgress` after each. Safe to run
+ * again after a crash: it finds what is left. Throws KEY_NOT_FOUND, KEY_STATE_INVALID (the
+ * newest version cannot wrap, or an older one cannot unwrap), PERSON_NOT_FOUND,
+ * SEPARATION_OF_DUTIES, RECORD_TAMPERED, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ */
+export function rewrapDataKeys(
+  vault: UnlockedVault,
+  actor: string,
+  id: string,
+  now: Date,
+  onProgress?: (progress: RewrapProgress) => void,
+): { rewrapped: number; kek: string } {
+  const { current, pending } = vault.query((records) => {
+    requireOperator(records, actor);
+    const newest = currentVersion(records, readKey(records, id));
+    return { current: newest, pending: pendingFor(records, newest).map((key) => key.id) };
+  });
+  let done = 0;
+  for (let start = 0; start < pending.length; start += REWRAP_BATCH) {
+    const batch = pending.slice(start, start + REWRAP_BATCH);
+    const event = {
+      actor,
+      action: 'key.rewrap',
+      target: current.id,
+      outcome: Outcome.SUCCESS,
+      detail: { count: batch.length },
+    };
+    done += vault.apply(event, (records) => {
+      requireOperator(records, actor);
+      let count = 0;
+      for (const dataKeyId of batch) {
+        const dataKey = readKey(records, dataKeyId);
+        if (dataKey.wrappedBy === null || dataKey.wrappedBy === current.id) continue;
+        const material = readKeyMaterial(records, dataKey);
+        try {
+          writeKeyMaterial(
+            records,
+            {
+              ...dataKey,
+              wrappedBy: current.id,
+              changes: [
+                ...dataKey.changes,
+                {
+                  at: now.toISOString(),
+                  by: actor,
+                  fields: { wrappedBy: { from: dataKey.wrappedBy, to: current.id } },
+                  reason: `rewrapped after the rotation of ${dataKey.wrappedBy}`,
+                },
+              ],
+            },
+            material,
+          );
+        } finally {
+          zeroize(material);
+        }
+        count += 1;
+      }
+      return count;
+    });
+    onProgress?.({ done: Math.min(start + batch.length, pending.length), total: pending.length });
+  }
+  return { rewrapped: done, kek: current.id };
+}
