@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView, PolicyTable } from '../../electron/shared/inventory-types.ts';
 import { runKeywarden } from '../helpers/cli.ts';
+import { bomValidator, cbomSchemaErrors } from '../helpers/cyclonedx-schema.ts';
 import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { TEST_PASSPHRASE, makeVault, tempDir, unlockVault } from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
@@ -395,6 +396,7 @@ describe('inventory export --format cbom', () => {
       components: Array<{ 'bom-ref': string; cryptoProperties: { assetType: string } }>;
     }>(result.stdout);
     expect(bom.specVersion).toBe('1.6');
+    expect(cbomSchemaErrors(bomValidator(), bom)).toEqual([]);
     const keys = bom.components.filter(
       (c) => c.cryptoProperties.assetType === 'related-crypto-material',
     );
