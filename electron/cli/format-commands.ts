@@ -64,20 +64,24 @@ export async function runFormatCommand(
           ...(passphrase ? { passphrase } : {}),
         } as never);
       let key;
-      if (options['key-passphrase-file'] !== undefined) {
-        key = await run(readSecretFile(options['key-passphrase-file'], 'key passphrase', warn));
-      } else {
-        try {
-          key = await run();
-        } catch (error) {
-          // An encrypted key file asks for its passphrase at the terminal, once.
-          if (!(error instanceof KeywardenError) || error.code !== ErrorCode.PASSPHRASE_REQUIRED)
-            throw error;
-          if (!process.stdin.isTTY) throw error;
-          key = await run(await promptHidden('Passphrase of the key file: '));
+      try {
+        if (options['key-passphrase-file'] !== undefined) {
+          key = await run(readSecretFile(options['key-passphrase-file'], 'key passphrase', warn));
+        } else {
+          try {
+            key = await run();
+          } catch (error) {
+            // An encrypted key file asks for its passphrase at the terminal, once.
+            if (!(error instanceof KeywardenError) || error.code !== ErrorCode.PASSPHRASE_REQUIRED)
+              throw error;
+            if (!process.stdin.isTTY) throw error;
+            key = await run(await promptHidden('Passphrase of the key file: '));
+          }
         }
+      } finally {
+        // The file may hold a plain private key.
+        file.fill(0);
       }
-      file.fill(0);
       const registry = await services.invoke('people:list', {});
       io.out(
         json ? `${JSON.stringify(key, null, 2)}\n` : `Imported.\n${formatKey(key, registry)}\n`,
@@ -100,7 +104,7 @@ export async function runFormatCommand(
         vaultPassphrase: Buffer.from(reauth.passphrase),
         exportPassphrase,
       });
-      writeOutput(out, Buffer.from(pem));
+      writeOutput(out, Buffer.from(pem), 0o600);
       io.out(
         json
           ? `${JSON.stringify({ out })}\n`

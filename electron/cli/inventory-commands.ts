@@ -18,10 +18,10 @@ export function readInput(path: string): Buffer {
   }
 }
 
-/** Writes an output file, refusing to replace one. Throws BAD_REQUEST. */
-export function writeOutput(path: string, bytes: Uint8Array): void {
+/** Writes an output file, refusing to replace one (0600 for anything private). Throws BAD_REQUEST. */
+export function writeOutput(path: string, bytes: Uint8Array, mode = 0o644): void {
   try {
-    writeFileSync(path, bytes, { flag: 'wx' });
+    writeFileSync(path, bytes, { flag: 'wx', mode });
   } catch {
     throw new KeywardenError(ErrorCode.BAD_REQUEST, `Cannot write ${path} (it may already exist).`);
   }

@@ -99,6 +99,11 @@ export async function runLifecycleCommand(
               ]
             : []),
           ...(result.rewrapped ? [`Rewrapped ${result.rewrapped} data key(s).`] : []),
+          ...(result.rewrapPending
+            ? [
+                `${result.rewrapPending} data key(s) are still under the old version; run "keywarden keys rewrap ${result.key.id}".`,
+              ]
+            : []),
         ].join('\n'),
       );
       return ExitCode.OK;

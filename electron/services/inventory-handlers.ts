@@ -39,8 +39,7 @@ export function inventoryHandlers(
   now: () => Date,
   emit: (event: ServiceEvent) => void,
 ): Pick<ChannelHandlers, InventoryChannel> {
-  const progress = (kek: string) => (step: RewrapProgress) =>
-    emit({ name: 'keys:rewrap-progress', payload: { kek, ...step } });
+  const progress = (step: RewrapProgress) => emit({ name: 'keys:rewrap-progress', payload: step });
   return {
     'people:add': async (request) => {
       const event = {
@@ -61,8 +60,8 @@ export function inventoryHandlers(
     'keys:update': async ({ id, reason, ...update }) =>
       updateKey(vault(), actor, id, update, reason, now()),
     'keys:rotate': async ({ id, ...request }) =>
-      rotateKey(vault(), actor, id, request, now(), progress(id)),
-    'keys:rewrap': async ({ id }) => rewrapDataKeys(vault(), actor, id, now(), progress(id)),
+      rotateKey(vault(), actor, id, request, now(), progress),
+    'keys:rewrap': async ({ id }) => rewrapDataKeys(vault(), actor, id, now(), progress),
     'keys:generate': async (request) => generateKey(vault(), actor, request, now()),
     'keys:list': async (request) => listKeys(vault(), request, now()),
     'keys:show': async (request) => showKey(vault(), request.id),

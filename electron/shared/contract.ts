@@ -223,7 +223,12 @@ export const contract = {
         publishDays: z.number().int().optional(),
       })
       .strict(),
-    response: returns<{ key: KeyView; predecessor: KeyView; rewrapped: number }>(),
+    response: returns<{
+      key: KeyView;
+      predecessor: KeyView;
+      rewrapped: number;
+      rewrapPending: number;
+    }>(),
   },
   'keys:rewrap': {
     request: z.object({ id: keyId }).strict(),

@@ -314,6 +314,12 @@ describe('requests Keywarden refuses', () => {
     ],
     ['an email without a domain', { commonName: 'ok', email: 'release@' }, /email address/],
     ['an email with a space', { commonName: 'ok', email: 're lease@example.com' }, /email address/],
+    ['an email without an @', { commonName: 'ok', email: 'release' }, /email address/],
+    [
+      'an email with nothing before the @',
+      { commonName: 'ok', email: '@example.com' },
+      /email address/,
+    ],
     ['no subject at all', null, /A subject is required/],
   ] as const)('%s: BAD_REQUEST', async (_case, badSubject, message) => {
     const input = { ...valid(), subject: badSubject as unknown as CertificateSubject };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../electron/core/inventory/key-creation.ts';
 import { updateKey } from '../../electron/core/inventory/key-edits.ts';
-import { showKey } from '../../electron/core/inventory/key-inventory.ts';
+import { listKeys, showKey, transitionKey } from '../../electron/core/inventory/key-inventory.ts';
 import type { UnlockedVault } from '../../electron/core/vault/vault.ts';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
 import { registerPeople } from '../helpers/inventory-fixture.ts';
@@ -85,5 +85,28 @@ describe('updateKey', () => {
     expect(() => updateKey(vault, 'Alice', 'k-0000', { notes: 'x' }, 'why', now)).toThrow(
       code('KEY_NOT_FOUND'),
     );
+  });
+});
+
+describe('due within N days', () => {
+  it('counts a key in use by its originator end and a retired one by its recipient end', async () => {
+    const dek = await generateKey(
+      vault,
+      'Alice',
+      { name: 'due-dek', algorithm: 'aes256', purposes: ['encrypt', 'decrypt'], owner: 'Alice' },
+      now,
+    );
+    const originatorEnd = Date.parse(dek.cryptoPeriod.originatorUsageEnd ?? '');
+    const recipientEnd = Date.parse(dek.cryptoPeriod.recipientUsageEnd);
+    expect(recipientEnd).toBeGreaterThan(originatorEnd); // data encryption: originator + 3 years
+    const day = 86_400_000;
+    const dueAt = (at: number, days: number) =>
+      listKeys(vault, { dueWithinDays: days }, new Date(at)).some((k) => k.id === dek.id);
+    expect(dueAt(originatorEnd - 10 * day, 9)).toBe(false);
+    expect(dueAt(originatorEnd - 10 * day, 10)).toBe(true);
+    transitionKey(vault, 'Alice', dek.id, 'deactivated', 'retired', now);
+    // Retired, it only processes: due when it may no longer do that either.
+    expect(dueAt(originatorEnd - 10 * day, 10)).toBe(false);
+    expect(dueAt(recipientEnd - 10 * day, 10)).toBe(true);
   });
 });

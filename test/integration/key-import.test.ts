@@ -215,6 +215,46 @@ describe('importKey', () => {
   });
 });
 
+describe('round trips', () => {
+  it.each(['jwk', 'openssh', 'pem'] as const)(
+    'an exported %s public key imports back with the same fingerprint',
+    async (format) => {
+      const source = await importKey(
+        vault,
+        'Alice',
+        {
+          name: `source ${format}`,
+          purposes: ['sign', 'verify'],
+          owner: 'Alice',
+          file: Buffer.from(
+            generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+              type: 'pkcs8',
+              format: 'pem',
+            }),
+          ),
+        },
+        now,
+      );
+      const copy = await importKey(
+        vault,
+        'Alice',
+        {
+          name: `copy ${format}`,
+          purposes: ['verify'],
+          owner: 'Alice',
+          file: Buffer.from(exportKeyPublic(vault, source.id, format)),
+        },
+        now,
+      );
+      expect(copy).toMatchObject({ publicOnly: true, algorithm: 'p256' });
+      expect(copy.fingerprint).toBe(source.fingerprint);
+      expect(copy.publicKey).toBe(source.publicKey);
+      const signature = signWithKey(vault, 'Alice', source.id, message);
+      expect(verifyWithKey(vault, 'Alice', copy.id, message, signature)).toBe(true);
+    },
+  );
+});
+
 describe('keywarden keys import', () => {
   it('imports an encrypted PKCS#8 file with its passphrase from a file', async () => {
     vault.lock('tester');

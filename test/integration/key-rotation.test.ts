@@ -260,3 +260,143 @@ describe('data keys under a key-encryption key', () => {
     expect(showKey(vault, dk.id).wrappedBy).toBe(kek.id);
   });
 });
+
+describe('edge cases of rotation and data keys', () => {
+  const aesKek = (name: string) =>
+    generateKey(
+      vault,
+      'Alice',
+      { name, algorithm: 'aes256', purposes: ['wrap', 'unwrap'], owner: 'Alice' },
+      now,
+    );
+  const dataKey = (name: string, kek: string) =>
+    generateKey(
+      vault,
+      'Alice',
+      { name, algorithm: 'hmac-sha256', purposes: ['mac'], owner: 'Alice', wrappedBy: kek },
+      now,
+    );
+
+  it('rescues the data keys of a compromised KEK and then lets it be destroyed', async () => {
+    const kek = await aesKek('leaked kek');
+    const dek = await dataKey('dek under leaked', kek.id);
+    const tag = macWithKey(vault, 'Alice', dek.id, Buffer.from('m'));
+    transitionKey(vault, 'Alice', kek.id, 'compromised', 'found on a paste site', now);
+    const result = await rotateKey(vault, 'Alice', kek.id, {}, now);
+    expect(result).toMatchObject({ rewrapped: 1, rewrapPending: 0 });
+    expect(result.predecessor).toMatchObject({ state: 'compromised', publishedUntil: null });
+    expect(showKey(vault, dek.id).wrappedBy).toBe(result.key.id);
+    expect(macWithKey(vault, 'Alice', dek.id, Buffer.from('m'))).toEqual(tag);
+    expect(
+      destroyKey(vault, 'Alice', kek.id, { authorisedBy: 'Alice', witness: 'Bob' }, now).state,
+    ).toBe('destroyed-compromised');
+  });
+
+  it('does not count or rewrap destroyed data keys', async () => {
+    const kek = await aesKek('kek with a destroyed dek');
+    const dek = await dataKey('short-lived dek', kek.id);
+    transitionKey(vault, 'Alice', dek.id, 'compromised', 'test', now);
+    destroyKey(vault, 'Alice', dek.id, { authorisedBy: 'Alice', witness: 'Bob' }, now);
+    const { rewrapped, rewrapPending } = await rotateKey(vault, 'Alice', kek.id, {}, now);
+    expect([rewrapped, rewrapPending]).toEqual([0, 0]);
+    expect(showKey(vault, dek.id)).toMatchObject({ wrappedBy: kek.id, changes: [] });
+    transitionKey(
+      vault,
+      'Alice',
+      showKey(vault, kek.id).successor ?? '',
+      'deactivated',
+      'done',
+      now,
+    );
+    expect(() =>
+      destroyKey(
+        vault,
+        'Alice',
+        kek.id,
+        { authorisedBy: 'Alice', witness: 'Bob', afterDays: 7 },
+        now,
+      ),
+    ).not.toThrow();
+    expect(() => macWithKey(vault, 'Alice', dek.id, Buffer.from('m'))).toThrow(
+      code('KEY_STATE_INVALID'),
+    );
+  });
+
+  it('refuses a KEK that is itself wrapped, or lives on a token, before generating anything', async () => {
+    const outer = await aesKek('outer');
+    const inner = await generateKey(
+      vault,
+      'Alice',
+      {
+        name: 'inner',
+        algorithm: 'aes256',
+        purposes: ['wrap'],
+        owner: 'Alice',
+        wrappedBy: outer.id,
+      },
+      now,
+    );
+    await expect(dataKey('nested', inner.id)).rejects.toThrow(code('KEY_PURPOSE_MISMATCH'));
+    const onToken = await registerKey(
+      vault,
+      'Alice',
+      {
+        name: 'token kek',
+        algorithm: 'aes256',
+        purposes: ['wrap'],
+        owner: 'Alice',
+        location: { kind: 'token', serial: 'SN1', ckaId: '01' },
+      },
+      now,
+    );
+    await expect(dataKey('on token', onToken.id)).rejects.toThrow(code('KEY_NOT_HELD'));
+  });
+
+  it('never keeps a compromised signing key published', async () => {
+    const signer = await generateKey(
+      vault,
+      'Alice',
+      { name: 'leaked signer', algorithm: 'ed25519', purposes: ['sign'], owner: 'Alice' },
+      now,
+    );
+    transitionKey(vault, 'Alice', signer.id, 'compromised', 'stolen laptop', now);
+    await expect(rotateKey(vault, 'Alice', signer.id, { publishDays: 5 }, now)).rejects.toThrow(
+      code('BAD_REQUEST'),
+    );
+    const { predecessor } = await rotateKey(vault, 'Alice', signer.id, {}, now);
+    expect(predecessor.publishedUntil).toBeNull();
+  });
+
+  it('reads entries written before versions and data keys existed', async () => {
+    const signer = await generateKey(
+      vault,
+      'Alice',
+      { name: 'old format', algorithm: 'ed25519', purposes: ['sign', 'verify'], owner: 'Alice' },
+      now,
+    );
+    // Rewrite the entry as the previous release stored it: without the fields added since.
+    vault.apply(
+      { actor: 'Alice', action: 'test.downgrade', target: signer.id, outcome: 'success' },
+      (records) => {
+        const body = records.readBody('keys', signer.id);
+        const { lineage, successor, publishedUntil, wrappedBy, publicOnly, changes, ...old } =
+          signer;
+        void [lineage, successor, publishedUntil, wrappedBy, publicOnly, changes];
+        records.put('keys', signer.id, { ...old }, body);
+        body.fill(0);
+      },
+    );
+    expect(showKey(vault, signer.id)).toMatchObject({
+      lineage: signer.id,
+      successor: null,
+      wrappedBy: null,
+      changes: [],
+    });
+    const data = Buffer.from('still works');
+    expect(
+      verifyWithKey(vault, 'Alice', signer.id, data, signWithKey(vault, 'Alice', signer.id, data)),
+    ).toBe(true);
+    const { key } = await rotateKey(vault, 'Alice', signer.id, {}, now);
+    expect(key).toMatchObject({ lineage: signer.id, version: 2 });
+  });
+});

@@ -201,8 +201,9 @@ describe('re-authentication and events', () => {
     }
     const result = await s.invoke('keys:rotate', { id: kek.id });
     expect(result.rewrapped).toBe(3);
+    // Progress names the KEK version the data keys now live under.
     expect(events).toEqual([
-      { name: 'keys:rewrap-progress', payload: { kek: kek.id, done: 3, total: 3 } },
+      { name: 'keys:rewrap-progress', payload: { kek: result.key.id, done: 3, total: 3 } },
     ]);
   });
 });

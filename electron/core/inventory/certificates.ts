@@ -165,6 +165,7 @@ function checkEmail(value: unknown): string {
   const at = value.lastIndexOf('@');
   if (
     value.length > 254 ||
+    at < 1 ||
     !EMAIL_LOCAL_PART.test(value.slice(0, at)) ||
     !isHostName(value.slice(at + 1), false)
   ) {

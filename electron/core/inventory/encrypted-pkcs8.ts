@@ -193,7 +193,7 @@ function requireKeyLength(declared: bigint | undefined, keyBytes: number): void 
 
 /**
  * Decrypts an encrypted PKCS#8 (DER) and reads the key in it. The KDF parameters are checked
- * against the limits above before any work. Throws BAD_REQUEST (no passphrase),
+ * against the limits above before any work. Throws PASSPHRASE_REQUIRED (no passphrase),
  * FORMAT_INVALID, FORMAT_UNSUPPORTED (legacy PBES1, an unknown cipher or KDF, parameters
  * beyond the limits) and PASSPHRASE_INCORRECT (the decryption fails: without a MAC, a wrong
  * passphrase and a damaged file look the same).

@@ -17,8 +17,8 @@ import { computeCryptoPeriod, policyRowFor } from './crypto-periods.ts';
 import { requireCustody, requireTierPlacement } from './duties.ts';
 import type { KeyPlacement, Person } from './duties.ts';
 import { KEYS, requireOperator, vaultPolicy } from './key-inventory.ts';
-import { writeKeyMaterial } from './key-material.ts';
-import { findPerson } from './people-registry.ts';
+import { kekFor, writeKeyMaterial } from './key-material.ts';
+import { findPerson, listPeople } from './people-registry.ts';
 import { publicKeyFingerprint } from './public-key-formats.ts';
 import { ALGORITHM_BITS, ALGORITHM_PURPOSES, generateSoftwareKey } from './software-keys.ts';
 
@@ -84,7 +84,9 @@ export function checkEntry(
   placement: KeyPlacement,
   publicOnly = false,
 ): CheckedEntry {
-  requireOperator(records, actor);
+  // The registry is read once for the actor, the owner and every custodian.
+  const people = listPeople(records);
+  requireOperator(people, actor);
   const name = request.name.trim();
   if (name.length === 0 || name.length > 200)
     throw badRequest('A key needs a name of 1 to 200 characters.');
@@ -104,11 +106,18 @@ export function checkEntry(
   const tier = request.tier ?? 3;
   if (![1, 2, 3, 4].includes(tier)) throw badRequest('A tier is 1 (catastrophic) to 4 (low).');
   requireTierPlacement(tier as Tier, placement);
-  const owner = findPerson(records, request.owner);
-  const custodians = (request.custodians ?? []).map((name) => findPerson(records, name));
+  const owner = findPerson(people, request.owner);
+  const custodians = (request.custodians ?? []).map((name) => findPerson(people, name));
   requireCustody(tier as Tier, owner, custodians);
   if ((request.labels ?? []).some((label) => label.trim().length === 0 || label.length > 100))
     throw badRequest('A label is 1 to 100 characters.');
+  for (const [field, value] of [
+    ['environment', request.environment],
+    ['classification', request.classification],
+  ] as const) {
+    if (value !== undefined && (value.trim().length === 0 || value.length > 100))
+      throw badRequest(`An ${field} is 1 to 100 characters.`);
+  }
   if ((request.notes ?? '').length > 10_000)
     throw badRequest('Notes are at most 10,000 characters.');
   return { name, purposes: purposes as Purpose[], owner, custodians, tier: tier as Tier };
@@ -145,8 +154,8 @@ export function buildEntry(
     algorithm: facts.algorithm,
     sizeBits: ALGORITHM_BITS[facts.algorithm],
     purposes: checked.purposes,
-    environment: request.environment ?? 'production',
-    classification: request.classification ?? 'confidential',
+    environment: request.environment?.trim() ?? 'production',
+    classification: request.classification?.trim() ?? 'confidential',
     tier: checked.tier,
     owner: checked.owner.id,
     custodians: checked.custodians.map((c) => c.id),
@@ -244,6 +253,7 @@ export async function generateKey(
     const algorithm = request.algorithm as (typeof GENERATED_ALGORITHMS)[number];
     // A data key under a KEK is still whole in the vault, as far as the tier rules go.
     const checked = checkEntry(records, actor, request, algorithm, { kind: 'vault' });
+    if (request.wrappedBy !== undefined) kekFor(records, request.wrappedBy, 'wrap');
     return { algorithm, checked };
   };
   let publicKey: Buffer | null = null;
@@ -291,21 +301,34 @@ export interface RegisterKeyRequest extends KeyEntryRequest {
 
 const PRINTABLE = /^[\x20-\x7e]+$/;
 
+const printable = (value: unknown, max: number) =>
+  typeof value === 'string' &&
+  PRINTABLE.test(value) &&
+  value.trim() === value &&
+  value.length <= max;
+
 /** Throws BAD_REQUEST unless `location` names a token object or an external reference precisely. */
 function requireLocation(location: KeyLocation): void {
-  if (location.kind === 'vault')
-    throw badRequest('A registered key lives outside the vault: on a token or at a reference.');
-  if (location.kind === 'token') {
-    if (!PRINTABLE.test(location.serial) || location.serial.length > 64)
-      throw badRequest('A token serial is 1 to 64 printable characters.');
-    if (!/^(?:[0-9a-f]{2}){1,128}$/.test(location.ckaId))
-      throw badRequest('A CKA_ID is 1 to 128 bytes written as lower-case hex.');
-    return;
+  switch (location.kind) {
+    case 'token':
+      if (!printable(location.serial, 64)) {
+        throw badRequest(
+          'A token serial is 1 to 64 printable characters, without surrounding spaces.',
+        );
+      }
+      if (typeof location.ckaId !== 'string' || !/^(?:[0-9a-f]{2}){1,128}$/.test(location.ckaId))
+        throw badRequest('A CKA_ID is 1 to 128 bytes written as lower-case hex.');
+      return;
+    case 'external':
+      if (!printable(location.reference, 2048)) {
+        throw badRequest(
+          'An external reference (such as a KMS ARN) is 1 to 2048 printable characters, without surrounding spaces.',
+        );
+      }
+      return;
+    default:
+      throw badRequest('A registered key lives outside the vault: on a token or at a reference.');
   }
-  if (!PRINTABLE.test(location.reference) || location.reference.length > 2048)
-    throw badRequest(
-      'An external reference (such as a KMS ARN) is 1 to 2048 printable characters.',
-    );
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from './key-creation.ts';
 import type { KeyEntryRequest, RegisterKeyRequest } from './key-creation.ts';
 import { parseKeyFile } from './key-import-formats.ts';
+import { kekFor } from './key-material.ts';
 import type { ParsedKey } from './key-import-formats.ts';
 
 // Importing keys made elsewhere: PEM (PKCS#8, encrypted PKCS#8, SPKI), OpenSSH private and
@@ -48,11 +49,12 @@ function parse(request: {
 }
 
 /**
- * Imports a key file into the vault and the inventory. Throws FORMAT_INVALID (malformed
- * input), FORMAT_UNSUPPORTED (a curve, size or cipher Keywarden does not hold),
- * PASSPHRASE_INCORRECT, BAD_REQUEST (an encrypted file without its passphrase, purposes the
- * key cannot serve), PERSON_NOT_FOUND, SEPARATION_OF_DUTIES, POLICY_VIOLATION,
- * AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ * Imports a key file into the vault and the inventory; the parsed private key is zeroed
+ * whatever the outcome. Throws FORMAT_INVALID (malformed input), FORMAT_UNSUPPORTED (a
+ * curve, size or cipher Keywarden does not hold), PASSPHRASE_REQUIRED, PASSPHRASE_INCORRECT,
+ * BAD_REQUEST (purposes the key cannot serve; a public key with a KEK), KEY_NOT_FOUND /
+ * KEY_PURPOSE_MISMATCH / KEY_NOT_HELD / KEY_STATE_INVALID (the KEK), PERSON_NOT_FOUND,
+ * SEPARATION_OF_DUTIES, POLICY_VIOLATION, AUDIT_WRITE_FAILED, VAULT_LOCKED.
  */
 export async function importKey(
   vault: UnlockedVault,
@@ -74,56 +76,57 @@ export async function importKey(
     ...request,
     name: request.name ?? parsed.comment ?? `imported ${parsed.algorithm} key`,
   };
-  const check = (records: RecordStore) =>
-    checkEntry(records, actor, entry, parsed.algorithm, { kind: 'vault' }, publicOnly);
-  return enterKey(
-    vault,
-    { ...event, detail: { algorithm: parsed.algorithm, format: parsed.format } },
-    check,
-    () => Promise.resolve(parsed.secret),
-    (records, secret) => {
-      const key = buildEntry(
-        records,
-        actor,
-        entry,
-        check(records),
-        {
-          id,
-          algorithm: parsed.algorithm,
-          location: { kind: 'vault' },
-          publicKey: parsed.publicKey,
-          publicOnly,
-          wrappedBy: publicOnly ? null : (request.wrappedBy ?? null),
-          origin: `imported (${parsed.format})`,
-        },
-        now,
+  const check = (records: RecordStore) => {
+    if (publicOnly && request.wrappedBy !== undefined) {
+      throw new KeywardenError(
+        ErrorCode.BAD_REQUEST,
+        'A public key alone is not wrapped under a KEK; drop --wrapped-by.',
       );
-      return storeEntry(records, key, secret);
-    },
-  );
+    }
+    if (!publicOnly && request.wrappedBy !== undefined) kekFor(records, request.wrappedBy, 'wrap');
+    return checkEntry(records, actor, entry, parsed.algorithm, { kind: 'vault' }, publicOnly);
+  };
+  try {
+    return await enterKey(
+      vault,
+      { ...event, detail: { algorithm: parsed.algorithm, format: parsed.format } },
+      check,
+      () => Promise.resolve(parsed.secret),
+      (records, secret) => {
+        const key = buildEntry(
+          records,
+          actor,
+          entry,
+          check(records),
+          {
+            id,
+            algorithm: parsed.algorithm,
+            location: { kind: 'vault' },
+            publicKey: parsed.publicKey,
+            publicOnly,
+            wrappedBy: request.wrappedBy ?? null,
+            origin: `imported (${parsed.format})`,
+          },
+          now,
+        );
+        return storeEntry(records, key, secret);
+      },
+    );
+  } finally {
+    // Refused or stored, the plain private key is cleared here.
+    zeroize(parsed.secret);
+  }
 }
 
-/**
- * Registers a key held elsewhere, reading its public key (and algorithm) from a public key
- * file when one is given. A file holding a private key is refused: its material would not be
- * kept, and a private key does not belong in a registration. Throws as registerKey, and
- * FORMAT_INVALID, FORMAT_UNSUPPORTED, BAD_REQUEST (no algorithm, or one that disagrees with
- * the file).
- */
-export async function registerKeyWithFile(
-  vault: UnlockedVault,
-  actor: string,
-  request: Omit<RegisterKeyRequest, 'algorithm' | 'publicKey'> & {
-    algorithm?: string;
-    publicKeyFile?: Uint8Array;
-  },
-  now: Date,
-): Promise<KeyView> {
-  const { publicKeyFile, algorithm, ...rest } = request;
+/** The public key and algorithm of a registration, from its file and/or its stated algorithm. */
+function publicKeyOf(
+  file: Uint8Array | undefined,
+  algorithm: string | undefined,
+): { publicKey: Buffer | undefined; chosen: string } {
   let publicKey: Buffer | undefined;
   let fileAlgorithm: string | undefined;
-  if (publicKeyFile) {
-    const parsed = parse({ file: publicKeyFile });
+  if (file) {
+    const parsed = parse({ file });
     if (parsed.secret !== null) {
       zeroize(parsed.secret);
       throw new KeywardenError(
@@ -146,6 +149,35 @@ export async function registerKeyWithFile(
       ErrorCode.BAD_REQUEST,
       'Say the algorithm of a key registered without its public key.',
     );
+  }
+  return { publicKey, chosen };
+}
+
+/**
+ * Registers a key held elsewhere, reading its public key (and algorithm) from a public key
+ * file when one is given. A file holding a private key is refused: its material would not be
+ * kept, and a private key does not belong in a registration. Throws as registerKey, and
+ * FORMAT_INVALID, FORMAT_UNSUPPORTED, BAD_REQUEST (no algorithm, or one that disagrees with
+ * the file).
+ */
+export async function registerKeyWithFile(
+  vault: UnlockedVault,
+  actor: string,
+  request: Omit<RegisterKeyRequest, 'algorithm' | 'publicKey'> & {
+    algorithm?: string;
+    publicKeyFile?: Uint8Array;
+  },
+  now: Date,
+): Promise<KeyView> {
+  const { publicKeyFile, algorithm, ...rest } = request;
+  let publicKey: Buffer | undefined;
+  let chosen: string;
+  try {
+    ({ publicKey, chosen } = publicKeyOf(publicKeyFile, algorithm));
+  } catch (error) {
+    const event = { actor, action: 'key.register', target: 'keys', outcome: Outcome.SUCCESS };
+    vault.recordFailure(event, error);
+    throw error;
   }
   return registerKey(
     vault,

@@ -2,7 +2,7 @@ import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { KeyState, KeyView, PolicyTable } from '../../shared/inventory-types.ts';
 import { zeroize } from '../crypto/bytes.ts';
 import { Outcome } from '../audit/audit-log.ts';
-import type { RecordStore } from '../vault/record-store.ts';
+import type { RecordMeta, RecordStore } from '../vault/record-store.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import {
   computeCryptoPeriod,
@@ -14,6 +14,7 @@ import { requireKeyOperator } from './duties.ts';
 import type { Person } from './duties.ts';
 import { requireTransition } from './key-states.ts';
 import { findActor, findPerson } from './people-registry.ts';
+import type { PeopleSource } from './people-registry.ts';
 
 // The key inventory: every key with its owner, custodians, purposes, tier, location,
 // crypto-period and lifecycle state. Stored as records of the collection "keys": the
@@ -37,16 +38,38 @@ export function vaultPolicy(records: RecordStore): PolicyTable {
 }
 
 /** The acting person, who must be registered and not an auditor. Throws PERSON_NOT_FOUND, SEPARATION_OF_DUTIES. */
-export function requireOperator(records: RecordStore, actor: string): Person {
-  const person = findActor(records, actor);
+export function requireOperator(people: PeopleSource, actor: string): Person {
+  const person = findActor(people, actor);
   requireKeyOperator(person);
   return person;
+}
+
+/**
+ * A stored entry as a KeyView. Entries written before versions, edits and data keys existed
+ * lack those fields; they read as a first version with no edits, held by the vault directly.
+ */
+function keyViewOf(meta: RecordMeta, id: string): KeyView {
+  const stored = meta as Partial<KeyView>;
+  return {
+    ...(stored as KeyView),
+    lineage: stored.lineage ?? id,
+    successor: stored.successor ?? null,
+    publishedUntil: stored.publishedUntil ?? null,
+    wrappedBy: stored.wrappedBy ?? null,
+    publicOnly: stored.publicOnly ?? false,
+    changes: stored.changes ?? [],
+  };
+}
+
+/** Every key's inventory entry (one metadata open per key), unsorted. */
+export function listKeyViews(records: RecordStore): KeyView[] {
+  return records.list(KEYS).map((record) => keyViewOf(record.meta, record.recordId));
 }
 
 /** A key's inventory entry inside a read or a transaction. Throws KEY_NOT_FOUND, RECORD_TAMPERED. */
 export function readKey(records: RecordStore, id: string): KeyView {
   try {
-    return records.getMeta(KEYS, id).meta as unknown as KeyView;
+    return keyViewOf(records.getMeta(KEYS, id).meta, id);
   } catch (error) {
     if (
       error instanceof KeywardenError &&
@@ -69,7 +92,7 @@ export function showKey(vault: UnlockedVault, id: string): KeyView {
 export interface KeyFilter {
   state?: KeyState;
   owner?: string;
-  /** Keys whose originator (or, without one, recipient) usage period ends within N days, overdue ones included. */
+  /** Keys that fall due (see dueDate) within N days, overdue ones included; never destroyed ones. */
   dueWithinDays?: number;
   /**
    * Signing keys whose public keys are published for verification: the active ones, and
@@ -89,16 +112,14 @@ export function listKeys(vault: UnlockedVault, filter: KeyFilter, now: Date): Ke
       filter.dueWithinDays === undefined
         ? undefined
         : now.getTime() + filter.dueWithinDays * 86_400_000;
-    return records
-      .list(KEYS)
-      .map((record) => record.meta as unknown as KeyView)
+    return listKeyViews(records)
       .filter((key) => filter.state === undefined || key.state === filter.state)
       .filter((key) => owner === undefined || key.owner === owner)
       .filter((key) => !filter.published || isPublished(key, now))
       .filter((key) => {
         if (horizon === undefined) return true;
-        const end = key.cryptoPeriod.originatorUsageEnd ?? key.cryptoPeriod.recipientUsageEnd;
-        return Date.parse(end) <= horizon;
+        const due = dueDate(key);
+        return due !== null && Date.parse(due) <= horizon;
       })
       .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
       .slice(
@@ -106,6 +127,27 @@ export function listKeys(vault: UnlockedVault, filter: KeyFilter, now: Date): Ke
         filter.limit === undefined ? undefined : (filter.offset ?? 0) + filter.limit,
       );
   });
+}
+
+/** Keys still protecting data are due at their originator-usage end. */
+const IN_USE: ReadonlySet<KeyState> = new Set(['pre-activation', 'active', 'suspended']);
+/** Keys that no longer protect are due when they may no longer process either: then they go. */
+const WINDING_DOWN: ReadonlySet<KeyState> = new Set([
+  'deactivated',
+  'compromised',
+  'destruction-pending',
+]);
+
+/**
+ * When a key falls due: a key in use at the end of its originator-usage period (or, with no
+ * originator use, its recipient-usage period), a deactivated or compromised one at the end of
+ * its recipient-usage period; null for a destroyed key, which is never due again.
+ */
+export function dueDate(key: KeyView): string | null {
+  if (IN_USE.has(key.state))
+    return key.cryptoPeriod.originatorUsageEnd ?? key.cryptoPeriod.recipientUsageEnd;
+  if (WINDING_DOWN.has(key.state)) return key.cryptoPeriod.recipientUsageEnd;
+  return null;
 }
 
 /** Whether a signing key's public key is published for verification at `now`. */

@@ -33,30 +33,72 @@ export function requireHeld(key: KeyView): void {
   }
 }
 
-/** The KEK version a data key is wrapped under, checked fit to wrap or unwrap. */
-function kekFor(records: RecordStore, id: string, use: 'wrap' | 'unwrap'): KeyView {
+/** Uses of a KEK: wrapping a new data key, unwrapping one, or rewrapping away from it. */
+export type KekUse = 'wrap' | 'unwrap' | 'rewrap';
+
+/**
+ * The KEK version a data key is (to be) wrapped under, checked fit for `use`: an AES-256 key
+ * for wrapping, held whole in the vault (not on a token, not itself under another KEK).
+ * Rewrapping away from a compromised KEK is allowed: it is how its data keys are rescued.
+ * Throws KEY_NOT_FOUND, KEY_PURPOSE_MISMATCH, KEY_NOT_HELD, KEY_STATE_INVALID.
+ */
+export function kekFor(records: RecordStore, id: string, use: KekUse): KeyView {
   const kek = readKey(records, id);
-  if (kek.algorithm !== 'aes256' || !kek.purposes.includes(use)) {
+  const purpose = use === 'wrap' ? 'wrap' : 'unwrap';
+  if (kek.algorithm !== 'aes256' || !kek.purposes.includes(purpose)) {
     throw new KeywardenError(
       ErrorCode.KEY_PURPOSE_MISMATCH,
-      `Key ${id} is not an AES-256 key for ${use}; it cannot hold data keys.`,
+      `Key ${id} is not an AES-256 key for ${purpose}; it cannot hold data keys.`,
     );
   }
-  requireStateAllows(kek.state, use);
+  requireHeld(kek);
+  if (kek.wrappedBy !== null) {
+    throw new KeywardenError(
+      ErrorCode.KEY_PURPOSE_MISMATCH,
+      `Key ${id} is itself held under ${kek.wrappedBy}; a KEK holding data keys is held by the vault directly.`,
+    );
+  }
+  if (!(use === 'rewrap' && kek.state === 'compromised')) requireStateAllows(kek.state, purpose);
   return kek;
+}
+
+/** A KEK's 32 key bytes; anything else means the record was altered. The caller zeroes them. */
+function kekBytes(records: RecordStore, kek: KeyView): Buffer {
+  const bytes = records.readBody(KEYS, kek.id);
+  if (bytes.length !== 32) {
+    zeroize(bytes);
+    throw new KeywardenError(
+      ErrorCode.RECORD_TAMPERED,
+      `Key ${kek.id} does not hold a 256-bit key; the vault has been altered.`,
+    );
+  }
+  return bytes;
 }
 
 /**
  * The plain material of a vault-held key (PKCS#8 DER or the raw secret), unwrapped from its
- * KEK when it has one. The caller zeroes it. Throws KEY_NOT_HELD, KEY_NOT_FOUND (KEK gone),
- * KEY_STATE_INVALID (KEK destroyed), RECORD_TAMPERED.
+ * KEK when it has one (`use` 'rewrap' also opens one under a compromised KEK). The caller
+ * zeroes it. Throws KEY_NOT_HELD, KEY_STATE_INVALID (destroyed, or the KEK cannot unwrap),
+ * KEY_NOT_FOUND (KEK gone), KEY_PURPOSE_MISMATCH, RECORD_TAMPERED.
  */
-export function readKeyMaterial(records: RecordStore, key: KeyView): Buffer {
+export function readKeyMaterial(
+  records: RecordStore,
+  key: KeyView,
+  use: 'use' | 'rewrap' = 'use',
+): Buffer {
   requireHeld(key);
+  if (key.state === 'destroyed' || key.state === 'destroyed-compromised') {
+    throw new KeywardenError(
+      ErrorCode.KEY_STATE_INVALID,
+      `The key is ${key.state}: its material is gone; only its record remains.`,
+    );
+  }
   const body = records.readBody(KEYS, key.id);
   if (key.wrappedBy === null) return body;
-  kekFor(records, key.wrappedBy, 'unwrap');
-  const kek = records.readBody(KEYS, key.wrappedBy);
+  const kek = kekBytes(
+    records,
+    kekFor(records, key.wrappedBy, use === 'rewrap' ? 'rewrap' : 'unwrap'),
+  );
   try {
     const material = kwpUnwrap(kek, body);
     if (!material) {
@@ -81,8 +123,7 @@ export function writeKeyMaterial(records: RecordStore, key: KeyView, material: B
     records.put(KEYS, key.id, { ...key }, material);
     return;
   }
-  kekFor(records, key.wrappedBy, 'wrap');
-  const kek = records.readBody(KEYS, key.wrappedBy);
+  const kek = kekBytes(records, kekFor(records, key.wrappedBy, 'wrap'));
   try {
     records.put(KEYS, key.id, { ...key }, kwpWrap(kek, material));
   } finally {

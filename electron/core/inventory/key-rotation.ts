@@ -6,7 +6,7 @@ import { Outcome } from '../audit/audit-log.ts';
 import type { RecordStore } from '../vault/record-store.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import { buildEntry, checkEntry, enterKey, newKeyId, storeEntry } from './key-creation.ts';
-import { KEYS, readKey, requireOperator, saveKey } from './key-inventory.ts';
+import { listKeyViews, readKey, requireOperator, saveKey } from './key-inventory.ts';
 import { readKeyMaterial, requireHeld, writeKeyMaterial } from './key-material.ts';
 import { requireTransition } from './key-states.ts';
 import { generateSoftwareKey } from './software-keys.ts';
@@ -29,6 +29,8 @@ export interface RotateRequest {
 }
 
 export interface RewrapProgress {
+  /** The KEK version the data keys are rewrapped under. */
+  kek: string;
   done: number;
   total: number;
 }
@@ -37,6 +39,8 @@ export interface RotationResult {
   key: KeyView;
   predecessor: KeyView;
   rewrapped: number;
+  /** Data keys still under an older version (the rewrap stopped on an error): `keys rewrap` finishes. */
+  rewrapPending: number;
 }
 
 const isSigning = (key: KeyView) =>
@@ -53,20 +57,19 @@ export function currentVersion(records: RecordStore, key: KeyView): KeyView {
   return current;
 }
 
-/** The data keys held under any of `kekIds`. */
+const GONE: ReadonlySet<KeyState> = new Set(['destroyed', 'destroyed-compromised']);
+
+/** The data keys held under any of `kekIds` whose material still exists. */
 export function dataKeysUnder(records: RecordStore, kekIds: ReadonlySet<string>): KeyView[] {
-  return records
-    .list(KEYS)
-    .map((record) => record.meta as unknown as KeyView)
-    .filter((key) => key.wrappedBy !== null && kekIds.has(key.wrappedBy));
+  return listKeyViews(records).filter(
+    (key) => key.wrappedBy !== null && kekIds.has(key.wrappedBy) && !GONE.has(key.state),
+  );
 }
 
 /** The data keys still wrapped under an older version of the lineage whose newest is `current`. */
 function pendingFor(records: RecordStore, current: KeyView): KeyView[] {
   const older = new Set(
-    records
-      .list(KEYS)
-      .map((record) => record.meta as unknown as KeyView)
+    listKeyViews(records)
       .filter((key) => key.lineage === current.lineage && key.id !== current.id)
       .map((key) => key.id),
   );
@@ -95,17 +98,21 @@ function checkRotation(records: RecordStore, actor: string, id: string, request:
       `The vault does not generate ${key.algorithm} keys; generate a successor of a stronger algorithm instead.`,
     );
   }
-  const days = request.publishDays ?? (isSigning(key) ? PUBLISH_DAYS.signingDefault : 0);
+  // A compromised key is never kept published: its signatures are no longer to be trusted.
+  const publishes = isSigning(key) && key.state !== 'compromised';
+  const days = request.publishDays ?? (publishes ? PUBLISH_DAYS.signingDefault : 0);
   if (!Number.isInteger(days) || days < 0 || days > PUBLISH_DAYS.max) {
     throw new KeywardenError(
       ErrorCode.BAD_REQUEST,
       `A publication window is 0 to ${PUBLISH_DAYS.max} days.`,
     );
   }
-  if (days > 0 && !isSigning(key)) {
+  if (days > 0 && !publishes) {
     throw new KeywardenError(
       ErrorCode.BAD_REQUEST,
-      'Only a signing key stays published after rotation; drop --publish-days.',
+      key.state === 'compromised'
+        ? 'A compromised key is not kept published; drop --publish-days.'
+        : 'Only a signing key stays published after rotation; drop --publish-days.',
     );
   }
   const reason = (request.reason ?? 'rotated').trim();
@@ -134,9 +141,11 @@ function checkRotation(records: RecordStore, actor: string, id: string, request:
  * Rotates a vault-held key: generates its successor (same algorithm, purposes, owner,
  * custodians, tier and labels; a fresh crypto-period), deactivates the predecessor (a
  * compromised one stays compromised), keeps a signing key published for `publishDays`, and
- * then rewraps the data keys held under the rotated KEK, reporting progress. Throws
- * KEY_NOT_FOUND, KEY_STATE_INVALID, KEY_NOT_HELD, BAD_REQUEST, PERSON_NOT_FOUND,
- * SEPARATION_OF_DUTIES, POLICY_VIOLATION, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ * then rewraps the data keys held under the rotated KEK, reporting progress; a rewrap that
+ * stops after the rotation is committed is reported in `rewrapPending`, not thrown. Throws
+ * KEY_NOT_FOUND, KEY_STATE_INVALID, KEY_NOT_HELD, KEY_PURPOSE_MISMATCH (a data key's KEK),
+ * BAD_REQUEST, PERSON_NOT_FOUND, SEPARATION_OF_DUTIES, POLICY_VIOLATION, RECORD_TAMPERED,
+ * AUDIT_WRITE_FAILED, VAULT_LOCKED.
  */
 export async function rotateKey(
   vault: UnlockedVault,
@@ -208,10 +217,21 @@ export async function rotateKey(
       return next;
     },
   );
-  const rewrapped = rewrapDataKeys(vault, actor, key.id, now, onProgress).rewrapped;
   if (!predecessor)
     throw new KeywardenError(ErrorCode.INTERNAL, 'The rotation left no predecessor.');
-  return { key, predecessor, rewrapped };
+  // The rotation is committed: a rewrap that stops now (its failed batch is audited) is
+  // reported as pending work for `keys rewrap`, not as a failed rotation.
+  let rewrapped = 0;
+  try {
+    rewrapped = rewrapDataKeys(vault, actor, key.id, now, (progress) => {
+      rewrapped = progress.done;
+      onProgress?.(progress);
+    }).rewrapped;
+  } catch {
+    // What is left is counted below.
+  }
+  const rewrapPending = vault.query((records) => pendingFor(records, key).length);
+  return { key, predecessor, rewrapped, rewrapPending };
 }
 
 /**
@@ -228,11 +248,21 @@ export function rewrapDataKeys(
   now: Date,
   onProgress?: (progress: RewrapProgress) => void,
 ): { rewrapped: number; kek: string } {
-  const { current, pending } = vault.query((records) => {
-    requireOperator(records, actor);
-    const newest = currentVersion(records, readKey(records, id));
-    return { current: newest, pending: pendingFor(records, newest).map((key) => key.id) };
-  });
+  let current: KeyView;
+  let pending: string[];
+  try {
+    ({ current, pending } = vault.query((records) => {
+      requireOperator(records, actor);
+      const newest = currentVersion(records, readKey(records, id));
+      return { current: newest, pending: pendingFor(records, newest).map((key) => key.id) };
+    }));
+  } catch (error) {
+    vault.recordFailure(
+      { actor, action: 'key.rewrap', target: id, outcome: Outcome.SUCCESS },
+      error,
+    );
+    throw error;
+  }
   let done = 0;
   for (let start = 0; start < pending.length; start += REWRAP_BATCH) {
     const batch = pending.slice(start, start + REWRAP_BATCH);
@@ -249,7 +279,7 @@ export function rewrapDataKeys(
       for (const dataKeyId of batch) {
         const dataKey = readKey(records, dataKeyId);
         if (dataKey.wrappedBy === null || dataKey.wrappedBy === current.id) continue;
-        const material = readKeyMaterial(records, dataKey);
+        const material = readKeyMaterial(records, dataKey, 'rewrap');
         try {
           writeKeyMaterial(
             records,
@@ -275,7 +305,11 @@ export function rewrapDataKeys(
       }
       return count;
     });
-    onProgress?.({ done: Math.min(start + batch.length, pending.length), total: pending.length });
+    onProgress?.({
+      kek: current.id,
+      done: Math.min(start + batch.length, pending.length),
+      total: pending.length,
+    });
   }
   return { rewrapped: done, kek: current.id };
 }

@@ -17,12 +17,16 @@ export function listPeople(records: RecordStore): PersonView[] {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The registry, or a copy already read in this transaction (so a check reads it once). */
+export type PeopleSource = RecordStore | readonly PersonView[];
+
+const peopleOf = (source: PeopleSource): readonly PersonView[] =>
+  Array.isArray(source) ? source : listPeople(source as RecordStore);
+
 /** Finds a person by id or by name (any case). Throws PERSON_NOT_FOUND. */
-export function findPerson(records: RecordStore, nameOrId: string): PersonView {
+export function findPerson(source: PeopleSource, nameOrId: string): PersonView {
   const wanted = nameOrId.trim().toLowerCase();
-  const person = listPeople(records).find(
-    (p) => p.id === nameOrId || p.name.toLowerCase() === wanted,
-  );
+  const person = peopleOf(source).find((p) => p.id === nameOrId || p.name.toLowerCase() === wanted);
   if (!person) {
     throw new KeywardenError(
       ErrorCode.PERSON_NOT_FOUND,
@@ -36,9 +40,9 @@ export function findPerson(records: RecordStore, nameOrId: string): PersonView {
  * The person the actor names. Throws PERSON_NOT_FOUND saying how to act as a registered
  * person.
  */
-export function findActor(records: RecordStore, actor: string): PersonView {
+export function findActor(source: PeopleSource, actor: string): PersonView {
   try {
-    return findPerson(records, actor);
+    return findPerson(source, actor);
   } catch {
     throw new KeywardenError(
       ErrorCode.PERSON_NOT_FOUND,
