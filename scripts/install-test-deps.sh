@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the test suite uses: SoftHSM2 and OpenSC (PKCS#11),
 # swtpm and tpm2-tools (TPM 2.0), gnome-keyring and dbus (OS keychain), Chromium and Xvfb
-# (UI tests). Runs apt-get through sudo unless already root.
+# (UI tests); and a C++ toolchain for pkcs11js, the one native package built from source.
+# Runs apt-get through sudo unless already root.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   gnome-keyring dbus dbus-x11 libsecret-tools
   chromium xvfb
   sqlite3 ca-certificates openssl openssh-client
+  g++ make python3
 )
 
 sudo=()

@@ -47,11 +47,19 @@ export const ErrorCode = {
   // The audit chain.
   AUDIT_CHAIN_BROKEN: 'AUDIT_CHAIN_BROKEN',
   AUDIT_WRITE_FAILED: 'AUDIT_WRITE_FAILED',
-  // Tokens and devices (used by the token issues; listed so the CLI maps them today).
+  // Tokens and devices (PKCS#11 errors map here from their CKR_* code, never their text).
   TOKEN_NOT_PRESENT: 'TOKEN_NOT_PRESENT',
   TOKEN_REMOVED: 'TOKEN_REMOVED',
+  SESSION_LOST: 'SESSION_LOST',
   PIN_INCORRECT: 'PIN_INCORRECT',
   PIN_LOCKED: 'PIN_LOCKED',
+  PIN_INVALID: 'PIN_INVALID',
+  PIN_EXPIRED: 'PIN_EXPIRED',
+  MECHANISM_UNSUPPORTED: 'MECHANISM_UNSUPPORTED',
+  MODULE_LOAD_FAILED: 'MODULE_LOAD_FAILED',
+  TOKEN_WRITE_PROTECTED: 'TOKEN_WRITE_PROTECTED',
+  TOKEN_FULL: 'TOKEN_FULL',
+  TOKEN_FAILED: 'TOKEN_FAILED',
   // Everything else.
   INTERNAL: 'INTERNAL',
 } as const;
@@ -116,7 +124,15 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   AUDIT_CHAIN_BROKEN: ExitCode.CORRUPT,
   TOKEN_NOT_PRESENT: ExitCode.DEVICE,
   TOKEN_REMOVED: ExitCode.DEVICE,
+  SESSION_LOST: ExitCode.DEVICE,
   PIN_LOCKED: ExitCode.DEVICE,
+  PIN_EXPIRED: ExitCode.AUTH,
+  PIN_INVALID: ExitCode.USAGE,
+  MECHANISM_UNSUPPORTED: ExitCode.DEVICE,
+  MODULE_LOAD_FAILED: ExitCode.DEVICE,
+  TOKEN_WRITE_PROTECTED: ExitCode.DEVICE,
+  TOKEN_FULL: ExitCode.DEVICE,
+  TOKEN_FAILED: ExitCode.DEVICE,
 };
 
 /** The CLI exit code for an error code. */
