@@ -1,0 +1,139 @@
+import { Worker } from 'node:worker_threads';
+import { ErrorCode, KeywardenError } from '../../electron/shared/errors.ts';
+import type { TokenList, TokenObjectView } from '../../electron/shared/token-types.ts';
+import type {
+  TokenChange,
+  TokenGenerateRequest,
+  TokenLayer,
+  TokenRef,
+  TokenSignRequest,
+} from './pkcs11.ts';
+import type { WorkerMessage, WorkerRequest } from './pkcs11-worker.ts';
+
+// The token layer over a worker thread (pkcs11-worker.ts): each call is a message, each
+// reply a promise, so the calling thread never waits on a card. Secret bytes (PINs) are
+// copied into buffers that are transferred, not cloned: after the call no copy is left on
+// this side, and the worker zeroes its own.
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+type Request = WorkerRequest extends infer R
+  ? R extends { id: number }
+    ? Omit<R, 'id'>
+    : never
+  : never;
+
+/** A transferable copy of secret bytes; the caller's own bytes stay the caller's to zero. */
+function transferable(bytes: Uint8Array): ArrayBuffer {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy.buffer;
+}
+
+export interface Pkcs11ClientOptions {
+  /** The module files to load, in order. */
+  modules: readonly string[];
+  /** How often to look for tokens coming and going (ms); 1000 by default. */
+  pollMs?: number;
+}
+
+/** Starts the PKCS#11 worker with `modules` loaded and initialised. */
+export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
+  const worker = new Worker(new URL('./pkcs11-worker.ts', import.meta.url), {
+    workerData: { modulePaths: [...options.modules], pollMs: options.pollMs ?? 1000 },
+  });
+  const pending = new Map<number, Pending>();
+  const listeners = new Set<(change: TokenChange) => void>();
+  let next = 1;
+  let closed = false;
+  // The worker must not keep the process alive on its own (a CLI exits when its work is done).
+  worker.unref();
+
+  worker.on('message', (message: WorkerMessage) => {
+    if ('event' in message) {
+      for (const listener of listeners)
+        listener({ inserted: message.inserted, removed: message.removed });
+      return;
+    }
+    const waiting = pending.get(message.id);
+    if (!waiting) return;
+    pending.delete(message.id);
+    if (message.ok) waiting.resolve(message.value);
+    else waiting.reject(new KeywardenError(message.error.code, message.error.message));
+  });
+  const failAll = (why: string) => {
+    for (const waiting of pending.values())
+      waiting.reject(new KeywardenError(ErrorCode.TOKEN_FAILED, why));
+    pending.clear();
+  };
+  worker.on('error', () => failAll('The PKCS#11 worker stopped; the token call did not finish.'));
+  worker.on('exit', () => {
+    closed = true;
+    failAll('The PKCS#11 worker has exited.');
+  });
+
+  function call<T>(request: Request, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (closed) {
+      return Promise.reject(
+        new KeywardenError(ErrorCode.TOKEN_FAILED, 'The token layer is closed.'),
+      );
+    }
+    const id = next++;
+    worker.ref(); // a call in flight keeps the process alive until it answers
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, {
+        resolve: (value) => resolve(value as T),
+        reject,
+      });
+      worker.postMessage({ ...request, id }, transfer);
+    }).finally(() => {
+      if (pending.size === 0) worker.unref();
+    });
+  }
+
+  return {
+    list: () => call<TokenList>({ op: 'list' }),
+    objects: (token: TokenRef, pin: Uint8Array | null) => {
+      const buffer = pin ? transferable(pin) : null;
+      return call<TokenObjectView[]>({ op: 'objects', token, pin: buffer }, buffer ? [buffer] : []);
+    },
+    generate: (token: TokenRef, pin: Uint8Array, request: TokenGenerateRequest) => {
+      const buffer = transferable(pin);
+      return call<TokenObjectView>({ op: 'generate', token, pin: buffer, request }, [buffer]);
+    },
+    sign: async (token: TokenRef, pin: Uint8Array, request: TokenSignRequest) => {
+      const buffer = transferable(pin);
+      const data = transferable(request.data);
+      const signature = await call<Uint8Array>(
+        { op: 'sign', token, pin: buffer, request: { ...request, data } },
+        [buffer, data],
+      );
+      return Buffer.from(signature);
+    },
+    changePin: (token: TokenRef, oldPin: Uint8Array, newPin: Uint8Array) => {
+      const [a, b] = [transferable(oldPin), transferable(newPin)];
+      return call<void>({ op: 'changePin', token, oldPin: a, newPin: b }, [a, b]);
+    },
+    initPin: (token: TokenRef, soPin: Uint8Array, newPin: Uint8Array) => {
+      const [a, b] = [transferable(soPin), transferable(newPin)];
+      return call<void>({ op: 'initPin', token, soPin: a, newPin: b }, [a, b]);
+    },
+    onChange: (listener) => {
+      listeners.add(listener);
+      // Listening for tokens is a reason to stay alive (the app), unlike a one-off call.
+      worker.ref();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && pending.size === 0) worker.unref();
+      };
+    },
+    close: async () => {
+      if (closed) return;
+      try {
+        await call<void>({ op: 'close' });
+      } finally {
+        closed = true;
+        await worker.terminate();
+      }
+    },
+  };
+}
