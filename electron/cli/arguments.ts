@@ -97,6 +97,11 @@ const OPTION_SPEC = {
   dns: { type: 'string', multiple: true },
   days: { type: 'string' },
   ca: { type: 'boolean' },
+  module: { type: 'string', multiple: true },
+  token: { type: 'string' },
+  'pin-file': { type: 'string' },
+  'new-pin-file': { type: 'string' },
+  'so-pin-file': { type: 'string' },
 } as const;
 
 export type OptionName = keyof typeof OPTION_SPEC;
@@ -197,8 +202,16 @@ export const COMMANDS: CommandSpec[] = [
     words: ['keys', 'generate'],
     summary: 'generate a key in the vault and enter it in the inventory',
     usage:
-      'keys generate --vault PATH --name N --algorithm ed25519|x25519|p256|p384|rsa3072|rsa4096|aes256|hmac-sha256 --purpose P[,P] --owner NAME [--custodian NAME]... [--environment E] [--tier 1-4] [--classification C] [--label L]... [--notes TEXT] [--wrapped-by KEK_ID] [--pre-activation] [--json]',
-    options: [...COMMON, ...ENTRY_OPTIONS, 'algorithm', 'wrapped-by'],
+      'keys generate --vault PATH --name N --algorithm ed25519|x25519|p256|p384|rsa3072|rsa4096|aes256|hmac-sha256 --purpose P[,P] --owner NAME [--custodian NAME]... [--environment E] [--tier 1-4] [--classification C] [--label L]... [--notes TEXT] [--wrapped-by KEK_ID] [--pre-activation] [--token SERIAL --pin-file F [--module PATH]...] [--json]',
+    options: [
+      ...COMMON,
+      ...ENTRY_OPTIONS,
+      'algorithm',
+      'wrapped-by',
+      'token',
+      'pin-file',
+      'module',
+    ],
     needsVault: true,
   },
   {
@@ -298,8 +311,9 @@ export const COMMANDS: CommandSpec[] = [
     words: ['keys', 'sign'],
     operands: ['ID'],
     summary: 'sign a file (DER for ECDSA, raw for Ed25519, PKCS#1 v1.5 or --pss for RSA)',
-    usage: 'keys sign ID --vault PATH --in FILE --out SIGNATURE [--pss]',
-    options: [...COMMON, 'in', 'out', 'pss'],
+    usage:
+      'keys sign ID --vault PATH --in FILE --out SIGNATURE [--pss] [--pin-file F] [--module PATH]...',
+    options: [...COMMON, 'in', 'out', 'pss', 'pin-file', 'module'],
     needsVault: true,
   },
   {
@@ -361,6 +375,35 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'keys cancel-destroy ID --vault PATH',
     options: COMMON,
     needsVault: true,
+  },
+  {
+    words: ['tokens', 'list'],
+    summary: 'list the PKCS#11 tokens attached, with their PIN state',
+    usage: 'tokens list [--module PATH]... [--json]',
+    options: ['json', 'debug', 'help', 'module'],
+    needsVault: false,
+  },
+  {
+    words: ['tokens', 'objects'],
+    summary: "list a token's keys and certificates, with where each key was born",
+    usage: 'tokens objects --token SERIAL [--pin-file F] [--module PATH]... [--json]',
+    options: ['json', 'debug', 'help', 'module', 'token', 'pin-file'],
+    needsVault: false,
+  },
+  {
+    words: ['tokens', 'change-pin'],
+    summary: "change a token's user PIN",
+    usage: 'tokens change-pin --token SERIAL [--pin-file F --new-pin-file F] [--module PATH]...',
+    options: ['json', 'debug', 'help', 'module', 'token', 'pin-file', 'new-pin-file'],
+    needsVault: false,
+  },
+  {
+    words: ['tokens', 'unblock-pin'],
+    summary: "set a token's user PIN with the security officer PIN (first use, or a locked PIN)",
+    usage:
+      'tokens unblock-pin --token SERIAL [--so-pin-file F --new-pin-file F] [--module PATH]...',
+    options: ['json', 'debug', 'help', 'module', 'token', 'so-pin-file', 'new-pin-file'],
+    needsVault: false,
   },
   {
     words: ['inventory', 'export'],

@@ -6,6 +6,8 @@ import type { KeywardenServices } from '../services/services.ts';
 import { daysOption, integerOption, listOption, requiredOption } from './arguments.ts';
 import type { ParsedOptions } from './arguments.ts';
 import type { CliIo } from './main.ts';
+import { promptHidden } from './secret-input.ts';
+import { readPin } from './token-commands.ts';
 
 // The inventory commands: people, policy and keys. The vault is already unlocked.
 
@@ -185,6 +187,9 @@ export async function runInventoryCommand(
         name: requiredOption(options, 'name'),
         algorithm: requiredOption(options, 'algorithm'),
         ...(options['wrapped-by'] ? { wrappedBy: options['wrapped-by'] } : {}),
+        ...(options.token
+          ? { token: { serial: options.token, pin: await readPin(options, 'pin-file', 'PIN', io) } }
+          : {}),
       };
       // The contract validates the values (algorithm, purposes) and says which is wrong.
       const key = await services.invoke('keys:generate', request as never);
@@ -227,11 +232,27 @@ export async function runInventoryCommand(
     }
     case 'keys sign': {
       const data = readInput(requiredOption(options, 'in'));
-      const { signature } = await services.invoke('keys:sign', {
-        id: operands.ID ?? '',
-        data,
-        ...(options.pss ? { rsaPadding: 'pss' as const } : {}),
-      });
+      const sign = (pin?: Buffer) =>
+        services.invoke('keys:sign', {
+          id: operands.ID ?? '',
+          data: Buffer.from(data),
+          ...(options.pss ? { rsaPadding: 'pss' as const } : {}),
+          ...(pin ? { pin } : {}),
+        });
+      let signed;
+      if (options['pin-file']) signed = await sign(await readPin(options, 'pin-file', 'PIN', io));
+      else {
+        try {
+          signed = await sign();
+        } catch (error) {
+          // A key on a token asks for its PIN at the terminal.
+          if (!(error instanceof KeywardenError) || error.code !== ErrorCode.PIN_INVALID)
+            throw error;
+          if (!process.stdin.isTTY) throw error;
+          signed = await sign(await promptHidden('Token PIN: '));
+        }
+      }
+      const { signature } = signed;
       const out = requiredOption(options, 'out');
       writeOutput(out, signature);
       print(

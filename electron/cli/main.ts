@@ -10,12 +10,13 @@ import type {
   VaultStatus,
 } from '../shared/vault-types.ts';
 import { KeywardenServices } from '../services/services.ts';
-import { osActor, realDeps } from '../services/runtime.ts';
-import { COMMANDS, helpText, integerOption, parseCommandLine } from './arguments.ts';
+import { osActor, realDeps, realTokens } from '../services/runtime.ts';
+import { COMMANDS, helpText, integerOption, listOption, parseCommandLine } from './arguments.ts';
 import type { ParsedOptions } from './arguments.ts';
 import { runInventoryCommand } from './inventory-commands.ts';
 import { runLifecycleCommand } from './lifecycle-commands.ts';
 import { runFormatCommand } from './format-commands.ts';
+import { runTokenCommand } from './token-commands.ts';
 import {
   normalizePassphrase,
   promptHidden,
@@ -160,6 +161,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const json = options.json === true;
     const services = new KeywardenServices({
       deps: realDeps(),
+      openTokens: realTokens(listOption(options, 'module') ?? []),
       actor: options.actor ?? osActor(),
       appVersion: packageVersion(),
       onProgress: (progress) => {
@@ -288,6 +290,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           return ExitCode.OK;
         }
         default: {
+          const tokenCode = await runTokenCommand(command.words.join(' '), options, services, io);
+          if (tokenCode !== null) return tokenCode;
           await unlock();
           const name = command.words.join(' ');
           const code =
@@ -303,7 +307,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
     } finally {
       reauth.passphrase?.fill(0);
-      services.shutdown();
+      // Locks the vault and finalises the PKCS#11 modules.
+      await services.dispose();
     }
   } catch (error) {
     const info = toErrorInfo(error);

@@ -8,6 +8,9 @@ import { setPolicy, updateKey } from '../core/inventory/key-edits.ts';
 import { rewrapDataKeys, rotateKey } from '../core/inventory/key-rotation.ts';
 import type { RewrapProgress } from '../core/inventory/key-rotation.ts';
 import type { UnlockedVault } from '../core/vault/vault.ts';
+import { generateTokenKey, isTokenKey, signWithTokenKey } from '../core/inventory/token-keys.ts';
+import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
+import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import type { ServiceEvent } from '../shared/contract.ts';
 import type { ChannelHandlers } from './services.ts';
 
@@ -35,6 +38,7 @@ type InventoryChannel =
 /** The handlers of the inventory channels, over the services' unlocked vault. */
 export function inventoryHandlers(
   vault: () => UnlockedVault,
+  tokens: () => TokenLayer,
   actor: string,
   now: () => Date,
   emit: (event: ServiceEvent) => void,
@@ -62,14 +66,38 @@ export function inventoryHandlers(
     'keys:rotate': async ({ id, ...request }) =>
       rotateKey(vault(), actor, id, request, now(), progress),
     'keys:rewrap': async ({ id }) => rewrapDataKeys(vault(), actor, id, now(), progress),
-    'keys:generate': async (request) => generateKey(vault(), actor, request, now()),
+    'keys:generate': async ({ token, ...request }) =>
+      token
+        ? generateTokenKey(vault(), tokens(), actor, { ...request, token }, now())
+        : generateKey(vault(), actor, request, now()),
     'keys:list': async (request) => listKeys(vault(), request, now()),
     'keys:show': async (request) => showKey(vault(), request.id),
     'keys:transition': async (request) =>
       transitionKey(vault(), actor, request.id, request.to, request.reason, now()),
-    'keys:sign': async (request) => ({
-      signature: signWithKey(vault(), actor, request.id, request.data, request.rsaPadding),
-    }),
+    'keys:sign': async (request) => {
+      if (!isTokenKey(vault(), request.id)) {
+        return {
+          signature: signWithKey(vault(), actor, request.id, request.data, request.rsaPadding),
+        };
+      }
+      if (!request.pin) {
+        throw new KeywardenError(
+          ErrorCode.PIN_INVALID,
+          "This key is on a token: give the token's PIN.",
+        );
+      }
+      return {
+        signature: await signWithTokenKey(
+          vault(),
+          tokens(),
+          actor,
+          request.id,
+          request.data,
+          request.pin,
+          request.rsaPadding,
+        ),
+      };
+    },
     'keys:verify': async (request) => ({
       valid: verifyWithKey(
         vault(),

@@ -2,6 +2,9 @@ import { userInfo } from 'node:os';
 import { openSqlConnection } from '../../native/store/sqlite-store.ts';
 import { libargon2 } from '../../native/kdf/argon2-kdf.ts';
 import type { VaultDeps } from '../core/vault/vault.ts';
+import { modulePaths } from '../../native/pkcs11/module-paths.ts';
+import { openTokenLayer } from '../../native/pkcs11/pkcs11-client.ts';
+import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 
 // The composition root: the one place outside native/ that names the real implementations
 // of native interfaces. Main, the CLI and the test bridge take their dependencies from here.
@@ -9,6 +12,14 @@ import type { VaultDeps } from '../core/vault/vault.ts';
 /** The real dependencies: better-sqlite3, libargon2 and the wall clock. */
 export function realDeps(): VaultDeps {
   return { openSql: openSqlConnection, argon2: libargon2, now: () => new Date() };
+}
+
+/**
+ * The real token layer: the configured PKCS#11 modules (--module, settings) and the usual
+ * ones present on this machine, in a worker thread.
+ */
+export function realTokens(configured: readonly string[] = []): () => TokenLayer {
+  return () => openTokenLayer({ modules: modulePaths(configured) });
 }
 
 /** The OS account name, the default actor in the audit log. */

@@ -8,6 +8,8 @@ import type { CalibrationProgress, KdfChoice } from '../core/vault/kdf-params.ts
 import { KDF_DEFAULTS } from '../core/vault/kdf-params.ts';
 import { inventoryHandlers } from './inventory-handlers.ts';
 import { keyFormatHandlers } from './key-format-handlers.ts';
+import { tokenHandlers } from './token-handlers.ts';
+import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import type { z } from 'zod';
 
 // The application layer: one function per IPC channel. Each validates its request against
@@ -22,8 +24,12 @@ export interface ServiceContext {
   onProgress?: (progress: CalibrationProgress) => void;
   /** The application's version, as exports (the CBOM) name the tool. */
   appVersion?: string;
-  /** The contract's events (rewrap progress, ...) go here. */
+  /** The contract's events (rewrap progress, tokens coming and going) go here. */
   onEvent?: (event: ServiceEvent) => void;
+  /** Starts the PKCS#11 token layer (a worker thread) on first use; none means no tokens. */
+  openTokens?: () => TokenLayer;
+  /** Push token insertions and removals as events (the app does; a one-off CLI call does not). */
+  watchTokens?: boolean;
 }
 
 type Parsed<C extends Channel> = z.output<(typeof contract)[C]['request']>;
@@ -55,6 +61,7 @@ function toKdfChoice(request: KdfRequest | undefined): KdfChoice {
 export class KeywardenServices {
   private readonly context: ServiceContext;
   private unlocked: UnlockedVault | null = null;
+  private tokenLayer: TokenLayer | null = null;
   private readonly handlers: ChannelHandlers;
   /** Calls run one at a time, in order: an unlock never interleaves with a lock or another unlock. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -157,10 +164,12 @@ export class KeywardenServices {
       },
       ...inventoryHandlers(
         () => this.requireUnlocked(),
+        () => this.tokens(),
         actor,
         deps.now,
         (event) => context.onEvent?.(event),
       ),
+      ...tokenHandlers(() => this.tokens()),
       ...keyFormatHandlers(
         () => this.requireUnlocked(),
         actor,
@@ -168,6 +177,33 @@ export class KeywardenServices {
         context.appVersion ?? 'unknown',
       ),
     };
+  }
+
+  /** The token layer, started on first use. Throws MODULE_LOAD_FAILED when there is none. */
+  private tokens(): TokenLayer {
+    if (this.tokenLayer) return this.tokenLayer;
+    if (!this.context.openTokens) {
+      throw new KeywardenError(
+        ErrorCode.MODULE_LOAD_FAILED,
+        'This Keywarden has no PKCS#11 support configured.',
+      );
+    }
+    const layer = this.context.openTokens();
+    if (this.context.watchTokens) {
+      layer.onChange((change) =>
+        this.context.onEvent?.({ name: 'tokens:changed', payload: change }),
+      );
+    }
+    this.tokenLayer = layer;
+    return layer;
+  }
+
+  /** Locks the vault and finalises every PKCS#11 module (on quit, and when the CLI is done). */
+  async dispose(): Promise<void> {
+    this.shutdown();
+    const layer = this.tokenLayer;
+    this.tokenLayer = null;
+    await layer?.close();
   }
 
   private requireUnlocked(): UnlockedVault {

@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import type { ErrorInfo } from './errors.ts';
 import type { AuditEntry, AuditVerification, VaultHeader, VaultStatus } from './vault-types.ts';
-import {
-  GENERATED_ALGORITHMS,
-  KEY_ALGORITHMS,
-  KEY_STATES,
-  PURPOSES,
-  ROLES,
-} from './inventory-types.ts';
+import { KEY_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
 import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
+import type { TokenChange, TokenList, TokenObjectView } from './token-types.ts';
 
 // The one IPC contract: channel name → request schema → response type. The main process
 // validates every request against its schema at run time; the preload builds
@@ -35,6 +30,10 @@ const keyFileBytes = z.instanceof(Uint8Array).refine((bytes) => bytes.length <= 
 });
 const keyId = z.string().min(1).max(128);
 const personName = z.string().min(1).max(200);
+
+const tokenSerial = z.string().min(1).max(64);
+const modulePath = z.string().min(1).max(4096);
+const tokenRef = { serial: tokenSerial, module: modulePath.optional() };
 
 /** What every new key's inventory entry says: generated, imported or registered. */
 const keyEntryFields = {
@@ -166,9 +165,14 @@ export const contract = {
     request: z
       .object({
         name: z.string().min(1).max(200),
-        algorithm: z.enum(GENERATED_ALGORITHMS),
+        algorithm: z.enum(KEY_ALGORITHMS),
         ...keyEntryFields,
         wrappedBy: keyId.optional(),
+        /** Generate on this token (serial, and module when several are loaded) instead. */
+        token: z
+          .object({ serial: tokenSerial, module: modulePath.optional(), pin: secretBytes })
+          .strict()
+          .optional(),
       })
       .strict(),
     response: returns<KeyView>(),
@@ -262,6 +266,22 @@ export const contract = {
       .strict(),
     response: returns<{ pem: string }>(),
   },
+  'tokens:list': {
+    request: z.object({}).strict(),
+    response: returns<TokenList>(),
+  },
+  'tokens:objects': {
+    request: z.object({ ...tokenRef, pin: secretBytes.optional() }).strict(),
+    response: returns<TokenObjectView[]>(),
+  },
+  'tokens:change-pin': {
+    request: z.object({ ...tokenRef, pin: secretBytes, newPin: secretBytes }).strict(),
+    response: returns<{ changed: true }>(),
+  },
+  'tokens:unblock-pin': {
+    request: z.object({ ...tokenRef, soPin: secretBytes, newPin: secretBytes }).strict(),
+    response: returns<{ changed: true }>(),
+  },
   'inventory:export': {
     request: z.object({ format: z.enum(['cbom']) }).strict(),
     response: returns<{ document: string }>(),
@@ -299,6 +319,8 @@ export const contract = {
         id: z.string().min(1).max(128),
         data: boundedBytes,
         rsaPadding: z.enum(['pkcs1', 'pss']).optional(),
+        /** The token's user PIN, for a key on a token. */
+        pin: secretBytes.optional(),
       })
       .strict(),
     response: returns<{ signature: Uint8Array }>(),
@@ -345,6 +367,7 @@ export const contract = {
  */
 export const events = {
   'keys:rewrap-progress': returns<{ kek: string; done: number; total: number }>(),
+  'tokens:changed': returns<TokenChange>(),
 } as const;
 export type EventName = keyof typeof events;
 export type ServiceEvent = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { KeyProvenance } from './token-types.ts';
 
 // The words of the key inventory, shared by core, the IPC contract, the CLI and the UI:
 // algorithms, purposes, lifecycle states, people's roles, and the crypto-period policy table.
@@ -113,7 +114,13 @@ export interface PersonView {
 /** Where a key lives. */
 export type KeyLocation =
   | { kind: 'vault' }
-  | { kind: 'token'; serial: string; ckaId: string }
+  | {
+      kind: 'token';
+      serial: string;
+      ckaId: string;
+      /** The PKCS#11 module it was reached through, remembered so a later use needs only the id. */
+      module?: string;
+    }
   | { kind: 'external'; reference: string };
 
 /** One step of a key's lifecycle: who moved it, when and why. */
@@ -160,6 +167,8 @@ export interface KeyView {
   owner: string;
   custodians: string[];
   location: KeyLocation;
+  /** For a key on a token: the attributes that prove where it was born and that it cannot leave. */
+  provenance?: KeyProvenance;
   /** True when only the public key was imported: it verifies and encrypts, never signs or decrypts. */
   publicOnly: boolean;
   /** The public key as base64 DER SubjectPublicKeyInfo; null for a secret (symmetric) key. */

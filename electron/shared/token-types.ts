@@ -90,3 +90,9 @@ export interface TokenObjectView {
   /** DER SubjectPublicKeyInfo (base64) of a public key, or of a certificate's key. */
   publicKey: string | null;
 }
+
+/** Tokens that appeared and disappeared since the last look. */
+export interface TokenChange {
+  inserted: TokenView[];
+  removed: Array<{ module: string; serial: string }>;
+}

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 
 // Where PKCS#11 modules usually live: SoftHSM2, OpenSC, Yubico's ykcs11 and tpm2-pkcs11, on
 // Linux (Debian/Ubuntu and Fedora layouts), macOS (Homebrew and the vendors' installers) and
@@ -36,7 +36,16 @@ const USUAL: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** The configured modules, then the usual ones present on this machine, each once. */
+/** A module's real file, so one library reached through a symlink is loaded once. */
+function realFile(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path; // missing: kept as given, so its failure names the path the user wrote
+  }
+}
+
+/** The configured modules, then the usual ones present on this machine, each file once. */
 export function modulePaths(
   configured: readonly string[],
   options: { usual?: boolean; platform?: NodeJS.Platform } = {},
@@ -45,5 +54,13 @@ export function modulePaths(
     options.usual === false
       ? []
       : (USUAL[options.platform ?? process.platform] ?? []).filter((path) => existsSync(path));
-  return [...new Set([...configured, ...usual])];
+  const seen = new Set<string>();
+  const paths: string[] = [];
+  for (const path of [...configured, ...usual]) {
+    const file = realFile(path);
+    if (seen.has(file)) continue;
+    seen.add(file);
+    paths.push(path);
+  }
+  return paths;
 }

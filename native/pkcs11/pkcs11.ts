@@ -1,9 +1,11 @@
 import type {
+  TokenChange,
   TokenKeyAlgorithm,
   TokenList,
   TokenObjectView,
-  TokenView,
 } from '../../electron/shared/token-types.ts';
+
+export type { TokenChange };
 
 // The token layer's interface: what core and services see of PKCS#11. The implementation
 // (pkcs11-client.ts) runs every PKCS#11 call in a worker thread, so a slow card never blocks
@@ -34,11 +36,6 @@ export interface TokenGenerateRequest {
   id?: string;
   /** Only a ceremony may ask for an extractable key; by default it never leaves the token. */
   extractable?: boolean;
-}
-
-export interface TokenChange {
-  inserted: TokenView[];
-  removed: TokenRef[];
 }
 
 /**

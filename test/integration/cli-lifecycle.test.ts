@@ -153,8 +153,24 @@ describe('keys register', () => {
     expect(rootCa.fingerprint).toMatch(/^SHA256:/);
     const signIn = dir.file('data2');
     writeFileSync(signIn, 'x');
-    const sign = await run('keys', 'sign', rootCa.id, '--in', signIn, '--out', dir.file('sig'));
-    expect(sign.stderr).toMatch(/^error \[KEY_NOT_HELD\]: Key k-[0-9a-f]+ lives on token SN0042/);
+    // A token key is used through its token, with its PIN; this one's token is not attached.
+    const noPin = await run('keys', 'sign', rootCa.id, '--in', signIn, '--out', dir.file('sig'));
+    expect(noPin.stderr).toMatch(/^error \[PIN_INVALID\]: This key is on a token/);
+    const pinFile = dir.file('token-pin');
+    writeFileSync(pinFile, '1234', { mode: 0o600 });
+    const absent = await run(
+      'keys',
+      'sign',
+      rootCa.id,
+      '--in',
+      signIn,
+      '--out',
+      dir.file('sig'),
+      '--pin-file',
+      pinFile,
+    );
+    expect(absent.code).toBe(5);
+    expect(absent.stderr).toMatch(/^error \[TOKEN_NOT_PRESENT\]: Token SN0042 is not present/);
 
     const kms = await run(
       'keys',

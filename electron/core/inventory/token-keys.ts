@@ -1,0 +1,180 @@
+import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
+import type { KeyView } from '../../shared/inventory-types.ts';
+import { TOKEN_KEY_ALGORITHMS } from '../../shared/token-types.ts';
+import type { TokenKeyAlgorithm } from '../../shared/token-types.ts';
+import type { TokenLayer } from '../../../native/pkcs11/pkcs11.ts';
+import { Outcome } from '../audit/audit-log.ts';
+import type { RecordStore } from '../vault/record-store.ts';
+import type { UnlockedVault } from '../vault/unlocked-vault.ts';
+import { buildEntry, checkEntry, newKeyId, storeEntry } from './key-creation.ts';
+import type { KeyEntryRequest } from './key-creation.ts';
+import { readKey, requireOperator } from './key-inventory.ts';
+import type { RsaPadding } from './key-operations.ts';
+import { requirePurpose } from './key-operations.ts';
+import { requireStateAllows } from './key-states.ts';
+
+// Keys on tokens in the inventory: generated on a smartcard or HSM (never leaving it), entered
+// with the token's serial, the key's CKA_ID and the module it is reached through, and used
+// there. The PIN goes to the token layer and nowhere else.
+
+export interface TokenKeyRequest extends KeyEntryRequest {
+  algorithm: string;
+  token: { serial: string; module?: string; pin: Uint8Array };
+}
+
+const HASH_FOR: Record<TokenKeyAlgorithm, 'sha256' | 'sha384'> = {
+  p256: 'sha256',
+  p384: 'sha384',
+  rsa2048: 'sha256',
+  rsa3072: 'sha256',
+  rsa4096: 'sha256',
+  aes256: 'sha256',
+};
+
+function requireTokenAlgorithm(algorithm: string): TokenKeyAlgorithm {
+  if (!(TOKEN_KEY_ALGORITHMS as readonly string[]).includes(algorithm)) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      `A token generates ${TOKEN_KEY_ALGORITHMS.join(', ')} keys; not "${algorithm}".`,
+    );
+  }
+  return algorithm as TokenKeyAlgorithm;
+}
+
+/**
+ * Generates a key on a token (sensitive, never extractable) and enters it in the inventory
+ * with its location, provenance and public key. The entry passes the usual checks first;
+ * a tier 1 key may live on a token. Throws BAD_REQUEST, PERSON_NOT_FOUND,
+ * SEPARATION_OF_DUTIES, POLICY_VIOLATION, the token errors (TOKEN_NOT_PRESENT,
+ * PIN_INCORRECT, PIN_LOCKED, MECHANISM_UNSUPPORTED, ...), AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ */
+export async function generateTokenKey(
+  vault: UnlockedVault,
+  tokens: TokenLayer,
+  actor: string,
+  request: TokenKeyRequest,
+  now: Date,
+): Promise<KeyView> {
+  const id = newKeyId();
+  const event = {
+    actor,
+    action: 'key.generate',
+    target: id,
+    outcome: Outcome.SUCCESS,
+    detail: { algorithm: request.algorithm, token: request.token.serial },
+  };
+  const placement = { kind: 'token' } as const;
+  const check = (records: RecordStore) => {
+    const algorithm = requireTokenAlgorithm(request.algorithm);
+    return { algorithm, checked: checkEntry(records, actor, request, algorithm, placement) };
+  };
+  let module: string;
+  let made;
+  try {
+    const { algorithm } = vault.query(check);
+    const present = (await tokens.list()).tokens.find(
+      (t) =>
+        t.serial === request.token.serial &&
+        (request.token.module === undefined || t.module === request.token.module),
+    );
+    if (!present) {
+      throw new KeywardenError(
+        ErrorCode.TOKEN_NOT_PRESENT,
+        `Token ${request.token.serial} is not present; insert it ("keywarden tokens list" shows what is).`,
+      );
+    }
+    module = present.module;
+    made = await tokens.generate({ module, serial: present.serial }, request.token.pin, {
+      algorithm,
+      label: request.name.trim(),
+    });
+  } catch (error) {
+    vault.recordFailure(event, error);
+    throw error;
+  }
+  const generated = made;
+  return vault.apply({ ...event, detail: { ...event.detail, ckaId: generated.id } }, (records) => {
+    const { algorithm, checked } = check(records);
+    const key = buildEntry(
+      records,
+      actor,
+      request,
+      checked,
+      {
+        id,
+        algorithm,
+        location: { kind: 'token', serial: request.token.serial, ckaId: generated.id, module },
+        publicKey: generated.publicKey ? Buffer.from(generated.publicKey, 'base64') : null,
+        publicOnly: false,
+        wrappedBy: null,
+        origin: `generated on token ${request.token.serial}`,
+      },
+      now,
+    );
+    return storeEntry(
+      records,
+      generated.provenance ? { ...key, provenance: generated.provenance } : key,
+      null,
+    );
+  });
+}
+
+/**
+ * Signs with a key on a token, after the checks a vault key's signature passes (the actor,
+ * the purpose, an active key); audited as key.sign. ECDSA signatures are DER, RSA PKCS#1
+ * v1.5 or PSS, with the hash the vault's keys use. Throws KEY_NOT_FOUND, KEY_NOT_HELD (not a
+ * token key), KEY_PURPOSE_MISMATCH, KEY_STATE_INVALID, PERSON_NOT_FOUND,
+ * SEPARATION_OF_DUTIES, the token errors, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ */
+export async function signWithTokenKey(
+  vault: UnlockedVault,
+  tokens: TokenLayer,
+  actor: string,
+  id: string,
+  data: Uint8Array,
+  pin: Uint8Array,
+  rsaPadding: RsaPadding = 'pkcs1',
+): Promise<Buffer> {
+  const event = {
+    actor,
+    action: 'key.sign',
+    target: id,
+    outcome: Outcome.SUCCESS,
+    detail: { bytes: data.length },
+  };
+  let signature: Buffer;
+  try {
+    const key = vault.query((records) => {
+      requireOperator(records, actor);
+      const found = readKey(records, id);
+      requirePurpose(found, 'sign');
+      requireStateAllows(found.state, 'sign');
+      return found;
+    });
+    if (key.location.kind !== 'token') {
+      throw new KeywardenError(ErrorCode.KEY_NOT_HELD, `Key ${id} is not on a token.`);
+    }
+    const algorithm = requireTokenAlgorithm(key.algorithm);
+    signature = await tokens.sign(
+      { module: key.location.module ?? '', serial: key.location.serial },
+      pin,
+      {
+        keyId: key.location.ckaId,
+        algorithm,
+        hash: HASH_FOR[algorithm],
+        ...(algorithm.startsWith('rsa') ? { rsaPadding } : {}),
+        data,
+      },
+    );
+  } catch (error) {
+    vault.recordFailure(event, error);
+    throw error;
+  }
+  vault.apply(event, () => undefined);
+  return signature;
+}
+
+/** Whether a key lives on a token (and so is used through the token layer). */
+export function isTokenKey(vault: UnlockedVault, id: string): boolean {
+  return vault.query((records) => readKey(records, id).location.kind === 'token');
+}

@@ -1,0 +1,27 @@
+import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
+import type { ChannelHandlers } from './services.ts';
+
+// The token channels: what is attached, what is on a token, and its PINs. Token keys in the
+// inventory go through the inventory channels (keys:generate with a token, keys:sign).
+
+type TokenChannel = 'tokens:list' | 'tokens:objects' | 'tokens:change-pin' | 'tokens:unblock-pin';
+
+/** The handlers of the token channels, over the services' token layer (started on first use). */
+export function tokenHandlers(tokens: () => TokenLayer): Pick<ChannelHandlers, TokenChannel> {
+  const ref = (request: { serial: string; module?: string | undefined }) => ({
+    serial: request.serial,
+    module: request.module ?? '',
+  });
+  return {
+    'tokens:list': async () => tokens().list(),
+    'tokens:objects': async (request) => tokens().objects(ref(request), request.pin ?? null),
+    'tokens:change-pin': async (request) => {
+      await tokens().changePin(ref(request), request.pin, request.newPin);
+      return { changed: true } as const;
+    },
+    'tokens:unblock-pin': async (request) => {
+      await tokens().initPin(ref(request), request.soPin, request.newPin);
+      return { changed: true } as const;
+    },
+  };
+}

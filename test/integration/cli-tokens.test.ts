@@ -1,0 +1,273 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KeyView } from '../../electron/shared/inventory-types.ts';
+import type { TokenList, TokenObjectView } from '../../electron/shared/token-types.ts';
+import { runKeywarden } from '../helpers/cli.ts';
+import { registerPeople } from '../helpers/inventory-fixture.ts';
+import { SOFTHSM_MODULE, startSoftHsm } from '../helpers/softhsm.fixture.ts';
+import type { SoftHsm } from '../helpers/softhsm.fixture.ts';
+import { TEST_PASSPHRASE, makeVault, tempDir, unlockVault } from '../helpers/vault-fixture.ts';
+import type { TempDir } from '../helpers/vault-fixture.ts';
+
+// Tokens through the real `keywarden` command: listing, objects, PINs, and a key generated
+// on a token entering the inventory and signing what OpenSSL verifies.
+
+let hsm: SoftHsm;
+let dir: TempDir;
+let vaultBase: string[];
+const moduleArgs = () => ['--module', SOFTHSM_MODULE];
+const secret = (name: string, value: string) => {
+  const path = dir.file(name);
+  writeFileSync(path, value, { mode: 0o600 });
+  return path;
+};
+
+beforeAll(async () => {
+  hsm = startSoftHsm({ tokens: 3 });
+  dir = tempDir('keywarden-cli-tokens-');
+  await makeVault(dir.file('v.kw'));
+  const vault = await unlockVault(dir.file('v.kw'));
+  registerPeople(vault, [
+    ['Alice', ['officer']],
+    ['Bob', ['custodian']],
+  ]);
+  vault.lock('tester');
+  vaultBase = [
+    '--vault',
+    dir.file('v.kw'),
+    '--passphrase-file',
+    secret('pass', TEST_PASSPHRASE),
+    '--actor',
+    'Alice',
+  ];
+});
+afterAll(() => {
+  hsm.cleanup();
+  dir.cleanup();
+});
+
+describe('keywarden tokens', () => {
+  it('lists the three tokens once each, and a module that does not load with its path', async () => {
+    const result = await runKeywarden([
+      'tokens',
+      'list',
+      '--json',
+      ...moduleArgs(),
+      '--module',
+      '/nonexistent/libp11.so',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const list = JSON.parse(result.stdout) as TokenList;
+    const serials = list.tokens.filter((t) => t.initialized).map((t) => t.serial);
+    expect(serials.sort()).toEqual(hsm.tokens.map((t) => t.serial).sort());
+    expect(list.failures).toEqual([expect.objectContaining({ module: '/nonexistent/libp11.so' })]);
+  });
+
+  it('a wrong PIN exits 3 with PIN_INCORRECT and the tries the token reports', async () => {
+    const token = hsm.tokens[1]?.serial ?? '';
+    const wrong = await runKeywarden([
+      'tokens',
+      'objects',
+      '--token',
+      token,
+      '--pin-file',
+      secret('wrong', '9999'),
+      ...moduleArgs(),
+    ]);
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/^error \[PIN_INCORRECT\]: The PIN is incorrect/);
+    expect(wrong.stderr).not.toContain('9999');
+  });
+
+  it('changes the user PIN, and sets a new one with the SO PIN', async () => {
+    const token = hsm.tokens[2]?.serial ?? '';
+    const changed = await runKeywarden([
+      'tokens',
+      'change-pin',
+      '--token',
+      token,
+      '--pin-file',
+      secret('old', '1234'),
+      '--new-pin-file',
+      secret('new', '24680'),
+      ...moduleArgs(),
+    ]);
+    expect(changed.code, changed.stderr).toBe(0);
+    const oldFails = await runKeywarden([
+      'tokens',
+      'objects',
+      '--token',
+      token,
+      '--pin-file',
+      dir.file('old'),
+      ...moduleArgs(),
+    ]);
+    expect(oldFails.stderr).toMatch(/PIN_INCORRECT/);
+    const unblocked = await runKeywarden([
+      'tokens',
+      'unblock-pin',
+      '--token',
+      token,
+      '--so-pin-file',
+      secret('so', '5678'),
+      '--new-pin-file',
+      secret('again', '13579'),
+      ...moduleArgs(),
+    ]);
+    expect(unblocked.code, unblocked.stderr).toBe(0);
+    const works = await runKeywarden([
+      'tokens',
+      'objects',
+      '--token',
+      token,
+      '--pin-file',
+      dir.file('again'),
+      '--json',
+      ...moduleArgs(),
+    ]);
+    expect(works.code, works.stderr).toBe(0);
+  });
+});
+
+describe('token keys in the inventory', () => {
+  it('generates a tier 1 key on a token, lists it with its provenance, and signs what OpenSSL verifies', async () => {
+    const token = hsm.tokens[0]?.serial ?? '';
+    const pin = secret('pin', '1234');
+    const generated = await runKeywarden([
+      'keys',
+      'generate',
+      '--name',
+      'root signing',
+      '--algorithm',
+      'p384',
+      '--purpose',
+      'sign',
+      '--owner',
+      'Alice',
+      '--custodian',
+      'Bob',
+      '--tier',
+      '1',
+      '--token',
+      token,
+      '--pin-file',
+      pin,
+      ...moduleArgs(),
+      '--json',
+      ...vaultBase,
+    ]);
+    expect(generated.code, generated.stderr).toBe(0);
+    const key = JSON.parse(generated.stdout) as KeyView;
+    expect(key).toMatchObject({
+      tier: 1,
+      algorithm: 'p384',
+      location: { kind: 'token', serial: token, module: SOFTHSM_MODULE },
+      provenance: { onDeviceGenerated: true, sensitive: true, extractable: false },
+    });
+    // pkcs11-tool sees it with the same CKA_ID and label.
+    const listed = hsm.pkcs11Tool(
+      ['--login', '--pin', '1234', '--list-objects', '--type', 'privkey'],
+      hsm.tokens[0],
+    );
+    expect(listed).toContain('root signing');
+    expect(listed).toContain(
+      `ID:         ${key.location.kind === 'token' ? key.location.ckaId : ''}`,
+    );
+
+    writeFileSync(dir.file('release'), 'release 7');
+    const signed = await runKeywarden([
+      'keys',
+      'sign',
+      key.id,
+      '--in',
+      dir.file('release'),
+      '--out',
+      dir.file('release.sig'),
+      '--pin-file',
+      pin,
+      ...vaultBase,
+    ]);
+    expect(signed.code, signed.stderr).toBe(0);
+    const pub = await runKeywarden([
+      'keys',
+      'export-public',
+      key.id,
+      '--format',
+      'pem',
+      '--out',
+      dir.file('root.pem'),
+      ...vaultBase,
+    ]);
+    expect(pub.code, pub.stderr).toBe(0);
+    expect(
+      execFileSync(
+        'openssl',
+        [
+          'dgst',
+          '-sha384',
+          '-verify',
+          dir.file('root.pem'),
+          '-signature',
+          dir.file('release.sig'),
+          dir.file('release'),
+        ],
+        { encoding: 'utf8' },
+      ),
+    ).toContain('Verified OK');
+    expect(readFileSync(dir.file('release.sig')).length).toBeGreaterThan(60);
+
+    const noPin = await runKeywarden([
+      'keys',
+      'sign',
+      key.id,
+      '--in',
+      dir.file('release'),
+      '--out',
+      dir.file('other.sig'),
+      ...vaultBase,
+    ]);
+    expect(noPin.stderr).toMatch(/^error \[PIN_INVALID\]: This key is on a token/);
+
+    // The vault's objects listing agrees with the token's.
+    const objects = await runKeywarden([
+      'tokens',
+      'objects',
+      '--token',
+      token,
+      '--pin-file',
+      pin,
+      '--json',
+      ...moduleArgs(),
+    ]);
+    const onToken = (JSON.parse(objects.stdout) as TokenObjectView[]).find(
+      (o) => o.class === 'private-key',
+    );
+    expect(onToken?.publicKey).toBe(key.publicKey);
+  });
+
+  it('refuses a token key when the token is not there, without touching the inventory', async () => {
+    const result = await runKeywarden([
+      'keys',
+      'generate',
+      '--name',
+      'x',
+      '--algorithm',
+      'p256',
+      '--purpose',
+      'sign',
+      '--owner',
+      'Alice',
+      '--token',
+      'NO-SUCH-SERIAL',
+      '--pin-file',
+      dir.file('pin'),
+      ...moduleArgs(),
+      ...vaultBase,
+    ]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/^error \[TOKEN_NOT_PRESENT\]/);
+    const list = await runKeywarden(['keys', 'list', '--json', ...vaultBase]);
+    expect((JSON.parse(list.stdout) as KeyView[]).map((k) => k.name)).toEqual(['root signing']);
+  });
+});
