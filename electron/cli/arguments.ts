@@ -251,15 +251,15 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'list keys, optionally by state, owner or due date',
     usage:
       'keys list --vault PATH [--state S] [--owner NAME] [--due-within 30d] [--published] [--offset N] [--limit N] [--json]',
-    options: [...COMMON, 'state', 'owner', 'due-within', 'published', 'offset', 'limit'],
+    options: [...COMMON, 'state', 'owner', 'due-within', 'published', 'offset', 'limit', 'module'],
     needsVault: true,
   },
   {
     words: ['keys', 'show'],
     operands: ['ID'],
     summary: 'show one key, its crypto-period and its history',
-    usage: 'keys show ID --vault PATH [--json]',
-    options: COMMON,
+    usage: 'keys show ID --vault PATH [--module PATH]... [--json]',
+    options: [...COMMON, 'module'],
     needsVault: true,
   },
   {
@@ -388,6 +388,14 @@ export const COMMANDS: CommandSpec[] = [
     summary: "list a token's keys and certificates, with where each key was born",
     usage: 'tokens objects --token SERIAL [--pin-file F] [--module PATH]... [--json]',
     options: ['json', 'debug', 'help', 'module', 'token', 'pin-file'],
+    needsVault: false,
+  },
+  {
+    words: ['tokens', 'init'],
+    summary: 'initialise a new token: its label, security officer PIN and user PIN',
+    usage:
+      'tokens init --label L [--token SERIAL] [--so-pin-file F --pin-file F] [--module PATH]...',
+    options: ['json', 'debug', 'help', 'module', 'token', 'label', 'so-pin-file', 'pin-file'],
     needsVault: false,
   },
   {

@@ -99,7 +99,14 @@ export function formatKey(key: KeyView, people: PersonView[]): string {
 
 function formatLocation(key: KeyView): string {
   const where = key.location;
-  if (where.kind === 'token') return `token ${where.serial}, CKA_ID ${where.ckaId}`;
+  if (where.kind === 'token') {
+    const presence =
+      key.tokenPresent === undefined ? '' : key.tokenPresent ? ' (attached)' : ' (token absent)';
+    const born = key.provenance?.onDeviceGenerated
+      ? '; generated on the device, never extractable'
+      : '';
+    return `token ${where.serial}, CKA_ID ${where.ckaId}${presence}${born}`;
+  }
   if (where.kind === 'external') return where.reference;
   if (key.publicOnly) return 'vault (public key only)';
   return key.wrappedBy ? `vault, wrapped under ${key.wrappedBy}` : 'vault';

@@ -1,7 +1,7 @@
-import { ExitCode } from '../shared/errors.ts';
+import { ErrorCode, ExitCode, KeywardenError } from '../shared/errors.ts';
 import type { TokenList, TokenObjectView, TokenView } from '../shared/token-types.ts';
 import type { KeywardenServices } from '../services/services.ts';
-import { requiredOption } from './arguments.ts';
+import { listOption, requiredOption } from './arguments.ts';
 import type { OptionName, ParsedOptions } from './arguments.ts';
 import type { CliIo } from './main.ts';
 import { promptHidden, readSecretFile } from './secret-input.ts';
@@ -81,6 +81,21 @@ export async function runTokenCommand(
         ...(pin ? { pin } : {}),
       });
       print(objects, () => formatObjects(objects));
+      return ExitCode.OK;
+    }
+    case 'tokens init': {
+      const labels = listOption(options, 'label') ?? [];
+      if (labels.length !== 1)
+        throw new KeywardenError(ErrorCode.USAGE, 'tokens init takes one --label L.');
+      const soPin = await readPin(options, 'so-pin-file', 'new security officer PIN', io);
+      const pin = await readPin(options, 'pin-file', 'new user PIN', io);
+      const made = await services.invoke('tokens:init', {
+        label: labels[0] ?? '',
+        soPin,
+        pin,
+        ...(options.token ? { serial: options.token } : {}),
+      });
+      print(made, () => `Initialised token ${made.serial} "${made.label}"; its user PIN is set.`);
       return ExitCode.OK;
     }
     case 'tokens change-pin': {

@@ -12,6 +12,7 @@ import { generateTokenKey, isTokenKey, signWithTokenKey } from '../core/inventor
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import type { ServiceEvent } from '../shared/contract.ts';
+import type { KeyView } from '../shared/inventory-types.ts';
 import type { ChannelHandlers } from './services.ts';
 
 // The inventory channels: people, policy and keys. Every one needs the vault unlocked.
@@ -43,6 +44,21 @@ export function inventoryHandlers(
   now: () => Date,
   emit: (event: ServiceEvent) => void,
 ): Pick<ChannelHandlers, InventoryChannel> {
+  /** Marks each token key present or absent, from one look at the attached tokens. */
+  async function withPresence(keys: KeyView[]): Promise<KeyView[]> {
+    if (!keys.some((key) => key.location.kind === 'token')) return keys;
+    let present: Set<string>;
+    try {
+      present = new Set((await tokens().list()).tokens.map((token) => token.serial));
+    } catch {
+      return keys; // no token support here: presence is simply not shown
+    }
+    return keys.map((key) =>
+      key.location.kind === 'token'
+        ? { ...key, tokenPresent: present.has(key.location.serial) }
+        : key,
+    );
+  }
   const progress = (step: RewrapProgress) => emit({ name: 'keys:rewrap-progress', payload: step });
   return {
     'people:add': async (request) => {
@@ -70,8 +86,11 @@ export function inventoryHandlers(
       token
         ? generateTokenKey(vault(), tokens(), actor, { ...request, token }, now())
         : generateKey(vault(), actor, request, now()),
-    'keys:list': async (request) => listKeys(vault(), request, now()),
-    'keys:show': async (request) => showKey(vault(), request.id),
+    'keys:list': async (request) => withPresence(listKeys(vault(), request, now())),
+    'keys:show': async (request) => {
+      const shown = showKey(vault(), request.id);
+      return (await withPresence([shown]))[0] ?? shown;
+    },
     'keys:transition': async (request) =>
       transitionKey(vault(), actor, request.id, request.to, request.reason, now()),
     'keys:sign': async (request) => {

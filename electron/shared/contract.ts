@@ -3,7 +3,7 @@ import type { ErrorInfo } from './errors.ts';
 import type { AuditEntry, AuditVerification, VaultHeader, VaultStatus } from './vault-types.ts';
 import { KEY_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
 import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
-import type { TokenChange, TokenList, TokenObjectView } from './token-types.ts';
+import type { TokenChange, TokenList, TokenObjectView, TokenView } from './token-types.ts';
 
 // The one IPC contract: channel name → request schema → response type. The main process
 // validates every request against its schema at run time; the preload builds
@@ -277,6 +277,18 @@ export const contract = {
   'tokens:change-pin': {
     request: z.object({ ...tokenRef, pin: secretBytes, newPin: secretBytes }).strict(),
     response: returns<{ changed: true }>(),
+  },
+  'tokens:init': {
+    request: z
+      .object({
+        serial: tokenSerial.optional(),
+        module: modulePath.optional(),
+        label: z.string().min(1).max(32),
+        soPin: secretBytes,
+        pin: secretBytes,
+      })
+      .strict(),
+    response: returns<TokenView>(),
   },
   'tokens:unblock-pin': {
     request: z.object({ ...tokenRef, soPin: secretBytes, newPin: secretBytes }).strict(),

@@ -167,6 +167,11 @@ export interface KeyView {
   owner: string;
   custodians: string[];
   location: KeyLocation;
+  /**
+   * For a key on a token, as shown (not stored): whether its token is attached now. A key
+   * whose token is absent is still in the inventory; it is only out of reach.
+   */
+  tokenPresent?: boolean;
   /** For a key on a token: the attributes that prove where it was born and that it cannot leave. */
   provenance?: KeyProvenance;
   /** True when only the public key was imported: it verifies and encrypts, never signs or decrypts. */

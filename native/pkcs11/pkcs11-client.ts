@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, KeywardenError } from '../../electron/shared/errors.ts';
-import type { TokenList, TokenObjectView } from '../../electron/shared/token-types.ts';
+import type { TokenList, TokenObjectView, TokenView } from '../../electron/shared/token-types.ts';
 import type {
   TokenChange,
   TokenGenerateRequest,
@@ -116,6 +116,10 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
     initPin: (token: TokenRef, soPin: Uint8Array, newPin: Uint8Array) => {
       const [a, b] = [transferable(soPin), transferable(newPin)];
       return call<void>({ op: 'initPin', token, soPin: a, newPin: b }, [a, b]);
+    },
+    initToken: (token, soPin, userPin, label) => {
+      const [a, b] = [transferable(soPin), transferable(userPin)];
+      return call<TokenView>({ op: 'initToken', token, soPin: a, userPin: b, label }, [a, b]);
     },
     onChange: (listener) => {
       listeners.add(listener);

@@ -35,6 +35,14 @@ export type WorkerRequest =
     }
   | { id: number; op: 'changePin'; token: TokenRef; oldPin: ArrayBuffer; newPin: ArrayBuffer }
   | { id: number; op: 'initPin'; token: TokenRef; soPin: ArrayBuffer; newPin: ArrayBuffer }
+  | {
+      id: number;
+      op: 'initToken';
+      token: { module: string; serial: string | null };
+      soPin: ArrayBuffer;
+      userPin: ArrayBuffer;
+      label: string;
+    }
   | { id: number; op: 'close' };
 
 export type WorkerMessage =
@@ -458,8 +466,78 @@ function handle(request: WorkerRequest): unknown {
           lib.C_InitPIN(session, pinText(request.newPin));
         },
       );
+    case 'initToken':
+      return initToken(request.token, request.soPin, request.userPin, request.label);
     case 'close':
       return undefined;
+  }
+}
+
+function initToken(
+  ref: { module: string; serial: string | null },
+  soPin: ArrayBuffer,
+  userPin: ArrayBuffer,
+  label: string,
+): TokenView {
+  try {
+    refresh();
+    const fresh = presentTokens().filter(
+      (t) =>
+        !t.view.initialized &&
+        (ref.module === '' || t.module.path === ref.module) &&
+        (ref.serial === null || t.view.serial === ref.serial),
+    );
+    if (ref.serial !== null && fresh.length === 0) {
+      const initialised = presentTokens().some((t) => t.view.serial === ref.serial);
+      throw new KeywardenError(
+        initialised ? ErrorCode.BAD_REQUEST : ErrorCode.TOKEN_NOT_PRESENT,
+        initialised
+          ? `Token ${ref.serial} is already initialised; re-initialising would erase its keys outside the destruction flow.`
+          : `Token ${ref.serial} is not present.`,
+      );
+    }
+    const target = fresh[0];
+    if (!target) {
+      throw new KeywardenError(ErrorCode.TOKEN_NOT_PRESENT, 'No uninitialised token is attached.');
+    }
+    if (fresh.length > 1 && ref.serial === null) {
+      throw new KeywardenError(
+        ErrorCode.BAD_REQUEST,
+        `${fresh.length} uninitialised tokens are attached; name one with --token SERIAL.`,
+      );
+    }
+    const context = { operation: 'initialise the token', token: target.view.serial || '(new)' };
+    try {
+      target.module.lib.C_InitToken(target.slot, pinText(soPin.slice(0)), label);
+    } catch (error) {
+      throw tokenError(error, context);
+    }
+    // SoftHSM2 and others give the initialised token a new slot: find it by its label.
+    refresh();
+    const made = presentTokens().find(
+      (t) =>
+        t.module === target.module &&
+        t.view.initialized &&
+        t.view.label === label &&
+        !t.view.userPin.initialized,
+    );
+    if (!made)
+      throw new KeywardenError(
+        ErrorCode.TOKEN_FAILED,
+        'The token did not keep its initialisation.',
+      );
+    withSession(
+      { module: made.module.path, serial: made.view.serial },
+      { pin: soPin, userType: c.CKU_SO },
+      'set the user PIN',
+      (lib, session) => {
+        lib.C_InitPIN(session, pinText(userPin));
+      },
+    );
+    return tokenView(made.module, made.slot);
+  } finally {
+    new Uint8Array(soPin).fill(0);
+    new Uint8Array(userPin).fill(0);
   }
 }
 

@@ -3,6 +3,7 @@ import type {
   TokenKeyAlgorithm,
   TokenList,
   TokenObjectView,
+  TokenView,
 } from '../../electron/shared/token-types.ts';
 
 export type { TokenChange };
@@ -60,6 +61,17 @@ export interface TokenLayer {
   changePin(token: TokenRef, oldPin: Uint8Array, newPin: Uint8Array): Promise<void>;
   /** Sets the user PIN with the security officer's PIN: first use, or unblocking a locked PIN. */
   initPin(token: TokenRef, soPin: Uint8Array, newPin: Uint8Array): Promise<void>;
+  /**
+   * Initialises a token that has never been initialised (SO PIN and label), then sets its
+   * user PIN; returns it. An initialised token is refused: re-initialising erases every key
+   * on it, outside the inventory's destruction flow.
+   */
+  initToken(
+    token: { module: string; serial: string | null },
+    soPin: Uint8Array,
+    userPin: Uint8Array,
+    label: string,
+  ): Promise<TokenView>;
   /** Called when tokens appear or disappear (checked every second). Returns an unsubscribe. */
   onChange(listener: (change: TokenChange) => void): () => void;
   /** Finalises every module and stops the worker. */

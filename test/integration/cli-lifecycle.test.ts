@@ -171,6 +171,8 @@ describe('keys register', () => {
     );
     expect(absent.code).toBe(5);
     expect(absent.stderr).toMatch(/^error \[TOKEN_NOT_PRESENT\]: Token SN0042 is not present/);
+    const shown = await run('keys', 'show', rootCa.id, '--json');
+    expect(JSON.parse(shown.stdout)).toMatchObject({ tokenPresent: false });
 
     const kms = await run(
       'keys',

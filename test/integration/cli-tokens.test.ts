@@ -130,6 +130,55 @@ describe('keywarden tokens', () => {
   });
 });
 
+describe('keywarden tokens init', () => {
+  it('initialises the free token with a label and both PINs, and refuses to re-initialise it', async () => {
+    const made = await runKeywarden([
+      'tokens',
+      'init',
+      '--label',
+      'kw-fresh',
+      '--so-pin-file',
+      secret('new-so', '87654321'),
+      '--pin-file',
+      secret('new-user', '11223344'),
+      '--json',
+      ...moduleArgs(),
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const token = JSON.parse(made.stdout) as TokenList['tokens'][number];
+    expect(token).toMatchObject({
+      label: 'kw-fresh',
+      initialized: true,
+      userPin: { initialized: true },
+    });
+    const login = await runKeywarden([
+      'tokens',
+      'objects',
+      '--token',
+      token.serial,
+      '--pin-file',
+      dir.file('new-user'),
+      ...moduleArgs(),
+    ]);
+    expect(login.code, login.stderr).toBe(0);
+    const again = await runKeywarden([
+      'tokens',
+      'init',
+      '--label',
+      'kw-again',
+      '--token',
+      token.serial,
+      '--so-pin-file',
+      dir.file('new-so'),
+      '--pin-file',
+      dir.file('new-user'),
+      ...moduleArgs(),
+    ]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^error \[BAD_REQUEST\]: Token [0-9a-f]+ is already initialised/);
+  });
+});
+
 describe('token keys in the inventory', () => {
   it('generates a tier 1 key on a token, lists it with its provenance, and signs what OpenSSL verifies', async () => {
     const token = hsm.tokens[0]?.serial ?? '';
@@ -228,6 +277,11 @@ describe('token keys in the inventory', () => {
       ...vaultBase,
     ]);
     expect(noPin.stderr).toMatch(/^error \[PIN_INVALID\]: This key is on a token/);
+
+    const shown = await runKeywarden(['keys', 'show', key.id, ...moduleArgs(), ...vaultBase]);
+    expect(shown.stdout).toMatch(
+      /Location: +token [0-9a-f]+, CKA_ID [0-9a-f]+ \(attached\); generated on the device/,
+    );
 
     // The vault's objects listing agrees with the token's.
     const objects = await runKeywarden([
