@@ -9,6 +9,7 @@ import { libargon2 } from '../../native/kdf/argon2-kdf.ts';
 import type { Argon2id } from '../../native/kdf/kdf.ts';
 import { benchInventory, INVENTORY_KEYS, inventoryRows } from './inventory-bench.ts';
 import { median, round, summary } from './stats.ts';
+import { benchTokens, tokenRows } from './token-bench.ts';
 
 // The benchmark: `npm run bench` prints a table, `npm run bench -- --json` prints one JSON
 // object on stdout (the table then goes to stderr). Everything is measured side by side in
@@ -23,7 +24,10 @@ import { median, round, summary } from './stats.ts';
 //  (c) an inventory of 100,000 keys entered through the real key-entry path, and the
 //      inventory queries (listKeys, and the CLI once) against a raw scan of the same rows and
 //      a plaintext SQLite copy of the same entries (inventory-bench.ts). That vault alone uses
-//      the cheapest KDF the vault accepts (m = 19 MiB, t = 2, p = 1): unlock cost is (a)'s.
+//      the cheapest KDF the vault accepts (m = 19 MiB, t = 2, p = 1): unlock cost is (a)'s;
+//  (d) ECDSA P-256 and RSA-2048 signatures per second through the token layer against raw
+//      pkcs11js on the same SoftHSM2 token and keys, in interleaved rounds (token-bench.ts;
+//      target: layer / raw per-signature session at least 0.95).
 //
 // "Unlock" is what a user waits for: openVaultFile (open, pragmas, migration check) plus
 // VaultFile.unlock (KDF, slot open, header/record-set/audit authentication, audit entry).
@@ -267,6 +271,7 @@ function table(result: Awaited<ReturnType<typeof main>>): string {
     [`(b) process RSS after listing`, mib(b.rssBytes)],
     [`(b) process peak RSS`, mib(b.peakRssBytes)],
     ...inventoryRows(result.inventory),
+    ...tokenRows(result.tokens),
     [`total benchmark time`, `${(result.totalMs / 1000).toFixed(1)} s`],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
@@ -289,6 +294,8 @@ async function main() {
     const largeVault = await benchLargeVault(dir, unlock.rawKdf.medianMs);
     log(`(c) an inventory of ${INVENTORY_KEYS} keys`);
     const inventory = await benchInventory(dir, log);
+    log(`(d) token signatures per second: token layer vs raw pkcs11js`);
+    const tokens = await benchTokens(log);
     return {
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
@@ -298,6 +305,7 @@ async function main() {
       unlock,
       largeVault,
       inventory,
+      tokens,
       totalMs: round(performance.now() - started),
     };
   } finally {
