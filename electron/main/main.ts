@@ -1,7 +1,7 @@
 import { app, BrowserWindow, powerMonitor, session } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { KeywardenServices } from '../services/services.ts';
-import { osActor, realDeps } from '../services/runtime.ts';
+import { osActor, realDeps, realTokens } from '../services/runtime.ts';
 import { registerChannels } from './ipc.ts';
 
 // The Electron main process: one hardened window over the built renderer, the IPC channels
@@ -44,7 +44,11 @@ function start(): void {
     return;
   }
   app.enableSandbox();
-  const services = new KeywardenServices({ deps: realDeps(), actor: osActor() });
+  const services = new KeywardenServices({
+    deps: realDeps(),
+    actor: osActor(),
+    openTokens: realTokens(),
+  });
   app.whenReady().then(
     () => {
       session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
@@ -56,6 +60,8 @@ function start(): void {
       powerMonitor.on('lock-screen', lock);
       powerMonitor.on('suspend', lock);
       app.on('before-quit', lock);
+      // Finalises the PKCS#11 modules (and stops their worker) on the way out.
+      app.on('will-quit', () => void services.dispose());
       createWindow();
     },
     () => app.quit(),

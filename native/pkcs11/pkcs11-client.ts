@@ -38,7 +38,9 @@ export interface Pkcs11ClientOptions {
 
 /** Starts the PKCS#11 worker with `modules` loaded and initialised. */
 export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
-  const worker = new Worker(new URL('./pkcs11-worker.ts', import.meta.url), {
+  // Run from source (type stripping) the worker is the .ts file; compiled for Electron, the .js.
+  const workerFile = import.meta.url.endsWith('.ts') ? './pkcs11-worker.ts' : './pkcs11-worker.js';
+  const worker = new Worker(new URL(workerFile, import.meta.url), {
     workerData: { modulePaths: [...options.modules], pollMs: options.pollMs ?? 1000 },
   });
   const pending = new Map<number, Pending>();
