@@ -364,8 +364,9 @@ export const COMMANDS: CommandSpec[] = [
     words: ['keys', 'destroy'],
     operands: ['ID'],
     summary: "schedule a deactivated key's destruction (7-30 day window), or carry it out once due",
-    usage: 'keys destroy ID --vault PATH --authorised-by NAME --witness NAME [--after-days N]',
-    options: [...COMMON, 'authorised-by', 'witness', 'after-days'],
+    usage:
+      'keys destroy ID --vault PATH --authorised-by NAME --witness NAME [--after-days N] [--pin-file F (a token key)] [--module PATH]...',
+    options: [...COMMON, 'authorised-by', 'witness', 'after-days', 'pin-file', 'module'],
     needsVault: true,
   },
   {

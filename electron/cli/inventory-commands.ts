@@ -300,6 +300,7 @@ export async function runInventoryCommand(
         authorisedBy: requiredOption(options, 'authorised-by'),
         witness: requiredOption(options, 'witness'),
         ...(afterDays !== undefined ? { afterDays } : {}),
+        ...(options['pin-file'] ? { pin: await readPin(options, 'pin-file', 'PIN', io) } : {}),
       });
       print(key, () =>
         key.state === 'destruction-pending'

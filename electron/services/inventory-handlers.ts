@@ -3,12 +3,17 @@ import { listKeys, showKey, transitionKey, vaultPolicy } from '../core/inventory
 import { generateKey } from '../core/inventory/key-creation.ts';
 import { addPerson, listPeople } from '../core/inventory/people-registry.ts';
 import { exportKeyPublic, signWithKey, verifyWithKey } from '../core/inventory/key-operations.ts';
-import { cancelDestruction, destroyKey } from '../core/inventory/key-destruction.ts';
+import { cancelDestruction } from '../core/inventory/key-destruction.ts';
 import { setPolicy, updateKey } from '../core/inventory/key-edits.ts';
 import { rewrapDataKeys, rotateKey } from '../core/inventory/key-rotation.ts';
 import type { RewrapProgress } from '../core/inventory/key-rotation.ts';
 import type { UnlockedVault } from '../core/vault/vault.ts';
-import { generateTokenKey, isTokenKey, signWithTokenKey } from '../core/inventory/token-keys.ts';
+import {
+  destroyAnyKey,
+  generateTokenKey,
+  isTokenKey,
+  signWithTokenKey,
+} from '../core/inventory/token-keys.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import type { ServiceEvent } from '../shared/contract.ts';
@@ -131,8 +136,9 @@ export function inventoryHandlers(
       text: exportKeyPublic(vault(), request.id, request.format),
     }),
     'keys:destroy': async (request) =>
-      destroyKey(
+      destroyAnyKey(
         vault(),
+        tokens,
         actor,
         request.id,
         {
@@ -140,6 +146,7 @@ export function inventoryHandlers(
           witness: request.witness,
           ...(request.afterDays !== undefined ? { afterDays: request.afterDays } : {}),
         },
+        request.pin,
         now(),
       ),
     'keys:cancel-destroy': async (request) => cancelDestruction(vault(), actor, request.id, now()),

@@ -363,6 +363,8 @@ export const contract = {
         authorisedBy: z.string().min(1).max(200),
         witness: z.string().min(1).max(200),
         afterDays: z.number().int().optional(),
+        /** The token's user PIN, to destroy a token key's objects when its destruction is due. */
+        pin: secretBytes.optional(),
       })
       .strict(),
     response: returns<KeyView>(),

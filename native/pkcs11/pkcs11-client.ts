@@ -111,6 +111,10 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
       );
       return Buffer.from(signature);
     },
+    destroyKeyObjects: (token: TokenRef, pin: Uint8Array, keyId: string) => {
+      const buffer = transferable(pin);
+      return call<number>({ op: 'destroyKeyObjects', token, pin: buffer, keyId }, [buffer]);
+    },
     changePin: (token: TokenRef, oldPin: Uint8Array, newPin: Uint8Array) => {
       const [a, b] = [transferable(oldPin), transferable(newPin)];
       return call<void>({ op: 'changePin', token, oldPin: a, newPin: b }, [a, b]);

@@ -33,6 +33,7 @@ export type WorkerRequest =
       pin: ArrayBuffer;
       request: Omit<TokenSignRequest, 'data'> & { data: ArrayBuffer };
     }
+  | { id: number; op: 'destroyKeyObjects'; token: TokenRef; pin: ArrayBuffer; keyId: string }
   | { id: number; op: 'changePin'; token: TokenRef; oldPin: ArrayBuffer; newPin: ArrayBuffer }
   | { id: number; op: 'initPin'; token: TokenRef; soPin: ArrayBuffer; newPin: ArrayBuffer }
   | {
@@ -464,6 +465,26 @@ function handle(request: WorkerRequest): unknown {
         'set the user PIN',
         (lib, session) => {
           lib.C_InitPIN(session, pinText(request.newPin));
+        },
+      );
+    case 'destroyKeyObjects':
+      return withSession(
+        request.token,
+        { pin: request.pin, userType: c.CKU_USER },
+        'destroy a key',
+        (lib, session) => {
+          let count = 0;
+          for (const objectClass of [c.CKO_PRIVATE_KEY, c.CKO_PUBLIC_KEY, c.CKO_SECRET_KEY]) {
+            const found = findObjects(lib, session, [
+              { type: c.CKA_CLASS, value: objectClass },
+              { type: c.CKA_ID, value: Buffer.from(request.keyId, 'hex') },
+            ]);
+            for (const object of found) {
+              lib.C_DestroyObject(session, object);
+              count += 1;
+            }
+          }
+          return count;
         },
       );
     case 'initToken':

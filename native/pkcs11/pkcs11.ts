@@ -57,6 +57,12 @@ export interface TokenLayer {
   ): Promise<TokenObjectView>;
   /** Signs on the token; ECDSA signatures come back DER-encoded, as OpenSSL writes them. */
   sign(token: TokenRef, pin: Uint8Array, request: TokenSignRequest): Promise<Buffer>;
+  /**
+   * Destroys every key object (private, public, secret) with CKA_ID `keyId` on the token;
+   * returns how many there were (0 when already gone). Only the inventory's destruction flow
+   * calls this.
+   */
+  destroyKeyObjects(token: TokenRef, pin: Uint8Array, keyId: string): Promise<number>;
   /** Changes the user PIN (logged in as the user with the old one). */
   changePin(token: TokenRef, oldPin: Uint8Array, newPin: Uint8Array): Promise<void>;
   /** Sets the user PIN with the security officer's PIN: first use, or unblocking a locked PIN. */

@@ -325,3 +325,66 @@ describe('token keys in the inventory', () => {
     expect((JSON.parse(list.stdout) as KeyView[]).map((k) => k.name)).toEqual(['root signing']);
   });
 });
+
+describe('destroying a token key', () => {
+  it('destroys its objects on the token, with the PIN, and keeps the record', async () => {
+    const token = hsm.tokens[0]?.serial ?? '';
+    const pin = dir.file('pin');
+    const made = await runKeywarden([
+      'keys',
+      'generate',
+      '--name',
+      'leaked',
+      '--algorithm',
+      'p256',
+      '--purpose',
+      'sign',
+      '--owner',
+      'Alice',
+      '--token',
+      token,
+      '--pin-file',
+      pin,
+      ...moduleArgs(),
+      '--json',
+      ...vaultBase,
+    ]);
+    const key = JSON.parse(made.stdout) as KeyView;
+    const ckaId = key.location.kind === 'token' ? key.location.ckaId : '';
+    const onToken = () =>
+      hsm
+        .pkcs11Tool(['--login', '--pin', '1234', '--list-objects'], hsm.tokens[0])
+        .includes(`ID:         ${ckaId}`);
+    expect(onToken()).toBe(true);
+    await runKeywarden([
+      'keys',
+      'transition',
+      key.id,
+      '--to',
+      'compromised',
+      '--reason',
+      'laptop stolen',
+      ...vaultBase,
+    ]);
+    const destroy = [
+      'keys',
+      'destroy',
+      key.id,
+      '--authorised-by',
+      'Alice',
+      '--witness',
+      'Bob',
+      ...moduleArgs(),
+      ...vaultBase,
+    ];
+    const noPin = await runKeywarden(destroy);
+    expect(noPin.stderr).toMatch(/^error \[PIN_INVALID\]: Key k-[0-9a-f]+ is on token/);
+    expect(onToken()).toBe(true);
+    const done = await runKeywarden([...destroy, '--pin-file', pin, '--json']);
+    expect(done.code, done.stderr).toBe(0);
+    const destroyed = JSON.parse(done.stdout) as KeyView;
+    expect(destroyed.state).toBe('destroyed-compromised');
+    expect(destroyed.destruction?.method).toContain(`CKA_ID ${ckaId} destroyed on token ${token}`);
+    expect(onToken()).toBe(false);
+  });
+});

@@ -24,6 +24,25 @@ export interface DestructionRequest {
   afterDays?: number;
 }
 
+/** Whether `destroyKey` would carry the destruction out now (rather than schedule it). */
+export function destructionIsDue(key: KeyView, now: Date): boolean {
+  if (key.state === 'compromised') return true;
+  return (
+    key.state === 'destruction-pending' &&
+    key.destruction !== undefined &&
+    Date.parse(key.destruction.notBefore) <= now.getTime()
+  );
+}
+
+/** How the material of a key was destroyed, for the record that outlives it. */
+function methodFor(key: KeyView): string {
+  if (key.location.kind === 'token')
+    return `objects with CKA_ID ${key.location.ckaId} destroyed on token ${key.location.serial} (C_DestroyObject)`;
+  if (key.location.kind === 'external')
+    return `recorded here; the material lives at ${key.location.reference} and is destroyed there`;
+  return DESTRUCTION_METHOD;
+}
+
 const at = (date: Date, days: number) => new Date(date.getTime() + days * 86_400_000);
 
 /**
@@ -93,7 +112,7 @@ export function destroyKey(
       saveKey(records, scheduled, 'keep');
       return scheduled;
     }
-    const performed = { performedBy: performer.id, performedAt: stamp, method: DESTRUCTION_METHOD };
+    const performed = { performedBy: performer.id, performedAt: stamp, method: methodFor(key) };
     if (key.state === 'destruction-pending') {
       const scheduled = key.destruction;
       if (scheduled && scheduled.authorisedBy !== authoriser.id) {

@@ -9,6 +9,10 @@ import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import { buildEntry, checkEntry, newKeyId, storeEntry } from './key-creation.ts';
 import type { KeyEntryRequest } from './key-creation.ts';
 import { readKey, requireOperator } from './key-inventory.ts';
+import { destroyKey, destructionIsDue } from './key-destruction.ts';
+import type { DestructionRequest } from './key-destruction.ts';
+import { requireDestructionParties } from './duties.ts';
+import { findPerson } from './people-registry.ts';
 import type { RsaPadding } from './key-operations.ts';
 import { requirePurpose } from './key-operations.ts';
 import { requireStateAllows } from './key-states.ts';
@@ -177,4 +181,56 @@ export async function signWithTokenKey(
 /** Whether a key lives on a token (and so is used through the token layer). */
 export function isTokenKey(vault: UnlockedVault, id: string): boolean {
   return vault.query((records) => readKey(records, id).location.kind === 'token');
+}
+
+/**
+ * The destruction flow for any key: for a key on a token whose destruction is due, its
+ * objects are destroyed on the token first (with the PIN), then the destruction is recorded
+ * as for a vault key; an interrupted run is finished by running it again (no objects left is
+ * not an error). Scheduling and cancelling need no token. Throws as destroyKey, and
+ * PIN_INVALID (no PIN for a token key), the token errors.
+ */
+export async function destroyAnyKey(
+  vault: UnlockedVault,
+  tokens: () => TokenLayer,
+  actor: string,
+  id: string,
+  request: DestructionRequest,
+  pin: Uint8Array | undefined,
+  now: Date,
+): Promise<KeyView> {
+  const key = vault.query((records) => readKey(records, id));
+  if (key.location.kind === 'token' && destructionIsDue(key, now)) {
+    const event = { actor, action: 'key.destroy', target: id, outcome: Outcome.SUCCESS };
+    try {
+      // The parties and the actor are checked by a dry run first, so no token object goes
+      // for a destruction the vault would refuse.
+      vault.query((records) => {
+        const performer = requireOperator(records, actor);
+        const witness = findPerson(records, request.witness);
+        requireDestructionParties(findPerson(records, request.authorisedBy), witness);
+        if (performer.id === witness.id) {
+          throw new KeywardenError(
+            ErrorCode.SEPARATION_OF_DUTIES,
+            `${witness.name} cannot witness a destruction they carry out.`,
+          );
+        }
+      });
+      if (!pin) {
+        throw new KeywardenError(
+          ErrorCode.PIN_INVALID,
+          `Key ${id} is on token ${key.location.serial}: its destruction needs the token's PIN.`,
+        );
+      }
+      await tokens().destroyKeyObjects(
+        { module: key.location.module ?? '', serial: key.location.serial },
+        pin,
+        key.location.ckaId,
+      );
+    } catch (error) {
+      vault.recordFailure(event, error);
+      throw error;
+    }
+  }
+  return destroyKey(vault, actor, id, request, now);
 }
