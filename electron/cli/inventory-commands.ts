@@ -253,7 +253,7 @@ export async function runInventoryCommand(
           signed = await sign();
         } catch (error) {
           // A key on a token asks for its PIN at the terminal.
-          if (!(error instanceof KeywardenError) || error.code !== ErrorCode.PIN_INVALID)
+          if (!(error instanceof KeywardenError) || error.code !== ErrorCode.PIN_REQUIRED)
             throw error;
           if (!process.stdin.isTTY) throw error;
           signed = await sign(await promptHidden('Token PIN: '));

@@ -9,6 +9,34 @@ import { promptHidden, readSecretFile } from './secret-input.ts';
 // The token commands: what is attached, what is on a token, and its PINs. They need no vault.
 // PINs come from files or a prompt without echo; the services call zeroes them.
 
+/**
+ * A new PIN from --NAME-file, or typed twice at the terminal (a mistyped new SO PIN would
+ * leave no way to unblock the card). Throws SECRET_INPUT_UNAVAILABLE, PASSPHRASE_MISMATCH.
+ */
+async function readNewPin(
+  options: ParsedOptions,
+  option: OptionName,
+  what: string,
+  io: CliIo,
+): Promise<Buffer> {
+  const first = await readPin(options, option, what, io);
+  if (typeof options[option] === 'string') return first;
+  const again = await promptHidden(`Repeat the ${what}: `).catch((error: unknown) => {
+    first.fill(0);
+    throw error;
+  });
+  const same = first.equals(again);
+  again.fill(0);
+  if (!same) {
+    first.fill(0);
+    throw new KeywardenError(
+      ErrorCode.PASSPHRASE_MISMATCH,
+      `The two ${what}s differ; nothing was changed.`,
+    );
+  }
+  return first;
+}
+
 /** A PIN from --NAME-file, or typed at the terminal. Throws SECRET_INPUT_UNAVAILABLE. */
 export async function readPin(
   options: ParsedOptions,
@@ -87,8 +115,13 @@ export async function runTokenCommand(
       const labels = listOption(options, 'label') ?? [];
       if (labels.length !== 1)
         throw new KeywardenError(ErrorCode.USAGE, 'tokens init takes one --label L.');
-      const soPin = await readPin(options, 'so-pin-file', 'new security officer PIN', io);
-      const pin = await readPin(options, 'pin-file', 'new user PIN', io);
+      const soPin = await readNewPin(options, 'so-pin-file', 'new security officer PIN', io);
+      const pin = await readNewPin(options, 'pin-file', 'new user PIN', io).catch(
+        (error: unknown) => {
+          soPin.fill(0);
+          throw error;
+        },
+      );
       const made = await services.invoke('tokens:init', {
         label: labels[0] ?? '',
         soPin,
@@ -101,7 +134,12 @@ export async function runTokenCommand(
     case 'tokens change-pin': {
       const ref = token();
       const pin = await readPin(options, 'pin-file', 'current PIN', io);
-      const newPin = await readPin(options, 'new-pin-file', 'new PIN', io);
+      const newPin = await readNewPin(options, 'new-pin-file', 'new PIN', io).catch(
+        (error: unknown) => {
+          pin.fill(0);
+          throw error;
+        },
+      );
       await services.invoke('tokens:change-pin', { ...ref, pin, newPin });
       print({ changed: true }, () => `The user PIN of token ${ref.serial} is changed.`);
       return ExitCode.OK;
@@ -109,7 +147,12 @@ export async function runTokenCommand(
     case 'tokens unblock-pin': {
       const ref = token();
       const soPin = await readPin(options, 'so-pin-file', 'security officer PIN', io);
-      const newPin = await readPin(options, 'new-pin-file', 'new user PIN', io);
+      const newPin = await readNewPin(options, 'new-pin-file', 'new user PIN', io).catch(
+        (error: unknown) => {
+          soPin.fill(0);
+          throw error;
+        },
+      );
       await services.invoke('tokens:unblock-pin', { ...ref, soPin, newPin });
       print({ changed: true }, () => `Token ${ref.serial} has a new user PIN.`);
       return ExitCode.OK;

@@ -52,17 +52,19 @@ export function inventoryHandlers(
   /** Marks each token key present or absent, from one look at the attached tokens. */
   async function withPresence(keys: KeyView[]): Promise<KeyView[]> {
     if (!keys.some((key) => key.location.kind === 'token')) return keys;
-    let present: Set<string>;
+    let attached: Array<{ module: string; serial: string }>;
     try {
-      present = new Set((await tokens().list()).tokens.map((token) => token.serial));
+      attached = (await tokens().list()).tokens;
     } catch {
       return keys; // no token support here: presence is simply not shown
     }
-    return keys.map((key) =>
-      key.location.kind === 'token'
-        ? { ...key, tokenPresent: present.has(key.location.serial) }
-        : key,
-    );
+    return keys.map((key) => {
+      const where = key.location;
+      if (where.kind !== 'token') return key;
+      // By serial: the module may be reached through another path (a symlink) than recorded.
+      const present = attached.some((token) => token.serial === where.serial);
+      return { ...key, tokenPresent: present };
+    });
   }
   const progress = (step: RewrapProgress) => emit({ name: 'keys:rewrap-progress', payload: step });
   return {
@@ -87,10 +89,16 @@ export function inventoryHandlers(
     'keys:rotate': async ({ id, ...request }) =>
       rotateKey(vault(), actor, id, request, now(), progress),
     'keys:rewrap': async ({ id }) => rewrapDataKeys(vault(), actor, id, now(), progress),
-    'keys:generate': async ({ token, ...request }) =>
-      token
-        ? generateTokenKey(vault(), tokens(), actor, { ...request, token }, now())
-        : generateKey(vault(), actor, request, now()),
+    'keys:generate': async ({ token, ...request }) => {
+      if (!token) return generateKey(vault(), actor, request, now());
+      if (request.wrappedBy !== undefined) {
+        throw new KeywardenError(
+          ErrorCode.BAD_REQUEST,
+          'A key generated on a token stays on the token; it is not wrapped under a vault KEK.',
+        );
+      }
+      return generateTokenKey(vault(), tokens(), actor, { ...request, token }, now());
+    },
     'keys:list': async (request) => withPresence(listKeys(vault(), request, now())),
     'keys:show': async (request) => {
       const shown = showKey(vault(), request.id);
@@ -106,7 +114,7 @@ export function inventoryHandlers(
       }
       if (!request.pin) {
         throw new KeywardenError(
-          ErrorCode.PIN_INVALID,
+          ErrorCode.PIN_REQUIRED,
           "This key is on a token: give the token's PIN.",
         );
       }

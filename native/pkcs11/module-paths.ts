@@ -37,7 +37,7 @@ const USUAL: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** A module's real file, so one library reached through a symlink is loaded once. */
-function realFile(path: string): string {
+export function realFile(path: string): string {
   try {
     return realpathSync(path);
   } catch {

@@ -75,6 +75,8 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
 
   function call<T>(request: Request, transfer: ArrayBuffer[] = []): Promise<T> {
     if (closed) {
+      // The secret copies made for this call go no further: clear them now.
+      for (const buffer of transfer) new Uint8Array(buffer).fill(0);
       return Promise.reject(
         new KeywardenError(ErrorCode.TOKEN_FAILED, 'The token layer is closed.'),
       );

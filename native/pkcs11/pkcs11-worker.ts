@@ -5,6 +5,7 @@ import type * as Pkcs11 from 'pkcs11js';
 import { ErrorCode, KeywardenError, toErrorInfo } from '../../electron/shared/errors.ts';
 import type { TokenList, TokenObjectView, TokenView } from '../../electron/shared/token-types.ts';
 import { tokenError } from './ckr-errors.ts';
+import { realFile } from './module-paths.ts';
 import type { TokenGenerateRequest, TokenRef, TokenSignRequest } from './pkcs11.ts';
 import type { Constants } from './token-objects.ts';
 import { attribute, describeObject, generationTemplates, newObjectId } from './token-objects.ts';
@@ -52,6 +53,7 @@ export type WorkerMessage =
   | { event: 'change'; inserted: TokenView[]; removed: TokenRef[] };
 
 const modules: LoadedModule[] = [];
+let openSessions = 0;
 const failures: TokenList['failures'] = [];
 
 const trim = (text: string) => text.replace(/[\s\0]+$/u, '');
@@ -92,6 +94,8 @@ function load(paths: readonly string[]): void {
  * is how their tokens coming and going are noticed.
  */
 function refresh(): void {
+  // Finalising closes every session: never while one is open.
+  if (openSessions > 0) return;
   for (const module of modules) {
     try {
       module.lib.C_Finalize();
@@ -166,7 +170,8 @@ function presentTokens(): Array<{ module: LoadedModule; slot: Pkcs11.Handle; vie
 
 function findToken(ref: TokenRef): { module: LoadedModule; slot: Pkcs11.Handle; view: TokenView } {
   const matches = (token: { module: LoadedModule; view: TokenView }) =>
-    token.view.serial === ref.serial && (ref.module === '' || token.module.path === ref.module);
+    token.view.serial === ref.serial &&
+    (ref.module === '' || realFile(token.module.path) === realFile(ref.module));
   // A token inserted since the last look is found after a refresh, with no restart.
   let match = presentTokens().find(matches);
   if (!match) {
@@ -182,13 +187,19 @@ function findToken(ref: TokenRef): { module: LoadedModule; slot: Pkcs11.Handle; 
   return match;
 }
 
-/** The PIN as the string pkcs11js needs; the bytes are zeroed, the string lives for the call. */
+/**
+ * The PIN as the string pkcs11js needs, decoded straight from the transferred bytes (no copy
+ * in Node's shared buffer pool); the bytes are zeroed when the request is done, the string
+ * lives for the call.
+ */
 function pinText(pin: ArrayBuffer): string {
-  const bytes = new Uint8Array(pin);
-  try {
-    return Buffer.from(bytes).toString('utf8');
-  } finally {
-    bytes.fill(0);
+  return new TextDecoder().decode(new Uint8Array(pin));
+}
+
+/** Every secret byte a request carried, zeroed once it is answered, whatever happened. */
+function zeroRequest(request: WorkerRequest): void {
+  for (const value of Object.values(request)) {
+    if (value instanceof ArrayBuffer) new Uint8Array(value).fill(0);
   }
 }
 
@@ -201,16 +212,20 @@ function withSession<T>(
   login: { pin: ArrayBuffer; userType: number } | null,
   operation: string,
   use: (lib: Pkcs11.PKCS11, session: Pkcs11.Handle) => T,
+  access: 'read' | 'write' = 'read',
 ): T {
   const { module, slot, view } = findToken(ref);
   const lib = module.lib;
   const context = { operation, token: `${view.label} (${view.serial})` };
   let session: Pkcs11.Handle;
   try {
-    session = lib.C_OpenSession(slot, c.CKF_SERIAL_SESSION | c.CKF_RW_SESSION);
+    // Read-only unless the call changes the token, so a write-protected card still signs.
+    const flags = c.CKF_SERIAL_SESSION | (access === 'write' ? c.CKF_RW_SESSION : 0);
+    session = lib.C_OpenSession(slot, flags);
   } catch (error) {
     throw tokenError(error, context);
   }
+  openSessions += 1;
   let loggedIn = false;
   try {
     if (login) {
@@ -249,6 +264,7 @@ function withSession<T>(
     } catch {
       // A removed token has closed it already.
     }
+    openSessions -= 1;
   }
 }
 
@@ -435,6 +451,7 @@ function handle(request: WorkerRequest): unknown {
         { pin: request.pin, userType: c.CKU_USER },
         'generate a key',
         (lib, session) => generate(lib, session, request.request),
+        'write',
       );
     case 'sign':
       return withSession(
@@ -445,18 +462,15 @@ function handle(request: WorkerRequest): unknown {
           sign(lib, session, { ...request.request, data: new Uint8Array(request.request.data) }),
       );
     case 'changePin':
+      // In a read-write public session C_SetPIN checks the old PIN itself: presented once.
       return withSession(
         request.token,
-        { pin: request.oldPin.slice(0), userType: c.CKU_USER },
+        null,
         'change the PIN',
         (lib, session) => {
-          try {
-            lib.C_SetPIN(session, pinText(request.oldPin), pinText(request.newPin));
-          } finally {
-            new Uint8Array(request.oldPin).fill(0);
-            new Uint8Array(request.newPin).fill(0);
-          }
+          lib.C_SetPIN(session, pinText(request.oldPin), pinText(request.newPin));
         },
+        'write',
       );
     case 'initPin':
       return withSession(
@@ -466,6 +480,7 @@ function handle(request: WorkerRequest): unknown {
         (lib, session) => {
           lib.C_InitPIN(session, pinText(request.newPin));
         },
+        'write',
       );
     case 'destroyKeyObjects':
       return withSession(
@@ -486,6 +501,7 @@ function handle(request: WorkerRequest): unknown {
           }
           return count;
         },
+        'write',
       );
     case 'initToken':
       return initToken(request.token, request.soPin, request.userPin, request.label);
@@ -500,66 +516,72 @@ function initToken(
   userPin: ArrayBuffer,
   label: string,
 ): TokenView {
-  try {
-    refresh();
-    const fresh = presentTokens().filter(
-      (t) =>
-        !t.view.initialized &&
-        (ref.module === '' || t.module.path === ref.module) &&
-        (ref.serial === null || t.view.serial === ref.serial),
+  // PKCS#11 reads exactly 32 bytes of label, blank-padded.
+  if (Buffer.byteLength(label, 'utf8') > 32 || label.trim() !== label || label.length === 0) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      'A token label is 1 to 32 bytes of UTF-8, without surrounding spaces.',
     );
-    if (ref.serial !== null && fresh.length === 0) {
-      const initialised = presentTokens().some((t) => t.view.serial === ref.serial);
-      throw new KeywardenError(
-        initialised ? ErrorCode.BAD_REQUEST : ErrorCode.TOKEN_NOT_PRESENT,
-        initialised
-          ? `Token ${ref.serial} is already initialised; re-initialising would erase its keys outside the destruction flow.`
-          : `Token ${ref.serial} is not present.`,
-      );
-    }
-    const target = fresh[0];
-    if (!target) {
-      throw new KeywardenError(ErrorCode.TOKEN_NOT_PRESENT, 'No uninitialised token is attached.');
-    }
-    if (fresh.length > 1 && ref.serial === null) {
-      throw new KeywardenError(
-        ErrorCode.BAD_REQUEST,
-        `${fresh.length} uninitialised tokens are attached; name one with --token SERIAL.`,
-      );
-    }
-    const context = { operation: 'initialise the token', token: target.view.serial || '(new)' };
-    try {
-      target.module.lib.C_InitToken(target.slot, pinText(soPin.slice(0)), label);
-    } catch (error) {
-      throw tokenError(error, context);
-    }
-    // SoftHSM2 and others give the initialised token a new slot: find it by its label.
-    refresh();
-    const made = presentTokens().find(
-      (t) =>
-        t.module === target.module &&
-        t.view.initialized &&
-        t.view.label === label &&
-        !t.view.userPin.initialized,
-    );
-    if (!made)
-      throw new KeywardenError(
-        ErrorCode.TOKEN_FAILED,
-        'The token did not keep its initialisation.',
-      );
-    withSession(
-      { module: made.module.path, serial: made.view.serial },
-      { pin: soPin, userType: c.CKU_SO },
-      'set the user PIN',
-      (lib, session) => {
-        lib.C_InitPIN(session, pinText(userPin));
-      },
-    );
-    return tokenView(made.module, made.slot);
-  } finally {
-    new Uint8Array(soPin).fill(0);
-    new Uint8Array(userPin).fill(0);
   }
+  refresh();
+  const fresh = presentTokens().filter(
+    (t) =>
+      !t.view.initialized &&
+      (ref.module === '' || t.module.path === ref.module) &&
+      (ref.serial === null || t.view.serial === ref.serial),
+  );
+  if (ref.serial !== null && fresh.length === 0) {
+    const initialised = presentTokens().some((t) => t.view.serial === ref.serial);
+    throw new KeywardenError(
+      initialised ? ErrorCode.BAD_REQUEST : ErrorCode.TOKEN_NOT_PRESENT,
+      initialised
+        ? `Token ${ref.serial} is already initialised; re-initialising would erase its keys outside the destruction flow.`
+        : `Token ${ref.serial} is not present.`,
+    );
+  }
+  const target = fresh[0];
+  if (!target) {
+    throw new KeywardenError(ErrorCode.TOKEN_NOT_PRESENT, 'No uninitialised token is attached.');
+  }
+  if (fresh.length > 1 && ref.serial === null) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      `${fresh.length} uninitialised tokens are attached; name one with --token SERIAL.`,
+    );
+  }
+  // The new token is the one initialised token of the module whose serial was not there
+  // before: never matched by label, so the SO PIN goes to no other card.
+  const before = new Set(
+    presentTokens()
+      .filter((t) => t.module === target.module && t.view.initialized)
+      .map((t) => t.view.serial),
+  );
+  try {
+    target.module.lib.C_InitToken(target.slot, pinText(soPin), label.padEnd(32, ' '));
+  } catch (error) {
+    throw tokenError(error, { operation: 'initialise the token', token: '(new)' });
+  }
+  refresh();
+  const made = presentTokens().filter(
+    (t) => t.module === target.module && t.view.initialized && !before.has(t.view.serial),
+  );
+  const only = made.length === 1 ? made[0] : undefined;
+  if (!only) {
+    throw new KeywardenError(
+      ErrorCode.TOKEN_FAILED,
+      'The token was initialised but could not be told apart from the others; set its user PIN with "keywarden tokens unblock-pin".',
+    );
+  }
+  withSession(
+    { module: only.module.path, serial: only.view.serial },
+    { pin: soPin, userType: c.CKU_SO },
+    'set the user PIN',
+    (lib, session) => {
+      lib.C_InitPIN(session, pinText(userPin));
+    },
+    'write',
+  );
+  return tokenView(only.module, only.slot);
 }
 
 // Hot-plug: the serials present per module, compared every second.
@@ -595,6 +617,8 @@ parentPort?.on('message', (request: WorkerRequest) => {
         error instanceof KeywardenError ? error : tokenError(error, { operation: request.op }),
       ),
     };
+  } finally {
+    zeroRequest(request);
   }
   if (request.op === 'close') {
     clearInterval(timer);

@@ -155,7 +155,7 @@ describe('keys register', () => {
     writeFileSync(signIn, 'x');
     // A token key is used through its token, with its PIN; this one's token is not attached.
     const noPin = await run('keys', 'sign', rootCa.id, '--in', signIn, '--out', dir.file('sig'));
-    expect(noPin.stderr).toMatch(/^error \[PIN_INVALID\]: This key is on a token/);
+    expect(noPin.stderr).toMatch(/^error \[PIN_REQUIRED\]: This key is on a token/);
     const pinFile = dir.file('token-pin');
     writeFileSync(pinFile, '1234', { mode: 0o600 });
     const absent = await run(

@@ -276,7 +276,7 @@ describe('token keys in the inventory', () => {
       dir.file('other.sig'),
       ...vaultBase,
     ]);
-    expect(noPin.stderr).toMatch(/^error \[PIN_INVALID\]: This key is on a token/);
+    expect(noPin.stderr).toMatch(/^error \[PIN_REQUIRED\]: This key is on a token/);
 
     const shown = await runKeywarden(['keys', 'show', key.id, ...moduleArgs(), ...vaultBase]);
     expect(shown.stdout).toMatch(
@@ -378,7 +378,7 @@ describe('destroying a token key', () => {
       ...vaultBase,
     ];
     const noPin = await runKeywarden(destroy);
-    expect(noPin.stderr).toMatch(/^error \[PIN_INVALID\]: Key k-[0-9a-f]+ is on token/);
+    expect(noPin.stderr).toMatch(/^error \[PIN_REQUIRED\]: Key k-[0-9a-f]+ is on token/);
     expect(onToken()).toBe(true);
     const done = await runKeywarden([...destroy, '--pin-file', pin, '--json']);
     expect(done.code, done.stderr).toBe(0);

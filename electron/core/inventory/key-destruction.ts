@@ -1,6 +1,7 @@
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { KeyState, KeyView } from '../../shared/inventory-types.ts';
 import { Outcome } from '../audit/audit-log.ts';
+import type { RecordStore } from '../vault/record-store.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import { requireDestructionParties } from './duties.ts';
 import { readKey, requireOperator, saveKey } from './key-inventory.ts';
@@ -46,6 +47,105 @@ function methodFor(key: KeyView): string {
 const at = (date: Date, days: number) => new Date(date.getTime() + days * 86_400_000);
 
 /**
+ * What `destroyKey` would do to the key now, with every check it makes (the window, the
+ * parties, the state, data keys still held), writing nothing: the scheduled or destroyed
+ * entry, and whether its material goes. Call inside a read or a transaction. Throws as
+ * destroyKey.
+ */
+export function planDestruction(
+  records: RecordStore,
+  actor: string,
+  id: string,
+  request: DestructionRequest,
+  now: Date,
+): { key: KeyView; material: 'keep' | 'destroy' } {
+  const days = request.afterDays ?? DESTRUCTION_WINDOW_DAYS.default;
+  if (
+    !Number.isInteger(days) ||
+    days < DESTRUCTION_WINDOW_DAYS.min ||
+    days > DESTRUCTION_WINDOW_DAYS.max
+  ) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      `The destruction window is ${DESTRUCTION_WINDOW_DAYS.min} to ${DESTRUCTION_WINDOW_DAYS.max} days; got ${String(request.afterDays)}.`,
+    );
+  }
+  const performer = requireOperator(records, actor);
+  const authoriser = findPerson(records, request.authorisedBy);
+  const witness = findPerson(records, request.witness);
+  requireDestructionParties(authoriser, witness);
+  if (performer.id === witness.id) {
+    throw new KeywardenError(
+      ErrorCode.SEPARATION_OF_DUTIES,
+      `${witness.name} cannot witness a destruction they carry out.`,
+    );
+  }
+  const key = readKey(records, id);
+  const held = dataKeysUnder(records, new Set([key.id]));
+  if (held.length > 0) {
+    throw new KeywardenError(
+      ErrorCode.REWRAP_PENDING,
+      `${held.length} data key(s) are still wrapped under ${key.id}; ${key.successor ? `run "keywarden keys rewrap ${key.successor}"` : 'rotate it, or destroy them'} first.`,
+    );
+  }
+  const stamp = now.toISOString();
+  const move = (to: KeyState, reason: string, destruction: KeyView['destruction']): KeyView => {
+    requireTransition(key.state, to);
+    return {
+      ...key,
+      state: to,
+      ...(destruction ? { destruction } : {}),
+      history: [...key.history, { from: key.state, to, at: stamp, by: actor, reason }],
+    };
+  };
+  const parties = { authorisedBy: authoriser.id, witness: witness.id };
+  if (key.state === 'deactivated') {
+    const notBefore = at(now, days).toISOString();
+    const scheduled = move('destruction-pending', `destruction scheduled for ${notBefore}`, {
+      ...parties,
+      scheduledAt: stamp,
+      notBefore,
+    });
+    return { key: scheduled, material: 'keep' };
+  }
+  const performed = { performedBy: performer.id, performedAt: stamp, method: methodFor(key) };
+  if (key.state === 'destruction-pending') {
+    const scheduled = key.destruction;
+    if (scheduled && scheduled.authorisedBy !== authoriser.id) {
+      throw new KeywardenError(
+        ErrorCode.SEPARATION_OF_DUTIES,
+        `This destruction was authorised by someone else; ${authoriser.name} cannot complete it under their name.`,
+      );
+    }
+    if (!scheduled || Date.parse(scheduled.notBefore) > now.getTime()) {
+      throw new KeywardenError(
+        ErrorCode.KEY_STATE_INVALID,
+        `The key is destruction-pending until ${scheduled?.notBefore ?? 'its window ends'}; it can be destroyed after that, or the destruction cancelled.`,
+      );
+    }
+    const destroyed = move('destroyed', 'destroyed after its pending window', {
+      ...scheduled,
+      witness: witness.id,
+      ...performed,
+    });
+    return { key: destroyed, material: 'destroy' };
+  }
+  if (key.state === 'compromised') {
+    const destroyed = move('destroyed-compromised', 'compromised key destroyed', {
+      ...parties,
+      scheduledAt: stamp,
+      notBefore: stamp,
+      ...performed,
+    });
+    return { key: destroyed, material: 'destroy' };
+  }
+  throw new KeywardenError(
+    ErrorCode.KEY_STATE_INVALID,
+    `The key is ${key.state}; deactivate it first (a key is destroyed only once it no longer protects anything).`,
+  );
+}
+
+/**
  * Schedules a deactivated key's destruction, or carries out a scheduled one whose window has
  * passed, or destroys a compromised key at once (it is destroyed-compromised). The actor
  * performs it; authoriser and witness are different registered people. Throws KEY_NOT_FOUND,
@@ -60,95 +160,11 @@ export function destroyKey(
   request: DestructionRequest,
   now: Date,
 ): KeyView {
-  const days = request.afterDays ?? DESTRUCTION_WINDOW_DAYS.default;
-  if (
-    !Number.isInteger(days) ||
-    days < DESTRUCTION_WINDOW_DAYS.min ||
-    days > DESTRUCTION_WINDOW_DAYS.max
-  ) {
-    throw new KeywardenError(
-      ErrorCode.BAD_REQUEST,
-      `The destruction window is ${DESTRUCTION_WINDOW_DAYS.min} to ${DESTRUCTION_WINDOW_DAYS.max} days; got ${String(request.afterDays)}.`,
-    );
-  }
   const event = { actor, action: 'key.destroy', target: id, outcome: Outcome.SUCCESS };
   const result = vault.apply(event, (records) => {
-    const performer = requireOperator(records, actor);
-    const authoriser = findPerson(records, request.authorisedBy);
-    const witness = findPerson(records, request.witness);
-    requireDestructionParties(authoriser, witness);
-    if (performer.id === witness.id) {
-      throw new KeywardenError(
-        ErrorCode.SEPARATION_OF_DUTIES,
-        `${witness.name} cannot witness a destruction they carry out.`,
-      );
-    }
-    const key = readKey(records, id);
-    const held = dataKeysUnder(records, new Set([key.id]));
-    if (held.length > 0) {
-      throw new KeywardenError(
-        ErrorCode.REWRAP_PENDING,
-        `${held.length} data key(s) are still wrapped under ${key.id}; ${key.successor ? `run "keywarden keys rewrap ${key.successor}"` : 'rotate it, or destroy them'} first.`,
-      );
-    }
-    const stamp = now.toISOString();
-    const move = (to: KeyState, reason: string, destruction: KeyView['destruction']): KeyView => {
-      requireTransition(key.state, to);
-      return {
-        ...key,
-        state: to,
-        ...(destruction ? { destruction } : {}),
-        history: [...key.history, { from: key.state, to, at: stamp, by: actor, reason }],
-      };
-    };
-    const parties = { authorisedBy: authoriser.id, witness: witness.id };
-    if (key.state === 'deactivated') {
-      const notBefore = at(now, days).toISOString();
-      const scheduled = move('destruction-pending', `destruction scheduled for ${notBefore}`, {
-        ...parties,
-        scheduledAt: stamp,
-        notBefore,
-      });
-      saveKey(records, scheduled, 'keep');
-      return scheduled;
-    }
-    const performed = { performedBy: performer.id, performedAt: stamp, method: methodFor(key) };
-    if (key.state === 'destruction-pending') {
-      const scheduled = key.destruction;
-      if (scheduled && scheduled.authorisedBy !== authoriser.id) {
-        throw new KeywardenError(
-          ErrorCode.SEPARATION_OF_DUTIES,
-          `This destruction was authorised by someone else; ${authoriser.name} cannot complete it under their name.`,
-        );
-      }
-      if (!scheduled || Date.parse(scheduled.notBefore) > now.getTime()) {
-        throw new KeywardenError(
-          ErrorCode.KEY_STATE_INVALID,
-          `The key is destruction-pending until ${scheduled?.notBefore ?? 'its window ends'}; it can be destroyed after that, or the destruction cancelled.`,
-        );
-      }
-      const destroyed = move('destroyed', 'destroyed after its pending window', {
-        ...scheduled,
-        witness: witness.id,
-        ...performed,
-      });
-      saveKey(records, destroyed, 'destroy');
-      return destroyed;
-    }
-    if (key.state === 'compromised') {
-      const destroyed = move('destroyed-compromised', 'compromised key destroyed', {
-        ...parties,
-        scheduledAt: stamp,
-        notBefore: stamp,
-        ...performed,
-      });
-      saveKey(records, destroyed, 'destroy');
-      return destroyed;
-    }
-    throw new KeywardenError(
-      ErrorCode.KEY_STATE_INVALID,
-      `The key is ${key.state}; deactivate it first (a key is destroyed only once it no longer protects anything).`,
-    );
+    const planned = planDestruction(records, actor, id, request, now);
+    saveKey(records, planned.key, planned.material);
+    return planned.key;
   });
   if (result.state === 'destroyed' || result.state === 'destroyed-compromised')
     vault.purgeRemovedPages();

@@ -9,10 +9,8 @@ import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import { buildEntry, checkEntry, newKeyId, storeEntry } from './key-creation.ts';
 import type { KeyEntryRequest } from './key-creation.ts';
 import { readKey, requireOperator } from './key-inventory.ts';
-import { destroyKey, destructionIsDue } from './key-destruction.ts';
+import { destroyKey, destructionIsDue, planDestruction } from './key-destruction.ts';
 import type { DestructionRequest } from './key-destruction.ts';
-import { requireDestructionParties } from './duties.ts';
-import { findPerson } from './people-registry.ts';
 import type { RsaPadding } from './key-operations.ts';
 import { requirePurpose } from './key-operations.ts';
 import { requireStateAllows } from './key-states.ts';
@@ -188,7 +186,7 @@ export function isTokenKey(vault: UnlockedVault, id: string): boolean {
  * objects are destroyed on the token first (with the PIN), then the destruction is recorded
  * as for a vault key; an interrupted run is finished by running it again (no objects left is
  * not an error). Scheduling and cancelling need no token. Throws as destroyKey, and
- * PIN_INVALID (no PIN for a token key), the token errors.
+ * PIN_REQUIRED (no PIN for a token key), the token errors.
  */
 export async function destroyAnyKey(
   vault: UnlockedVault,
@@ -203,22 +201,12 @@ export async function destroyAnyKey(
   if (key.location.kind === 'token' && destructionIsDue(key, now)) {
     const event = { actor, action: 'key.destroy', target: id, outcome: Outcome.SUCCESS };
     try {
-      // The parties and the actor are checked by a dry run first, so no token object goes
-      // for a destruction the vault would refuse.
-      vault.query((records) => {
-        const performer = requireOperator(records, actor);
-        const witness = findPerson(records, request.witness);
-        requireDestructionParties(findPerson(records, request.authorisedBy), witness);
-        if (performer.id === witness.id) {
-          throw new KeywardenError(
-            ErrorCode.SEPARATION_OF_DUTIES,
-            `${witness.name} cannot witness a destruction they carry out.`,
-          );
-        }
-      });
+      // Every check the destruction makes runs first, writing nothing, so no token object
+      // goes for a destruction the vault would refuse.
+      vault.query((records) => planDestruction(records, actor, id, request, now));
       if (!pin) {
         throw new KeywardenError(
-          ErrorCode.PIN_INVALID,
+          ErrorCode.PIN_REQUIRED,
           `Key ${id} is on token ${key.location.serial}: its destruction needs the token's PIN.`,
         );
       }
