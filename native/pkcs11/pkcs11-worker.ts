@@ -96,6 +96,7 @@ function load(paths: readonly string[]): void {
 function refresh(): void {
   // Finalising closes every session: never while one is open.
   if (openSessions > 0) return;
+  lastSeen = [];
   for (const module of modules) {
     try {
       module.lib.C_Finalize();
@@ -148,8 +149,20 @@ function tokenView(module: LoadedModule, slot: Pkcs11.Handle): TokenView {
   };
 }
 
-function presentTokens(): Array<{ module: LoadedModule; slot: Pkcs11.Handle; view: TokenView }> {
-  const found = [];
+interface PresentToken {
+  module: LoadedModule;
+  slot: Pkcs11.Handle;
+  view: TokenView;
+}
+
+/**
+ * The tokens seen at the last look, so a call finds its token without asking every slot
+ * again; emptied by every refresh (slot handles may change), refilled by the next look.
+ */
+let lastSeen: PresentToken[] = [];
+
+function presentTokens(): PresentToken[] {
+  const found: PresentToken[] = [];
   for (const module of modules) {
     let slots: Pkcs11.Handle[];
     try {
@@ -165,6 +178,7 @@ function presentTokens(): Array<{ module: LoadedModule; slot: Pkcs11.Handle; vie
       }
     }
   }
+  lastSeen = found;
   return found;
 }
 
@@ -173,7 +187,7 @@ function findToken(ref: TokenRef): { module: LoadedModule; slot: Pkcs11.Handle; 
     token.view.serial === ref.serial &&
     (ref.module === '' || realFile(token.module.path) === realFile(ref.module));
   // A token inserted since the last look is found after a refresh, with no restart.
-  let match = presentTokens().find(matches);
+  let match = lastSeen.find(matches) ?? presentTokens().find(matches);
   if (!match) {
     refresh();
     match = presentTokens().find(matches);
@@ -357,23 +371,32 @@ const constant = (name: string) => (c as unknown as Record<string, number>)[name
 
 function sign(lib: Pkcs11.PKCS11, session: Pkcs11.Handle, request: TokenSignRequest): Buffer {
   const key = keyById(lib, session, c.CKO_PRIVATE_KEY, request.keyId);
-  // Some modules answer a mechanism of the wrong key type with CKR_GENERAL_ERROR; say it plainly.
-  const keyType = attribute(lib, session, key, c.CKA_KEY_TYPE)?.readUInt32LE(0);
-  const expected = request.algorithm.startsWith('rsa') ? c.CKK_RSA : c.CKK_EC;
-  if (keyType !== expected) {
-    throw new KeywardenError(
-      ErrorCode.KEY_PURPOSE_MISMATCH,
-      `Key ${request.keyId} on the token is not a${expected === c.CKK_RSA ? 'n RSA' : 'n EC'} key; it cannot sign as ${request.algorithm}.`,
-    );
-  }
+  // Some modules answer a mechanism of the wrong key type with CKR_GENERAL_ERROR; when signing
+  // fails, the key's type says whether that was the reason (read only then: it costs a
+  // round trip to the card on every signature otherwise).
+  const out = Buffer.alloc(1024);
+  const signWith = (mechanism: Pkcs11.Mechanism, input: Buffer): Buffer => {
+    try {
+      lib.C_SignInit(session, mechanism, key);
+      return Buffer.from(lib.C_Sign(session, input, out));
+    } catch (error) {
+      const keyType = attribute(lib, session, key, c.CKA_KEY_TYPE)?.readUInt32LE(0);
+      const expected = request.algorithm.startsWith('rsa') ? c.CKK_RSA : c.CKK_EC;
+      if (keyType !== undefined && keyType !== expected) {
+        throw new KeywardenError(
+          ErrorCode.KEY_PURPOSE_MISMATCH,
+          `Key ${request.keyId} on the token is not a${expected === c.CKK_RSA ? 'n RSA' : 'n EC'} key; it cannot sign as ${request.algorithm}.`,
+        );
+      }
+      throw error;
+    }
+  };
   const scheme = HASHES[request.hash];
   const data = Buffer.from(request.data);
-  const out = Buffer.alloc(1024);
   if (request.algorithm === 'p256' || request.algorithm === 'p384') {
     // CKM_ECDSA over a digest made here: every token has it, not every token the hashing forms.
     const digest = createHash(request.hash).update(data).digest();
-    lib.C_SignInit(session, { mechanism: c.CKM_ECDSA }, key);
-    return ecdsaDer(Buffer.from(lib.C_Sign(session, digest, out)));
+    return ecdsaDer(signWith({ mechanism: c.CKM_ECDSA }, digest));
   }
   if (request.algorithm === 'aes256') {
     throw new KeywardenError(ErrorCode.KEY_PURPOSE_MISMATCH, 'An AES key does not sign.');
@@ -390,8 +413,7 @@ function sign(lib: Pkcs11.PKCS11, session: Pkcs11.Handle, request: TokenSignRequ
           },
         }
       : { mechanism: constant(scheme.rsa) };
-  lib.C_SignInit(session, mechanism, key);
-  return Buffer.from(lib.C_Sign(session, data, out));
+  return signWith(mechanism, data);
 }
 
 function generate(
