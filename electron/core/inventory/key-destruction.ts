@@ -81,7 +81,7 @@ export function planDestruction(
     );
   }
   const key = readKey(records, id);
-  const held = dataKeysUnder(records, new Set([key.id]));
+  const held = dataKeysUnder(records, key);
   if (held.length > 0) {
     throw new KeywardenError(
       ErrorCode.REWRAP_PENDING,

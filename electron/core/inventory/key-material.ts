@@ -33,6 +33,14 @@ export function requireHeld(key: KeyView): void {
   }
 }
 
+/**
+ * Whether data keys can be held under `key`: only an AES-256 key for wrapping ever wraps one
+ * (purposes are never edited), so for any other key there is nothing to look for.
+ */
+export function canHoldDataKeys(key: KeyView): boolean {
+  return key.algorithm === 'aes256' && key.purposes.includes('wrap');
+}
+
 /** Uses of a KEK: wrapping a new data key, unwrapping one, or rewrapping away from it. */
 export type KekUse = 'wrap' | 'unwrap' | 'rewrap';
 

@@ -7,7 +7,7 @@ import type { RecordStore } from '../vault/record-store.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import { buildEntry, checkEntry, enterKey, newKeyId, storeEntry } from './key-creation.ts';
 import { listKeyViews, readKey, requireOperator, saveKey } from './key-inventory.ts';
-import { readKeyMaterial, requireHeld, writeKeyMaterial } from './key-material.ts';
+import { canHoldDataKeys, readKeyMaterial, requireHeld, writeKeyMaterial } from './key-material.ts';
 import { requireTransition } from './key-states.ts';
 import { generateSoftwareKey } from './software-keys.ts';
 
@@ -59,21 +59,27 @@ export function currentVersion(records: RecordStore, key: KeyView): KeyView {
 
 const GONE: ReadonlySet<KeyState> = new Set(['destroyed', 'destroyed-compromised']);
 
-/** The data keys held under any of `kekIds` whose material still exists. */
-export function dataKeysUnder(records: RecordStore, kekIds: ReadonlySet<string>): KeyView[] {
-  return listKeyViews(records).filter(
-    (key) => key.wrappedBy !== null && kekIds.has(key.wrappedBy) && !GONE.has(key.state),
-  );
+const heldUnder = (keys: readonly KeyView[], kekIds: ReadonlySet<string>) =>
+  keys.filter((key) => key.wrappedBy !== null && kekIds.has(key.wrappedBy) && !GONE.has(key.state));
+
+/**
+ * The live data keys held under `kek` (whose material still exists). Lists the inventory
+ * only for a key that can hold any.
+ */
+export function dataKeysUnder(records: RecordStore, kek: KeyView): KeyView[] {
+  return canHoldDataKeys(kek) ? heldUnder(listKeyViews(records), new Set([kek.id])) : [];
 }
 
 /** The data keys still wrapped under an older version of the lineage whose newest is `current`. */
 function pendingFor(records: RecordStore, current: KeyView): KeyView[] {
+  if (!canHoldDataKeys(current)) return [];
+  const keys = listKeyViews(records);
   const older = new Set(
-    listKeyViews(records)
+    keys
       .filter((key) => key.lineage === current.lineage && key.id !== current.id)
       .map((key) => key.id),
   );
-  return older.size === 0 ? [] : dataKeysUnder(records, older);
+  return older.size === 0 ? [] : heldUnder(keys, older);
 }
 
 function checkRotation(records: RecordStore, actor: string, id: string, request: RotateRequest) {
