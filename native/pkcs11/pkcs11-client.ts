@@ -2,11 +2,16 @@ import { Worker } from 'node:worker_threads';
 import { ErrorCode, KeywardenError } from '../../electron/shared/errors.ts';
 import type { TokenList, TokenObjectView, TokenView } from '../../electron/shared/token-types.ts';
 import type {
+  TokenCertificateRequest,
   TokenChange,
+  TokenCipherRequest,
   TokenGenerateRequest,
   TokenLayer,
   TokenRef,
   TokenSignRequest,
+  TokenUnwrapRequest,
+  TokenVerifyRequest,
+  TokenWrapRequest,
 } from './pkcs11.ts';
 import type { WorkerMessage, WorkerRequest } from './pkcs11-worker.ts';
 
@@ -94,8 +99,25 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
     });
   }
 
+  async function cipher(
+    op: 'encrypt' | 'decrypt',
+    token: TokenRef,
+    pin: Uint8Array,
+    request: TokenCipherRequest,
+  ): Promise<Buffer> {
+    const buffer = transferable(pin);
+    const data = transferable(request.data);
+    const aad = transferable(request.aad);
+    const out = await call<Uint8Array>(
+      { op, token, pin: buffer, request: { ...request, data, aad } },
+      [buffer, data, aad],
+    );
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  }
+
   return {
-    list: () => call<TokenList>({ op: 'list' }),
+    list: (modules: readonly string[] = []) =>
+      call<TokenList>({ op: 'list', modules: [...modules] }),
     objects: (token: TokenRef, pin: Uint8Array | null) => {
       const buffer = pin ? transferable(pin) : null;
       return call<TokenObjectView[]>({ op: 'objects', token, pin: buffer }, buffer ? [buffer] : []);
@@ -112,6 +134,41 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
         [buffer, data],
       );
       return Buffer.from(signature);
+    },
+    verify: (token: TokenRef, pin: Uint8Array | null, request: TokenVerifyRequest) => {
+      const buffer = pin ? transferable(pin) : null;
+      const data = transferable(request.data);
+      const signature = transferable(request.signature);
+      return call<boolean>(
+        { op: 'verify', token, pin: buffer, request: { ...request, data, signature } },
+        [...(buffer ? [buffer] : []), data, signature],
+      );
+    },
+    encrypt: (token: TokenRef, pin: Uint8Array, request: TokenCipherRequest) =>
+      cipher('encrypt', token, pin, request),
+    decrypt: (token: TokenRef, pin: Uint8Array, request: TokenCipherRequest) =>
+      cipher('decrypt', token, pin, request),
+    wrapKey: async (token: TokenRef, pin: Uint8Array, request: TokenWrapRequest) => {
+      const buffer = transferable(pin);
+      return Buffer.from(
+        await call<Uint8Array>({ op: 'wrapKey', token, pin: buffer, request }, [buffer]),
+      );
+    },
+    unwrapKey: (token: TokenRef, pin: Uint8Array, request: TokenUnwrapRequest) => {
+      const buffer = transferable(pin);
+      const wrapped = transferable(request.wrapped);
+      return call<TokenObjectView>(
+        { op: 'unwrapKey', token, pin: buffer, request: { ...request, wrapped } },
+        [buffer, wrapped],
+      );
+    },
+    importCertificate: (token: TokenRef, pin: Uint8Array, request: TokenCertificateRequest) => {
+      const buffer = transferable(pin);
+      const certificate = transferable(request.certificate);
+      return call<TokenObjectView>(
+        { op: 'importCertificate', token, pin: buffer, request: { ...request, certificate } },
+        [buffer, certificate],
+      );
     },
     destroyKeyObjects: (token: TokenRef, pin: Uint8Array, keyId: string) => {
       const buffer = transferable(pin);

@@ -1,30 +1,73 @@
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as Pkcs11 from 'pkcs11js';
 import { ErrorCode, KeywardenError, toErrorInfo } from '../../electron/shared/errors.ts';
 import type { TokenList, TokenObjectView, TokenView } from '../../electron/shared/token-types.ts';
 import { tokenError } from './ckr-errors.ts';
-import { realFile } from './module-paths.ts';
-import type { TokenGenerateRequest, TokenRef, TokenSignRequest } from './pkcs11.ts';
+import type {
+  TokenCertificateRequest,
+  TokenCipherRequest,
+  TokenGenerateRequest,
+  TokenRef,
+  TokenSignRequest,
+  TokenUnwrapRequest,
+  TokenVerifyRequest,
+  TokenWrapRequest,
+} from './pkcs11.ts';
 import type { Constants } from './token-objects.ts';
-import { attribute, describeObject, generationTemplates, newObjectId } from './token-objects.ts';
+import {
+  certificateTemplate,
+  describeObject,
+  generationTemplates,
+  newObjectId,
+  unwrapTemplate,
+} from './token-objects.ts';
+import {
+  decryptData,
+  encryptData,
+  signData,
+  unwrapKeyData,
+  verifyData,
+  wrapKeyData,
+} from './token-operations.ts';
+import {
+  HOLD_IDLE_MS,
+  contextLogin,
+  findObjects,
+  held,
+  heldKeyHandle,
+  keyById,
+  lib,
+  objectsOn,
+  pinText,
+  refresh,
+  release,
+  releaseAll,
+  withHeldSession,
+  withSession,
+} from './worker-sessions.ts';
+import {
+  failures,
+  isToken,
+  load,
+  modules,
+  presentTokens,
+  requireModule,
+  tokenView,
+} from './worker-tokens.ts';
 
-// The PKCS#11 worker: the only thread that calls into PKCS#11 modules. It loads and
-// initialises each module once, answers the client's requests one at a time (a slow card
-// blocks only this thread), polls for tokens coming and going, and finalises on close. PINs
-// arrive as transferred bytes and are zeroed once the login is done.
+// The PKCS#11 worker: the only thread that calls into PKCS#11 modules. It answers the
+// client's requests one at a time (a slow card blocks only this thread), polls for tokens
+// coming and going, and finalises every module on close. Modules and token discovery are in
+// worker-tokens.ts, logins and sessions (held ones too) in worker-sessions.ts. PINs arrive as
+// transferred bytes and are zeroed once the request is answered.
 
-const pkcs11js = createRequire(import.meta.url)('pkcs11js') as Constants;
-const c = pkcs11js;
+const c = createRequire(import.meta.url)('pkcs11js') as Constants;
 
-interface LoadedModule {
-  path: string;
-  lib: Pkcs11.PKCS11;
-}
+type Bytes<T, K extends keyof T> = Omit<T, K> & { [P in K]: ArrayBuffer };
 
 export type WorkerRequest =
-  | { id: number; op: 'list' }
+  | { id: number; op: 'list'; modules: string[] }
   | { id: number; op: 'objects'; token: TokenRef; pin: ArrayBuffer | null }
   | { id: number; op: 'generate'; token: TokenRef; pin: ArrayBuffer; request: TokenGenerateRequest }
   | {
@@ -32,7 +75,36 @@ export type WorkerRequest =
       op: 'sign';
       token: TokenRef;
       pin: ArrayBuffer;
-      request: Omit<TokenSignRequest, 'data'> & { data: ArrayBuffer };
+      request: Bytes<TokenSignRequest, 'data'>;
+    }
+  | {
+      id: number;
+      op: 'verify';
+      token: TokenRef;
+      pin: ArrayBuffer | null;
+      request: Bytes<TokenVerifyRequest, 'data' | 'signature'>;
+    }
+  | {
+      id: number;
+      op: 'encrypt' | 'decrypt';
+      token: TokenRef;
+      pin: ArrayBuffer;
+      request: Bytes<TokenCipherRequest, 'data' | 'aad'>;
+    }
+  | { id: number; op: 'wrapKey'; token: TokenRef; pin: ArrayBuffer; request: TokenWrapRequest }
+  | {
+      id: number;
+      op: 'unwrapKey';
+      token: TokenRef;
+      pin: ArrayBuffer;
+      request: Bytes<TokenUnwrapRequest, 'wrapped'>;
+    }
+  | {
+      id: number;
+      op: 'importCertificate';
+      token: TokenRef;
+      pin: ArrayBuffer;
+      request: Bytes<TokenCertificateRequest, 'certificate'>;
     }
   | { id: number; op: 'destroyKeyObjects'; token: TokenRef; pin: ArrayBuffer; keyId: string }
   | { id: number; op: 'changePin'; token: TokenRef; oldPin: ArrayBuffer; newPin: ArrayBuffer }
@@ -52,368 +124,15 @@ export type WorkerMessage =
   | { id: number; ok: false; error: { code: ErrorCode; message: string } }
   | { event: 'change'; inserted: TokenView[]; removed: TokenRef[] };
 
-const modules: LoadedModule[] = [];
-let openSessions = 0;
-const failures: TokenList['failures'] = [];
-
-const trim = (text: string) => text.replace(/[\s\0]+$/u, '');
-
-function load(paths: readonly string[]): void {
-  for (const path of paths) {
-    const lib = new pkcs11js.PKCS11();
-    try {
-      lib.load(path);
-    } catch (error) {
-      // dlopen's own words say why (missing file, wrong architecture); they hold no secret.
-      failures.push({
-        module: path,
-        reason: error instanceof Error ? error.message : 'cannot be loaded',
-      });
-      continue;
-    }
-    try {
-      lib.C_Initialize();
-    } catch (error) {
-      const rv = (error as { code?: unknown }).code;
-      if (rv !== c.CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-        failures.push({
-          module: path,
-          reason: tokenError(error, { operation: 'C_Initialize' }).message,
-        });
-        continue;
-      }
-    }
-    modules.push({ path, lib });
-  }
-}
-
 /**
- * Finalises and initialises every module again, so it sees the tokens present now. Some
- * modules (SoftHSM2 among them) build their slot list only at C_Initialize and offer no slot
- * events; re-initialising between calls, when no session is open (each call closes its own),
- * is how their tokens coming and going are noticed.
+ * Every byte a request carried (PINs, and data that may be plaintext), zeroed once it is
+ * answered, whatever happened.
  */
-function refresh(): void {
-  // Finalising closes every session: never while one is open.
-  if (openSessions > 0) return;
-  lastSeen = [];
-  for (const module of modules) {
-    try {
-      module.lib.C_Finalize();
-    } catch {
-      // Not initialised (a failed refresh before): initialise below.
-    }
-    try {
-      module.lib.C_Initialize();
-    } catch {
-      // Its reader or daemon is gone for now; it lists no tokens until a later refresh works.
-    }
-  }
-}
-
-function pinState(flags: number, prefix: 'USER' | 'SO') {
-  const flag = (name: string) =>
-    (flags & ((c as unknown as Record<string, number>)[name] ?? 0)) !== 0;
-  return {
-    countLow: flag(`CKF_${prefix}_PIN_COUNT_LOW`),
-    finalTry: flag(`CKF_${prefix}_PIN_FINAL_TRY`),
-    locked: flag(`CKF_${prefix}_PIN_LOCKED`),
-    toBeChanged: flag(`CKF_${prefix}_PIN_TO_BE_CHANGED`),
-  };
-}
-
-/** CK_UNAVAILABLE_INFORMATION / CK_EFFECTIVELY_INFINITE come through as huge numbers. */
-const memory = (value: number) => (value >= 2 ** 32 - 1 || value < 0 ? null : value);
-
-function tokenView(module: LoadedModule, slot: Pkcs11.Handle): TokenView {
-  const info = module.lib.C_GetTokenInfo(slot);
-  const flags = info.flags;
-  const has = (flag: number) => (flags & flag) !== 0;
-  return {
-    module: module.path,
-    label: trim(info.label),
-    serial: trim(info.serialNumber),
-    model: trim(info.model),
-    manufacturer: trim(info.manufacturerID),
-    firmware: `${info.firmwareVersion.major}.${info.firmwareVersion.minor}`,
-    hardware: `${info.hardwareVersion.major}.${info.hardwareVersion.minor}`,
-    initialized: has(c.CKF_TOKEN_INITIALIZED),
-    loginRequired: has(c.CKF_LOGIN_REQUIRED),
-    writeProtected: has(c.CKF_WRITE_PROTECTED),
-    protectedAuthenticationPath: has(c.CKF_PROTECTED_AUTHENTICATION_PATH),
-    userPin: { initialized: has(c.CKF_USER_PIN_INITIALIZED), ...pinState(flags, 'USER') },
-    soPin: pinState(flags, 'SO'),
-    freePublicMemory: memory(info.freePublicMemory),
-    freePrivateMemory: memory(info.freePrivateMemory),
-    pinLength: { min: info.minPinLen, max: info.maxPinLen },
-  };
-}
-
-interface PresentToken {
-  module: LoadedModule;
-  slot: Pkcs11.Handle;
-  view: TokenView;
-}
-
-/**
- * The tokens seen at the last look, so a call finds its token without asking every slot
- * again; emptied by every refresh (slot handles may change), refilled by the next look.
- */
-let lastSeen: PresentToken[] = [];
-
-function presentTokens(): PresentToken[] {
-  const found: PresentToken[] = [];
-  for (const module of modules) {
-    let slots: Pkcs11.Handle[];
-    try {
-      slots = module.lib.C_GetSlotList(true);
-    } catch {
-      continue; // a module whose reader went away lists nothing rather than failing the rest
-    }
-    for (const slot of slots) {
-      try {
-        found.push({ module, slot, view: tokenView(module, slot) });
-      } catch {
-        // The token left between the slot list and its info.
-      }
-    }
-  }
-  lastSeen = found;
-  return found;
-}
-
-function findToken(ref: TokenRef): { module: LoadedModule; slot: Pkcs11.Handle; view: TokenView } {
-  const matches = (token: { module: LoadedModule; view: TokenView }) =>
-    token.view.serial === ref.serial &&
-    (ref.module === '' || realFile(token.module.path) === realFile(ref.module));
-  // A token inserted since the last look is found after a refresh, with no restart.
-  let match = lastSeen.find(matches) ?? presentTokens().find(matches);
-  if (!match) {
-    refresh();
-    match = presentTokens().find(matches);
-  }
-  if (!match) {
-    throw new KeywardenError(
-      ErrorCode.TOKEN_NOT_PRESENT,
-      `Token ${ref.serial} is not present; insert it (or check the module ${ref.module || 'list'}).`,
-    );
-  }
-  return match;
-}
-
-/**
- * The PIN as the string pkcs11js needs, decoded straight from the transferred bytes (no copy
- * in Node's shared buffer pool); the bytes are zeroed when the request is done, the string
- * lives for the call.
- */
-function pinText(pin: ArrayBuffer): string {
-  return new TextDecoder().decode(new Uint8Array(pin));
-}
-
-/** Every secret byte a request carried, zeroed once it is answered, whatever happened. */
 function zeroRequest(request: WorkerRequest): void {
-  for (const value of Object.values(request)) {
+  const inner = 'request' in request ? Object.values(request.request) : [];
+  for (const value of [...Object.values(request), ...inner]) {
     if (value instanceof ArrayBuffer) new Uint8Array(value).fill(0);
   }
-}
-
-/**
- * Opens a session on the token, logs in with `pin` as `userType` (never retried: a retry
- * can lock a card), runs `use`, and logs out and closes whatever happens.
- */
-function withSession<T>(
-  ref: TokenRef,
-  login: { pin: ArrayBuffer; userType: number } | null,
-  operation: string,
-  use: (lib: Pkcs11.PKCS11, session: Pkcs11.Handle) => T,
-  access: 'read' | 'write' = 'read',
-): T {
-  const { module, slot, view } = findToken(ref);
-  const lib = module.lib;
-  const context = { operation, token: `${view.label} (${view.serial})` };
-  let session: Pkcs11.Handle;
-  try {
-    // Read-only unless the call changes the token, so a write-protected card still signs.
-    const flags = c.CKF_SERIAL_SESSION | (access === 'write' ? c.CKF_RW_SESSION : 0);
-    session = lib.C_OpenSession(slot, flags);
-  } catch (error) {
-    throw tokenError(error, context);
-  }
-  openSessions += 1;
-  let loggedIn = false;
-  try {
-    if (login) {
-      try {
-        lib.C_Login(session, login.userType, pinText(login.pin));
-        loggedIn = true;
-      } catch (error) {
-        // The token tells how many tries remain only through its flags.
-        let triesLeft: 'low' | 'final' | null = null;
-        try {
-          const after = tokenView(module, slot);
-          const pin = login.userType === c.CKU_SO ? after.soPin : after.userPin;
-          triesLeft = pin.finalTry ? 'final' : pin.countLow ? 'low' : null;
-        } catch {
-          // The token is gone; the login error says enough.
-        }
-        throw tokenError(error, { ...context, triesLeft });
-      }
-    }
-    try {
-      return use(lib, session);
-    } catch (error) {
-      throw tokenError(error, context);
-    }
-  } finally {
-    new Uint8Array(login?.pin ?? new ArrayBuffer(0)).fill(0);
-    if (loggedIn) {
-      try {
-        lib.C_Logout(session);
-      } catch {
-        // Closing the session logs out too.
-      }
-    }
-    try {
-      lib.C_CloseSession(session);
-    } catch {
-      // A removed token has closed it already.
-    }
-    openSessions -= 1;
-  }
-}
-
-function findObjects(
-  lib: Pkcs11.PKCS11,
-  session: Pkcs11.Handle,
-  template: Pkcs11.Template,
-): Pkcs11.Handle[] {
-  lib.C_FindObjectsInit(session, template);
-  try {
-    const found: Pkcs11.Handle[] = [];
-    for (;;) {
-      const batch = lib.C_FindObjects(session, 64);
-      if (batch.length === 0) return found;
-      found.push(...batch);
-    }
-  } finally {
-    lib.C_FindObjectsFinal(session);
-  }
-}
-
-function objectsOn(lib: Pkcs11.PKCS11, session: Pkcs11.Handle): TokenObjectView[] {
-  const findPublic = (id: Buffer) =>
-    findObjects(lib, session, [
-      { type: c.CKA_CLASS, value: c.CKO_PUBLIC_KEY },
-      { type: c.CKA_ID, value: id },
-    ])[0] ?? null;
-  return findObjects(lib, session, []).map((object) =>
-    describeObject(c, lib, session, object, findPublic),
-  );
-}
-
-function keyById(
-  lib: Pkcs11.PKCS11,
-  session: Pkcs11.Handle,
-  objectClass: number,
-  id: string,
-): Pkcs11.Handle {
-  const [key] = findObjects(lib, session, [
-    { type: c.CKA_CLASS, value: objectClass },
-    { type: c.CKA_ID, value: Buffer.from(id, 'hex') },
-  ]);
-  if (key === undefined) {
-    throw new KeywardenError(ErrorCode.KEY_NOT_FOUND, `No key with CKA_ID ${id} on this token.`);
-  }
-  return key;
-}
-
-/** r || s, as PKCS#11 returns an ECDSA signature, to the DER SEQUENCE OpenSSL reads. */
-function ecdsaDer(raw: Buffer): Buffer {
-  const half = raw.length / 2;
-  const integer = (bytes: Buffer) => {
-    let start = 0;
-    while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
-    const trimmed = bytes.subarray(start);
-    const body = (trimmed[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
-    return Buffer.concat([Buffer.from([0x02, body.length]), body]);
-  };
-  const content = Buffer.concat([integer(raw.subarray(0, half)), integer(raw.subarray(half))]);
-  const length =
-    content.length < 0x80 ? Buffer.from([content.length]) : Buffer.from([0x81, content.length]);
-  return Buffer.concat([Buffer.from([0x30]), length, content]);
-}
-
-const HASHES = {
-  sha256: {
-    rsa: 'CKM_SHA256_RSA_PKCS',
-    pss: 'CKM_SHA256_RSA_PKCS_PSS',
-    hash: 'CKM_SHA256',
-    mgf: 'CKG_MGF1_SHA256',
-    bytes: 32,
-  },
-  sha384: {
-    rsa: 'CKM_SHA384_RSA_PKCS',
-    pss: 'CKM_SHA384_RSA_PKCS_PSS',
-    hash: 'CKM_SHA384',
-    mgf: 'CKG_MGF1_SHA384',
-    bytes: 48,
-  },
-  sha512: {
-    rsa: 'CKM_SHA512_RSA_PKCS',
-    pss: 'CKM_SHA512_RSA_PKCS_PSS',
-    hash: 'CKM_SHA512',
-    mgf: 'CKG_MGF1_SHA512',
-    bytes: 64,
-  },
-} as const;
-
-const constant = (name: string) => (c as unknown as Record<string, number>)[name] ?? -1;
-
-function sign(lib: Pkcs11.PKCS11, session: Pkcs11.Handle, request: TokenSignRequest): Buffer {
-  const key = keyById(lib, session, c.CKO_PRIVATE_KEY, request.keyId);
-  // Some modules answer a mechanism of the wrong key type with CKR_GENERAL_ERROR; when signing
-  // fails, the key's type says whether that was the reason (read only then: it costs a
-  // round trip to the card on every signature otherwise).
-  const out = Buffer.alloc(1024);
-  const signWith = (mechanism: Pkcs11.Mechanism, input: Buffer): Buffer => {
-    try {
-      lib.C_SignInit(session, mechanism, key);
-      return Buffer.from(lib.C_Sign(session, input, out));
-    } catch (error) {
-      const keyType = attribute(lib, session, key, c.CKA_KEY_TYPE)?.readUInt32LE(0);
-      const expected = request.algorithm.startsWith('rsa') ? c.CKK_RSA : c.CKK_EC;
-      if (keyType !== undefined && keyType !== expected) {
-        throw new KeywardenError(
-          ErrorCode.KEY_PURPOSE_MISMATCH,
-          `Key ${request.keyId} on the token is not a${expected === c.CKK_RSA ? 'n RSA' : 'n EC'} key; it cannot sign as ${request.algorithm}.`,
-        );
-      }
-      throw error;
-    }
-  };
-  const scheme = HASHES[request.hash];
-  const data = Buffer.from(request.data);
-  if (request.algorithm === 'p256' || request.algorithm === 'p384') {
-    // CKM_ECDSA over a digest made here: every token has it, not every token the hashing forms.
-    const digest = createHash(request.hash).update(data).digest();
-    return ecdsaDer(signWith({ mechanism: c.CKM_ECDSA }, digest));
-  }
-  if (request.algorithm === 'aes256') {
-    throw new KeywardenError(ErrorCode.KEY_PURPOSE_MISMATCH, 'An AES key does not sign.');
-  }
-  const mechanism =
-    request.rsaPadding === 'pss'
-      ? {
-          mechanism: constant(scheme.pss),
-          parameter: {
-            type: c.CK_PARAMS_RSA_PSS,
-            hashAlg: constant(scheme.hash),
-            mgf: constant(scheme.mgf),
-            saltLen: scheme.bytes,
-          },
-        }
-      : { mechanism: constant(scheme.rsa) };
-  return signWith(mechanism, data);
 }
 
 function generate(
@@ -451,15 +170,77 @@ function generate(
   return made;
 }
 
+/** The key a wrap takes out: the secret key with this CKA_ID, else the private key. */
+function wrapTarget(l: Pkcs11.PKCS11, session: Pkcs11.Handle, id: string): Pkcs11.Handle {
+  for (const objectClass of [c.CKO_SECRET_KEY, c.CKO_PRIVATE_KEY]) {
+    const [found] = findObjects(l, session, [
+      { type: c.CKA_CLASS, value: objectClass },
+      { type: c.CKA_ID, value: Buffer.from(id, 'hex') },
+    ]);
+    if (found !== undefined) return found;
+  }
+  throw new KeywardenError(ErrorCode.KEY_NOT_FOUND, `No key with CKA_ID ${id} on this token.`);
+}
+
+/**
+ * Stores a certificate for the key with the request's CKA_ID, after checking that the
+ * certificate is for that key (its public key is the key's). Returns the new object.
+ */
+function importCertificate(
+  l: Pkcs11.PKCS11,
+  session: Pkcs11.Handle,
+  request: Bytes<TokenCertificateRequest, 'certificate'>,
+): TokenObjectView {
+  const id = Buffer.from(request.keyId, 'hex');
+  const { template, spki } = certificateTemplate(
+    c,
+    new Uint8Array(request.certificate),
+    request.label,
+    id,
+  );
+  const objects = objectsOn(l, session).filter((o) => o.id === request.keyId);
+  const keyObject = objects.find((o) => o.class === 'private-key' || o.class === 'public-key');
+  if (!keyObject) {
+    throw new KeywardenError(
+      ErrorCode.KEY_NOT_FOUND,
+      `No key with CKA_ID ${request.keyId} on this token to store the certificate with.`,
+    );
+  }
+  if (keyObject.publicKey === null || !spki.equals(Buffer.from(keyObject.publicKey, 'base64'))) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      `The certificate is not for key ${request.keyId}: its public key is another.`,
+    );
+  }
+  if (objects.some((o) => o.class === 'certificate')) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      `Key ${request.keyId} already has a certificate on this token.`,
+    );
+  }
+  const made = l.C_CreateObject(session, template);
+  return describeObject(c, l, session, made, () => null);
+}
+
 function handle(request: WorkerRequest): unknown {
   switch (request.op) {
-    case 'list':
+    case 'list': {
+      // Modules named for this look (those a vault's token keys remember) join the loaded ones.
+      const extra: TokenList['failures'] = [];
+      for (const path of request.modules) {
+        try {
+          requireModule(path);
+        } catch (error) {
+          extra.push({ module: path, reason: (error as Error).message });
+        }
+      }
       refresh();
       return {
         tokens: presentTokens().map((t) => t.view),
         modules: modules.map((m) => m.path),
-        failures,
+        failures: [...failures, ...extra],
       } satisfies TokenList;
+    }
     case 'objects':
       return withSession(
         request.token,
@@ -476,12 +257,108 @@ function handle(request: WorkerRequest): unknown {
         'write',
       );
     case 'sign':
+      return withHeldSession(request.token, request.pin, 'sign', (entry) => {
+        const { data, ...scheme } = request.request;
+        const key = heldKeyHandle(entry, c.CKO_PRIVATE_KEY, scheme.keyId);
+        return signData(
+          c,
+          lib(entry.token),
+          entry.session,
+          key.handle,
+          scheme,
+          new Uint8Array(data),
+          contextLogin(entry, key, request.pin),
+        );
+      });
+    case 'verify': {
+      const { data, signature, ...scheme } = request.request;
+      const verify = (l: Pkcs11.PKCS11, session: Pkcs11.Handle, key: Pkcs11.Handle) =>
+        verifyData(c, l, session, key, scheme, new Uint8Array(data), new Uint8Array(signature));
+      // A public key is a public object: no PIN needed unless the token hides it.
+      if (request.pin === null) {
+        return withSession(request.token, null, 'verify', (l, session) =>
+          verify(l, session, keyById(l, session, c.CKO_PUBLIC_KEY, scheme.keyId)),
+        );
+      }
+      return withHeldSession(request.token, request.pin, 'verify', (entry) =>
+        verify(
+          lib(entry.token),
+          entry.session,
+          heldKeyHandle(entry, c.CKO_PUBLIC_KEY, scheme.keyId).handle,
+        ),
+      );
+    }
+    case 'encrypt':
+    case 'decrypt': {
+      const { keyId, algorithm, oaepHash } = request.request;
+      const data = new Uint8Array(request.request.data);
+      const aad = new Uint8Array(request.request.aad);
+      return withHeldSession(request.token, request.pin, request.op, (entry) => {
+        const l = lib(entry.token);
+        // AES uses the secret key both ways; RSA encrypts with the public key, decrypts with the private.
+        const objectClass =
+          algorithm === 'aes256'
+            ? c.CKO_SECRET_KEY
+            : request.op === 'encrypt'
+              ? c.CKO_PUBLIC_KEY
+              : c.CKO_PRIVATE_KEY;
+        const key = heldKeyHandle(entry, objectClass, keyId);
+        if (request.op === 'encrypt') {
+          return encryptData(c, l, entry.session, key.handle, algorithm, data, aad, oaepHash);
+        }
+        // A context-specific login, when the key asks for one, goes after C_DecryptInit.
+        const again = contextLogin(entry, key, request.pin);
+        return decryptData(c, l, entry.session, key.handle, algorithm, data, aad, oaepHash, again);
+      });
+    }
+    case 'wrapKey':
+      return withHeldSession(request.token, request.pin, 'wrap a key', (entry) => {
+        const { wrappingKeyId, algorithm, keyId, oaepHash } = request.request;
+        const wrapping = heldKeyHandle(
+          entry,
+          algorithm === 'aes256' ? c.CKO_SECRET_KEY : c.CKO_PUBLIC_KEY,
+          wrappingKeyId,
+        );
+        const l = lib(entry.token);
+        const target = wrapTarget(l, entry.session, keyId);
+        return wrapKeyData(c, l, entry.session, wrapping.handle, algorithm, target, oaepHash);
+      });
+    case 'unwrapKey':
       return withSession(
         request.token,
         { pin: request.pin, userType: c.CKU_USER },
-        'sign',
-        (lib, session) =>
-          sign(lib, session, { ...request.request, data: new Uint8Array(request.request.data) }),
+        'unwrap a key',
+        (l, session) => {
+          const { unwrappingKeyId, algorithm, label, extractable, oaepHash } = request.request;
+          const unwrapping = keyById(
+            l,
+            session,
+            algorithm === 'aes256' ? c.CKO_SECRET_KEY : c.CKO_PRIVATE_KEY,
+            unwrappingKeyId,
+          );
+          const id = request.request.id ? Buffer.from(request.request.id, 'hex') : newObjectId();
+          const template = unwrapTemplate(c, label, id, extractable === true);
+          const made = unwrapKeyData(
+            c,
+            l,
+            session,
+            unwrapping,
+            algorithm,
+            new Uint8Array(request.request.wrapped),
+            template,
+            oaepHash,
+          );
+          return describeObject(c, l, session, made, () => null);
+        },
+        'write',
+      );
+    case 'importCertificate':
+      return withSession(
+        request.token,
+        { pin: request.pin, userType: c.CKU_USER },
+        'store a certificate',
+        (l, session) => importCertificate(l, session, request.request),
+        'write',
       );
     case 'changePin':
       // In a read-write public session C_SetPIN checks the old PIN itself: presented once.
@@ -611,7 +488,11 @@ let known = new Map<string, TokenView>();
 const keyOf = (view: TokenView) => `${view.module}\n${view.serial}`;
 
 function poll(): void {
-  refresh();
+  const clock = Date.now();
+  for (const [key, entry] of held) if (clock - entry.lastUsed >= HOLD_IDLE_MS) release(key);
+  // While a held session is in use, re-initialising would end it: look without rescanning
+  // (modules that follow their readers themselves still show changes; SoftHSM2 waits).
+  if (held.size === 0) refresh();
   const now = new Map(presentTokens().map((t) => [keyOf(t.view), t.view]));
   const inserted = [...now].filter(([key]) => !known.has(key)).map(([, view]) => view);
   const removed = [...known]
@@ -620,6 +501,35 @@ function poll(): void {
   known = now;
   if (inserted.length > 0 || removed.length > 0)
     parentPort?.postMessage({ event: 'change', inserted, removed } satisfies WorkerMessage);
+}
+
+/**
+ * A call that failed in a way a removed token fails (SoftHSM2 answers CKR_GENERAL_ERROR, a
+ * card reader CKR_DEVICE_ERROR or a lost session) is TOKEN_REMOVED when the token is no
+ * longer there; every held session was closed by the look, so the next call after the token
+ * is back starts clean.
+ */
+function removedDuring(request: WorkerRequest, error: KeywardenError): KeywardenError {
+  const removable: readonly string[] = [
+    ErrorCode.TOKEN_FAILED,
+    ErrorCode.SESSION_LOST,
+    ErrorCode.KEY_NOT_FOUND,
+  ];
+  if (!('token' in request) || request.op === 'initToken' || !removable.includes(error.code)) {
+    return error;
+  }
+  const ref = request.token;
+  try {
+    refresh();
+    const present = presentTokens().some((t) => isToken(ref, t));
+    if (present) return error;
+  } catch {
+    return error;
+  }
+  return new KeywardenError(
+    ErrorCode.TOKEN_REMOVED,
+    `Token ${ref.serial} was removed during the ${request.op}, which did not finish; insert it and try again.`,
+  );
 }
 
 const { modulePaths, pollMs } = workerData as { modulePaths: string[]; pollMs: number };
@@ -632,18 +542,15 @@ parentPort?.on('message', (request: WorkerRequest) => {
   try {
     reply = { id: request.id, ok: true, value: handle(request) };
   } catch (error) {
-    reply = {
-      id: request.id,
-      ok: false,
-      error: toErrorInfo(
-        error instanceof KeywardenError ? error : tokenError(error, { operation: request.op }),
-      ),
-    };
+    const failure =
+      error instanceof KeywardenError ? error : tokenError(error, { operation: request.op });
+    reply = { id: request.id, ok: false, error: toErrorInfo(removedDuring(request, failure)) };
   } finally {
     zeroRequest(request);
   }
   if (request.op === 'close') {
     clearInterval(timer);
+    releaseAll();
     for (const module of modules) {
       try {
         module.lib.C_Finalize();

@@ -5,29 +5,78 @@ import type {
   TokenObjectView,
   TokenView,
 } from '../../electron/shared/token-types.ts';
+import type { OaepHash, SignatureScheme } from './token-operations.ts';
 
 export type { TokenChange };
+export type { OaepHash, SignatureScheme, TokenHash } from './token-operations.ts';
 
 // The token layer's interface: what core and services see of PKCS#11. The implementation
 // (pkcs11-client.ts) runs every PKCS#11 call in a worker thread, so a slow card never blocks
 // the process that serves the UI; services/runtime.ts wires it in.
 
-/** A token, named by the module it is reached through and its serial number. */
+/**
+ * A token, named by the module it is reached through ('' for any loaded module; a module not
+ * loaded yet is loaded) and its serial number.
+ */
 export interface TokenRef {
   module: string;
   serial: string;
+  /**
+   * Whether a login may use the PIN's final try (CKF_*_PIN_FINAL_TRY). Without it such a
+   * login is refused with PIN_FINAL_TRY before anything reaches the token.
+   */
+  acceptFinalTry?: boolean;
 }
 
-export type TokenHash = 'sha256' | 'sha384' | 'sha512';
-
-export interface TokenSignRequest {
+export interface TokenSignRequest extends SignatureScheme {
   /** CKA_ID (hex) of the private key. */
   keyId: string;
-  algorithm: TokenKeyAlgorithm;
-  hash: TokenHash;
-  /** RSA only: PKCS#1 v1.5 (default) or PSS (salt = hash length). */
-  rsaPadding?: 'pkcs1' | 'pss';
   data: Uint8Array;
+}
+
+export interface TokenVerifyRequest extends TokenSignRequest {
+  /** As sign returns it: DER for ECDSA. */
+  signature: Uint8Array;
+}
+
+export interface TokenCipherRequest {
+  /** CKA_ID (hex) of the key: AES-256 (GCM) or RSA (OAEP-SHA-256). */
+  keyId: string;
+  algorithm: TokenKeyAlgorithm;
+  data: Uint8Array;
+  /** AES-GCM only: associated data (empty when absent). */
+  aad: Uint8Array;
+  /** RSA only: the OAEP hash, SHA-256 unless the token does only SHA-1. */
+  oaepHash?: OaepHash;
+}
+
+export interface TokenWrapRequest {
+  /** CKA_ID of the wrapping key: AES-256 (Key Wrap with Padding) or RSA (OAEP-SHA-256). */
+  wrappingKeyId: string;
+  algorithm: TokenKeyAlgorithm;
+  /** CKA_ID of the extractable key to wrap. */
+  keyId: string;
+  /** RSA only: the OAEP hash, SHA-256 unless the token does only SHA-1. */
+  oaepHash?: OaepHash;
+}
+
+export interface TokenUnwrapRequest {
+  unwrappingKeyId: string;
+  algorithm: TokenKeyAlgorithm;
+  wrapped: Uint8Array;
+  /** The new AES-256 key's label and CKA_ID (random 16 bytes when absent). */
+  label: string;
+  id?: string;
+  extractable?: boolean;
+  oaepHash?: OaepHash;
+}
+
+export interface TokenCertificateRequest {
+  /** CKA_ID of the key the certificate is for; the certificate gets the same. */
+  keyId: string;
+  label: string;
+  /** One X.509 certificate, DER. */
+  certificate: Uint8Array;
 }
 
 export interface TokenGenerateRequest {
@@ -45,8 +94,11 @@ export interface TokenGenerateRequest {
  * Every method throws KeywardenError with a code mapped from the CKR_* value.
  */
 export interface TokenLayer {
-  /** Tokens present in every loaded module, and the modules that failed to load. */
-  list(): Promise<TokenList>;
+  /**
+   * Tokens present in every loaded module, and the modules that failed to load. `modules`
+   * are loaded first when they are not (those the inventory's token keys remember).
+   */
+  list(modules?: readonly string[]): Promise<TokenList>;
   /** Objects on a token: with a PIN, private objects too. */
   objects(token: TokenRef, pin: Uint8Array | null): Promise<TokenObjectView[]>;
   /** Generates a key on the token (sensitive, non-extractable unless asked); returns it. */
@@ -57,6 +109,26 @@ export interface TokenLayer {
   ): Promise<TokenObjectView>;
   /** Signs on the token; ECDSA signatures come back DER-encoded, as OpenSSL writes them. */
   sign(token: TokenRef, pin: Uint8Array, request: TokenSignRequest): Promise<Buffer>;
+  /** Verifies on the token (C_Verify with the public key object); a bad signature is false. */
+  verify(token: TokenRef, pin: Uint8Array | null, request: TokenVerifyRequest): Promise<boolean>;
+  /** AES-256-GCM (nonce || ciphertext || tag) or RSA-OAEP-SHA-256 on the token. */
+  encrypt(token: TokenRef, pin: Uint8Array, request: TokenCipherRequest): Promise<Buffer>;
+  /** The reverse of encrypt; DECRYPTION_FAILED when it does not authenticate or decrypt. */
+  decrypt(token: TokenRef, pin: Uint8Array, request: TokenCipherRequest): Promise<Buffer>;
+  /** Wraps an extractable key on the token under another key there; returns the blob. */
+  wrapKey(token: TokenRef, pin: Uint8Array, request: TokenWrapRequest): Promise<Buffer>;
+  /** Unwraps a blob into a new AES-256 key on the token (sensitive); returns it. */
+  unwrapKey(
+    token: TokenRef,
+    pin: Uint8Array,
+    request: TokenUnwrapRequest,
+  ): Promise<TokenObjectView>;
+  /** Stores an X.509 certificate beside the key it is for (checked); returns the object. */
+  importCertificate(
+    token: TokenRef,
+    pin: Uint8Array,
+    request: TokenCertificateRequest,
+  ): Promise<TokenObjectView>;
   /**
    * Destroys every key object (private, public, secret) with CKA_ID `keyId` on the token;
    * returns how many there were (0 when already gone). Only the inventory's destruction flow

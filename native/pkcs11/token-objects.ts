@@ -1,5 +1,8 @@
-import { createPublicKey, randomBytes } from 'node:crypto';
+import { X509Certificate, createPublicKey, randomBytes } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
 import type * as Pkcs11 from 'pkcs11js';
+import { ErrorCode, KeywardenError } from '../../electron/shared/errors.ts';
 import type {
   KeyProvenance,
   TokenKeyAlgorithm,
@@ -168,6 +171,7 @@ export function describeObject(
   let bits: number | null = null;
   let publicKey: Buffer | null = null;
   if (objectClass === 'public-key') publicKey = publicKeyInfo(c, lib, session, object);
+  if (objectClass === 'certificate') publicKey = certificateKey(get(c.CKA_VALUE));
   if (objectClass === 'private-key') {
     const pub = findPublic(id);
     if (pub !== null) publicKey = publicKeyInfo(c, lib, session, pub);
@@ -297,4 +301,94 @@ export function generationTemplates(
       { type: c.CKA_UNWRAP, value: true },
     ],
   };
+}
+
+/**
+ * The template an X.509 certificate is stored on a token with (CKO_CERTIFICATE, CKC_X_509):
+ * its DER, the subject, issuer and serial number taken from it, and the CKA_ID of the key it
+ * certifies, as PKCS#11 v2.40 section 4.6.3 and every PKI client that looks certificates up
+ * expect. Also returns the certificate's SubjectPublicKeyInfo (DER). Throws FORMAT_INVALID
+ * when `der` is not one X.509 certificate.
+ */
+export function certificateTemplate(
+  c: Constants,
+  der: Uint8Array,
+  label: string,
+  id: Buffer,
+): { template: Pkcs11.Template; spki: Buffer } {
+  let certificate: Certificate;
+  try {
+    certificate = AsnConvert.parse(der, Certificate);
+    // Anything after the certificate, or a re-encoding that differs, is not one DER certificate.
+    if (!Buffer.from(AsnConvert.serialize(certificate)).equals(Buffer.from(der))) throw new Error();
+  } catch {
+    throw new KeywardenError(
+      ErrorCode.FORMAT_INVALID,
+      'The file is not an X.509 certificate (PEM or DER).',
+    );
+  }
+  const tbs = certificate.tbsCertificate;
+  return {
+    template: [
+      { type: c.CKA_CLASS, value: c.CKO_CERTIFICATE },
+      { type: c.CKA_CERTIFICATE_TYPE, value: c.CKC_X_509 },
+      { type: c.CKA_TOKEN, value: true },
+      { type: c.CKA_PRIVATE, value: false },
+      { type: c.CKA_LABEL, value: label },
+      { type: c.CKA_ID, value: id },
+      { type: c.CKA_SUBJECT, value: Buffer.from(AsnConvert.serialize(tbs.subject)) },
+      { type: c.CKA_ISSUER, value: Buffer.from(AsnConvert.serialize(tbs.issuer)) },
+      {
+        type: c.CKA_SERIAL_NUMBER,
+        value: derInteger(new Uint8Array(tbs.serialNumber)),
+      },
+      { type: c.CKA_VALUE, value: Buffer.from(der) },
+    ],
+    spki: Buffer.from(AsnConvert.serialize(tbs.subjectPublicKeyInfo)),
+  };
+}
+
+/** A DER INTEGER around content octets as a certificate carries them (already minimal). */
+function derInteger(content: Uint8Array): Buffer {
+  const length =
+    content.length < 0x80
+      ? Buffer.from([content.length])
+      : Buffer.from([0x82, content.length >> 8, content.length & 0xff]);
+  return Buffer.concat([Buffer.from([0x02]), length, content]);
+}
+
+/** The SubjectPublicKeyInfo (DER) of a certificate object's key, or null. */
+function certificateKey(value: Buffer | null): Buffer | null {
+  if (value === null) return null;
+  try {
+    return new X509Certificate(value).publicKey.export({ type: 'spki', format: 'der' });
+  } catch {
+    return null; // not X.509, or a key type node:crypto does not read
+  }
+}
+
+/**
+ * The template of an AES-256 key unwrapped onto the token: like a generated one, sensitive
+ * and not extractable unless a ceremony asks (CKA_LOCAL stays false: it was not born here).
+ */
+export function unwrapTemplate(
+  c: Constants,
+  label: string,
+  id: Buffer,
+  extractable: boolean,
+): Pkcs11.Template {
+  return [
+    { type: c.CKA_CLASS, value: c.CKO_SECRET_KEY },
+    { type: c.CKA_KEY_TYPE, value: c.CKK_AES },
+    { type: c.CKA_TOKEN, value: true },
+    { type: c.CKA_LABEL, value: label },
+    { type: c.CKA_ID, value: id },
+    { type: c.CKA_PRIVATE, value: true },
+    { type: c.CKA_SENSITIVE, value: true },
+    { type: c.CKA_EXTRACTABLE, value: extractable },
+    { type: c.CKA_ENCRYPT, value: true },
+    { type: c.CKA_DECRYPT, value: true },
+    { type: c.CKA_WRAP, value: true },
+    { type: c.CKA_UNWRAP, value: true },
+  ];
 }

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,6 +32,18 @@ import { join } from 'node:path';
 //   the blocking form answers CKR_FUNCTION_NOT_SUPPORTED.
 // - The module is one per process: worker threads share it, so a second C_Initialize in a
 //   worker answers CKR_CRYPTOKI_ALREADY_INITIALIZED while another thread has it initialised.
+// - SoftHSM2 keeps no PIN retry counter. A wrong PIN answers CKR_PIN_INCORRECT and sets
+//   CKF_USER_PIN_COUNT_LOW (CKF_SO_PIN_COUNT_LOW for the SO); the right PIN clears that flag
+//   only. It never sets *_FINAL_TRY or *_LOCKED itself and never answers CKR_PIN_LOCKED: with
+//   *_LOCKED set (setPinState), C_Login with the right PIN succeeds, for the user and the SO,
+//   and the flag stays; with *_FINAL_TRY set a wrong PIN answers CKR_PIN_INCORRECT and locks
+//   nothing. So a locked token shows only in C_GetTokenInfo's flags. C_InitPIN by the SO
+//   clears all the user's retry flags; C_SetPIN clears none of them (SoftHSM2 writes back
+//   the flags it read before the change), for the user or the SO. pkcs11-tool logs in too.
+// - A running module re-reads a token.object whenever its generation number (the file's first
+//   8 bytes) has changed, at the next call that reads the token's flags; setPinState bumps it,
+//   so no C_Finalize + C_Initialize is needed. An edit that keeps the number is not seen until
+//   C_Finalize + C_Initialize.
 // Child processes (pkcs11-tool, softhsm2-util) start fresh, so they always see the folder
 // as it is now.
 //
@@ -42,6 +63,13 @@ export const DEFAULT_USER_PIN = '1234';
 export const DEFAULT_SO_PIN = '5678';
 /** PKCS#11 token labels are at most 32 bytes of UTF-8. */
 const LABEL_MAX_BYTES = 32;
+
+const PIN_RETRY_STATES = ['clear', 'countLow', 'finalTry', 'locked'] as const;
+/**
+ * A PIN's retry state as a smartcard shows it after failed tries: 'countLow' (a wrong PIN was
+ * entered), 'finalTry' (one more wrong PIN locks it), 'locked', or 'clear' (none of these).
+ */
+export type PinRetryState = (typeof PIN_RETRY_STATES)[number];
 
 export interface SoftHsmToken {
   label: string;
@@ -71,6 +99,17 @@ export interface SoftHsm {
    * Throws if softhsm2-util fails (unknown serial, for one).
    */
   deleteToken(serial: string): void;
+  /**
+   * Rewrites the PIN retry flags stored in the token.object of the token with this serial, in
+   * SoftHSM2's own format. For each role given, 'countLow', 'finalTry' or 'locked' sets
+   * CKF_USER_PIN_COUNT_LOW, _FINAL_TRY or _LOCKED (CKF_SO_PIN_* for `so`) and clears the other
+   * two; 'clear' clears all three. Other flags are kept. A running module sees the change at
+   * its next call. SoftHSM2 only reports these flags: it still accepts the right PIN when
+   * locked (see the header). Throws RangeError if neither role is given or a state is unknown;
+   * Error if no token has this serial or a token.object is not in SoftHSM2 2.6's format (the
+   * file is then left as it was).
+   */
+  setPinState(serial: string, states: { user?: PinRetryState; so?: PinRetryState }): void;
   /**
    * Runs pkcs11-tool on SOFTHSM_MODULE, on `token`'s slot if given, and returns stdout.
    * Throws with pkcs11-tool's stderr if it exits non-zero; PINs in `args` are redacted.
@@ -148,6 +187,33 @@ export function startSoftHsm(options: { tokens?: number; prefix?: string } = {})
       const index = tokens.findIndex((token) => token.serial === serial);
       if (index >= 0) tokens.splice(index, 1);
     },
+    setPinState(serial, states) {
+      const changes = (['user', 'so'] as const).flatMap((role) => {
+        const state = states[role];
+        return state === undefined ? [] : [{ role, state }];
+      });
+      if (changes.length === 0) throw new RangeError('setPinState needs a user or so state');
+      for (const { role, state } of changes) {
+        if (!PIN_RETRY_STATES.includes(state)) {
+          throw new RangeError(`unknown ${role} PIN state "${state}"`);
+        }
+      }
+      const { path, bytes, flagsAt } = findTokenObject(tokenDir, serial);
+      let flags = bytes.readBigUInt64BE(flagsAt);
+      for (const { role, state } of changes) {
+        const bits = RETRY_FLAGS[role];
+        flags &= ~(bits.countLow | bits.finalTry | bits.locked);
+        if (state !== 'clear') flags |= bits[state];
+      }
+      bytes.writeBigUInt64BE(flags, flagsAt);
+      // A running module re-reads the file only when this number changed; SoftHSM2 counts it
+      // the same way, skipping 0.
+      bytes.writeBigUInt64BE(BigInt.asUintN(64, bytes.readBigUInt64BE(0) + 1n) || 1n, 0);
+      // Written whole and renamed over, so a module reading the token (the layer's worker
+      // polls it from another thread) never sees a half-written file.
+      writeFileSync(`${path}.new`, bytes);
+      renameSync(`${path}.new`, path);
+    },
     pkcs11Tool(args, token) {
       const slotArgs = token ? ['--slot', String(token.slot)] : [];
       return run('pkcs11-tool', ['--module', SOFTHSM_MODULE, ...slotArgs, ...args], env);
@@ -190,6 +256,90 @@ function showSlots(env: NodeJS.ProcessEnv): ShownSlot[] {
       new RegExp(`^\\s*${name}:[ \\t]*(.*)$`, 'm').exec(block)?.[1]?.trimEnd() ?? '';
     return [{ slot: Number(slot), serial: field('Serial number'), label: field('Label') }];
   });
+}
+
+// SoftHSM2's file object store (ObjectFile.cpp, File.cpp, OSAttributes.h in SoftHSMv2):
+// token.object holds a generation number, then one record per attribute: its type, the kind
+// of its value, the value. Numbers are 8 bytes big-endian; a byte string is its length, then
+// its bytes. The file also holds the token key wrapped under each PIN: test tokens' keys,
+// which setPinState copies back unchanged and never logs.
+/**
+ * SoftHSM2's own attributes, CKA_VENDOR_DEFINED + 0x5348 ('SH') + 1 … 5 (CKA_OS_TOKENLABEL …
+ * CKA_OS_USERPIN): all that a token.object holds.
+ */
+const CKA_OS = {
+  tokenLabel: 0x8000_5349n,
+  tokenSerial: 0x8000_534an,
+  tokenFlags: 0x8000_534bn,
+  soPin: 0x8000_534cn,
+  userPin: 0x8000_534dn,
+} as const;
+const TOKEN_ATTRIBUTES = new Set<bigint>(Object.values(CKA_OS));
+const VALUE_NUMBER = 2n;
+const VALUE_BYTES = 3n;
+
+/** The PKCS#11 token flags that carry each role's PIN retry state. */
+const RETRY_FLAGS = {
+  user: { countLow: 0x1_0000n, finalTry: 0x2_0000n, locked: 0x4_0000n },
+  so: { countLow: 0x10_0000n, finalTry: 0x20_0000n, locked: 0x40_0000n },
+} as const;
+
+interface TokenObject {
+  path: string;
+  bytes: Buffer;
+  /** Where the 8-byte value of the token flags starts. */
+  flagsAt: number;
+}
+
+/** The token.object of the token with `serial`; throws if none, or if any is malformed. */
+function findTokenObject(tokenDir: string, serial: string): TokenObject {
+  for (const entry of readdirSync(tokenDir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const path = join(tokenDir, entry.name, 'token.object');
+    const bytes = readFileSync(path);
+    const layout = readTokenObject(bytes, path);
+    if (layout.serial.trimEnd() === serial) return { path, bytes, flagsAt: layout.flagsAt };
+  }
+  throw new Error(`no SoftHSM2 token in ${tokenDir} has serial "${serial}"`);
+}
+
+/**
+ * Walks a token.object's records; throws unless it holds only the token attributes, each
+ * once, the serial as a byte string and the flags as a number.
+ */
+function readTokenObject(bytes: Buffer, path: string): { serial: string; flagsAt: number } {
+  const malformed = (why: string) =>
+    new Error(`${path} is not a SoftHSM2 2.6 token.object: ${why}`);
+  const values = new Map<bigint, { kind: bigint; at: number; length: number }>();
+  let at = 0;
+  const readNumber = (what: string) => {
+    if (at + 8 > bytes.length) throw malformed(`${what} cut short at byte ${at}`);
+    at += 8;
+    return bytes.readBigUInt64BE(at - 8);
+  };
+  readNumber('generation number');
+  while (at < bytes.length) {
+    const type = readNumber('attribute type');
+    const name = `attribute 0x${type.toString(16)}`;
+    if (!TOKEN_ATTRIBUTES.has(type)) throw malformed(`unexpected ${name}`);
+    if (values.has(type)) throw malformed(`${name} appears twice`);
+    const kind = readNumber(`value kind of ${name}`);
+    if (kind !== VALUE_NUMBER && kind !== VALUE_BYTES) {
+      throw malformed(`${name} has value kind ${kind}, neither a number nor a byte string`);
+    }
+    const length = kind === VALUE_NUMBER ? 8n : readNumber(`length of ${name}`);
+    if (length > BigInt(bytes.length - at)) throw malformed(`${name} is cut short`);
+    values.set(type, { kind, at, length: Number(length) });
+    at += Number(length);
+  }
+  const serial = values.get(CKA_OS.tokenSerial);
+  const flags = values.get(CKA_OS.tokenFlags);
+  if (serial?.kind !== VALUE_BYTES) throw malformed('no serial number byte string');
+  if (flags?.kind !== VALUE_NUMBER) throw malformed('no token flags number');
+  return {
+    serial: bytes.toString('latin1', serial.at, serial.at + serial.length),
+    flagsAt: flags.at,
+  };
 }
 
 const PIN_OPTIONS = new Set(['--pin', '-p', '--so-pin', '--new-pin', '--puk']);

@@ -1,15 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import pkcs11js from 'pkcs11js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SOFTHSM_MODULE, startSoftHsm } from '../helpers/softhsm.fixture.ts';
-import type { SoftHsm, SoftHsmToken } from '../helpers/softhsm.fixture.ts';
+import type { PinRetryState, SoftHsm, SoftHsmToken } from '../helpers/softhsm.fixture.ts';
 
 // The fixture against the real softhsm2-util and pkcs11-tool, and the behaviour of a running
-// pkcs11js + SoftHSM2 module when tokens come and go, which the PKCS#11 code relies on.
+// pkcs11js + SoftHSM2 module when tokens come and go and when PINs are tried, which the
+// PKCS#11 code relies on.
 
 const { PKCS11, Pkcs11Error } = pkcs11js;
 /** CKF_TOKEN_PRESENT from the PKCS#11 spec; pkcs11js exports it but does not type it. */
@@ -20,6 +21,34 @@ const listedLabels = (output: string) =>
   [...output.matchAll(/^\s*token label\s*:\s*(.*?)\s*$/gm)].map((match) => match[1]);
 
 const slotNumber = (slot: Buffer) => Number(slot.readBigUInt64LE(0));
+
+const {
+  CKF_USER_PIN_COUNT_LOW,
+  CKF_USER_PIN_FINAL_TRY,
+  CKF_USER_PIN_LOCKED,
+  CKF_SO_PIN_COUNT_LOW,
+  CKF_SO_PIN_FINAL_TRY,
+  CKF_SO_PIN_LOCKED,
+} = pkcs11js;
+/** The token flags that carry the user's and the SO's PIN retry state. */
+const RETRY_FLAGS =
+  CKF_USER_PIN_COUNT_LOW |
+  CKF_USER_PIN_FINAL_TRY |
+  CKF_USER_PIN_LOCKED |
+  CKF_SO_PIN_COUNT_LOW |
+  CKF_SO_PIN_FINAL_TRY |
+  CKF_SO_PIN_LOCKED;
+
+/** The token.object of the token with `serial`, in the tokendir that hsm.conf names. */
+function tokenObjectPath(hsm: SoftHsm, serial: string): string {
+  const tokenDir = /^directories\.tokendir = (.*)$/m.exec(readFileSync(hsm.conf, 'utf8'))?.[1];
+  if (tokenDir === undefined) throw new Error(`${hsm.conf} names no tokendir`);
+  const found = readdirSync(tokenDir)
+    .map((name) => join(tokenDir, name, 'token.object'))
+    .filter((path) => readFileSync(path).includes(serial));
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
 
 /** Runs `action` and returns the CKR_* code of the Pkcs11Error it throws. */
 function ckrOf(action: () => unknown): number {
@@ -292,5 +321,149 @@ describe('a running pkcs11js + SoftHSM2 module when tokens come and go', () => {
     await worker.terminate();
     expect(code).toBe(pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED);
     expect(presentSlots()).toEqual(expect.arrayContaining(hsm.tokens.map((token) => token.slot)));
+  });
+});
+
+describe('SoftHsm.setPinState, and PIN tries on a running pkcs11js + SoftHSM2 module', () => {
+  let hsm: SoftHsm;
+  let module: InstanceType<typeof PKCS11>;
+  let token: SoftHsmToken;
+  let slot: Buffer;
+  let session: Buffer;
+  beforeEach(() => {
+    hsm = startSoftHsm({ tokens: 2 });
+    token = hsm.tokens[0]!;
+    module = new PKCS11();
+    module.load(SOFTHSM_MODULE);
+    module.C_Initialize();
+    slot = module.C_GetSlotList(true).find((handle) => slotNumber(handle) === token.slot)!;
+    session = module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+  });
+  afterEach(() => {
+    module.C_Finalize();
+    module.close();
+    hsm.cleanup();
+  });
+
+  /** The retry flags C_GetTokenInfo reports for `on` (default: the first token). */
+  const retryFlags = (on = slot) => module.C_GetTokenInfo(on).flags & RETRY_FLAGS;
+  const login = (userType: number, pin: string) => module.C_Login(session, userType, pin);
+  const wrongLogin = (userType: number) => ckrOf(() => login(userType, '0000'));
+
+  it('sets the retry flags a running module reports, keeping the other flags and tokens', () => {
+    const otherFlags = module.C_GetTokenInfo(slot).flags & ~RETRY_FLAGS;
+    const second = module.C_GetSlotList(true).find((handle) => slotNumber(handle) !== token.slot);
+    expect(retryFlags()).toBe(0);
+
+    hsm.setPinState(token.serial, { user: 'countLow' });
+    expect(retryFlags()).toBe(CKF_USER_PIN_COUNT_LOW);
+    hsm.setPinState(token.serial, { user: 'finalTry', so: 'countLow' });
+    expect(retryFlags()).toBe(CKF_USER_PIN_FINAL_TRY | CKF_SO_PIN_COUNT_LOW);
+    hsm.setPinState(token.serial, { so: 'finalTry' });
+    expect(retryFlags()).toBe(CKF_USER_PIN_FINAL_TRY | CKF_SO_PIN_FINAL_TRY);
+    hsm.setPinState(token.serial, { user: 'locked', so: 'locked' });
+    expect(retryFlags()).toBe(CKF_USER_PIN_LOCKED | CKF_SO_PIN_LOCKED);
+    // A fresh process reads the same state from disk.
+    const listed = hsm.pkcs11Tool(['--list-token-slots'], token);
+    expect(listed).toMatch(/^\s*token flags\s*:.*\bSO PIN locked\b/m);
+    expect(listed).toMatch(/^\s*token flags\s*:.*\buser PIN locked\b/m);
+
+    expect(module.C_GetTokenInfo(slot).flags & ~RETRY_FLAGS).toBe(otherFlags);
+    expect(retryFlags(second)).toBe(0);
+    hsm.setPinState(token.serial, { user: 'clear', so: 'clear' });
+    expect(retryFlags()).toBe(0);
+  });
+
+  it('is seen without C_Finalize + C_Initialize because it bumps the generation number', () => {
+    const path = tokenObjectPath(hsm, token.serial);
+    expect(retryFlags()).toBe(0);
+    const before = readFileSync(path);
+    hsm.setPinState(token.serial, { user: 'locked' });
+    const after = readFileSync(path);
+    expect(after.readBigUInt64BE(0)).toBe(before.readBigUInt64BE(0) + 1n);
+
+    // The same edit under the old number: the running module keeps the flags it read.
+    before.copy(after, 0, 0, 8);
+    writeFileSync(path, after);
+    expect(retryFlags()).toBe(0);
+    module.C_Finalize();
+    module.C_Initialize();
+    expect(retryFlags()).toBe(CKF_USER_PIN_LOCKED);
+  });
+
+  it('sets *_PIN_COUNT_LOW itself on a wrong PIN and clears it on the right one', () => {
+    expect(wrongLogin(pkcs11js.CKU_USER)).toBe(pkcs11js.CKR_PIN_INCORRECT);
+    expect(retryFlags()).toBe(CKF_USER_PIN_COUNT_LOW);
+    expect(wrongLogin(pkcs11js.CKU_SO)).toBe(pkcs11js.CKR_PIN_INCORRECT);
+    expect(retryFlags()).toBe(CKF_USER_PIN_COUNT_LOW | CKF_SO_PIN_COUNT_LOW);
+    // Any number of wrong PINs: SoftHSM2 counts none of them.
+    for (let i = 0; i < 5; i++)
+      expect(wrongLogin(pkcs11js.CKU_USER)).toBe(pkcs11js.CKR_PIN_INCORRECT);
+    expect(retryFlags()).toBe(CKF_USER_PIN_COUNT_LOW | CKF_SO_PIN_COUNT_LOW);
+
+    login(pkcs11js.CKU_USER, token.pin);
+    module.C_Logout(session);
+    expect(retryFlags()).toBe(CKF_SO_PIN_COUNT_LOW);
+    login(pkcs11js.CKU_SO, token.soPin);
+    module.C_Logout(session);
+    expect(retryFlags()).toBe(0);
+  });
+
+  it('still accepts the right PIN when locked: SoftHSM2 never answers CKR_PIN_LOCKED', () => {
+    hsm.setPinState(token.serial, { user: 'locked', so: 'locked' });
+    expect(() => login(pkcs11js.CKU_USER, token.pin)).not.toThrow();
+    module.C_Logout(session);
+    expect(() => login(pkcs11js.CKU_SO, token.soPin)).not.toThrow();
+    module.C_Logout(session);
+    expect(retryFlags()).toBe(CKF_USER_PIN_LOCKED | CKF_SO_PIN_LOCKED);
+
+    expect(wrongLogin(pkcs11js.CKU_USER)).toBe(pkcs11js.CKR_PIN_INCORRECT);
+    expect(retryFlags()).toBe(CKF_USER_PIN_LOCKED | CKF_USER_PIN_COUNT_LOW | CKF_SO_PIN_LOCKED);
+    // pkcs11-tool, in a fresh process, logs in as well.
+    expect(() =>
+      hsm.pkcs11Tool(['--login', '--pin', token.pin, '--list-objects'], token),
+    ).not.toThrow();
+  });
+
+  it('answers a wrong PIN on the final try with CKR_PIN_INCORRECT and locks nothing', () => {
+    hsm.setPinState(token.serial, { user: 'finalTry' });
+    expect(wrongLogin(pkcs11js.CKU_USER)).toBe(pkcs11js.CKR_PIN_INCORRECT);
+    expect(wrongLogin(pkcs11js.CKU_USER)).toBe(pkcs11js.CKR_PIN_INCORRECT);
+    expect(retryFlags()).toBe(CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_COUNT_LOW);
+
+    login(pkcs11js.CKU_USER, token.pin);
+    expect(retryFlags()).toBe(CKF_USER_PIN_FINAL_TRY);
+  });
+
+  it('clears the user retry flags on C_InitPIN by the SO, and no flags on C_SetPIN', () => {
+    hsm.setPinState(token.serial, { user: 'locked', so: 'locked' });
+    // In a R/W public session C_SetPIN changes the user PIN; logged in as SO, the SO PIN.
+    module.C_SetPIN(session, token.pin, '24682468');
+    login(pkcs11js.CKU_SO, token.soPin);
+    module.C_SetPIN(session, token.soPin, '97539753');
+    expect(retryFlags()).toBe(CKF_USER_PIN_LOCKED | CKF_SO_PIN_LOCKED);
+
+    module.C_InitPIN(session, '13571357');
+    expect(retryFlags()).toBe(CKF_SO_PIN_LOCKED);
+    module.C_Logout(session);
+    expect(() => login(pkcs11js.CKU_USER, '13571357')).not.toThrow();
+  });
+
+  it('refuses an unknown serial or state, no change, and a token.object it cannot read', () => {
+    expect(() => hsm.setPinState('0123456789abcdef', { user: 'locked' })).toThrow(
+      /has serial "0123456789abcdef"/,
+    );
+    expect(() => hsm.setPinState(token.serial, {})).toThrow(RangeError);
+    expect(() => hsm.setPinState(token.serial, { so: 'blocked' as PinRetryState })).toThrow(
+      RangeError,
+    );
+
+    const path = tokenObjectPath(hsm, token.serial);
+    const cutShort = Buffer.concat([readFileSync(path), Buffer.alloc(4)]);
+    writeFileSync(path, cutShort);
+    expect(() => hsm.setPinState(token.serial, { user: 'locked' })).toThrow(
+      /is not a SoftHSM2 2\.6 token\.object: attribute type cut short/,
+    );
+    expect(readFileSync(path)).toEqual(cutShort);
   });
 });
