@@ -102,6 +102,8 @@ const OPTION_SPEC = {
   'pin-file': { type: 'string' },
   'new-pin-file': { type: 'string' },
   'so-pin-file': { type: 'string' },
+  /** Let a login use the PIN's final try (refused otherwise: a mistake then locks the card). */
+  'final-try': { type: 'boolean' },
 } as const;
 
 export type OptionName = keyof typeof OPTION_SPEC;
@@ -202,7 +204,7 @@ export const COMMANDS: CommandSpec[] = [
     words: ['keys', 'generate'],
     summary: 'generate a key in the vault and enter it in the inventory',
     usage:
-      'keys generate --vault PATH --name N --algorithm ed25519|x25519|p256|p384|rsa3072|rsa4096|aes256|hmac-sha256 --purpose P[,P] --owner NAME [--custodian NAME]... [--environment E] [--tier 1-4] [--classification C] [--label L]... [--notes TEXT] [--wrapped-by KEK_ID] [--pre-activation] [--token SERIAL --pin-file F [--module PATH]...] [--json]',
+      'keys generate --vault PATH --name N --algorithm ed25519|x25519|p256|p384|rsa3072|rsa4096|aes256|hmac-sha256 --purpose P[,P] --owner NAME [--custodian NAME]... [--environment E] [--tier 1-4] [--classification C] [--label L]... [--notes TEXT] [--wrapped-by KEK_ID] [--pre-activation] [--token SERIAL --pin-file F [--final-try] [--module PATH]...] [--json]',
     options: [
       ...COMMON,
       ...ENTRY_OPTIONS,
@@ -210,6 +212,7 @@ export const COMMANDS: CommandSpec[] = [
       'wrapped-by',
       'token',
       'pin-file',
+      'final-try',
       'module',
     ],
     needsVault: true,
@@ -312,8 +315,8 @@ export const COMMANDS: CommandSpec[] = [
     operands: ['ID'],
     summary: 'sign a file (DER for ECDSA, raw for Ed25519, PKCS#1 v1.5 or --pss for RSA)',
     usage:
-      'keys sign ID --vault PATH --in FILE --out SIGNATURE [--pss] [--pin-file F] [--module PATH]...',
-    options: [...COMMON, 'in', 'out', 'pss', 'pin-file', 'module'],
+      'keys sign ID --vault PATH --in FILE --out SIGNATURE [--pss] [--pin-file F] [--final-try] [--module PATH]...',
+    options: [...COMMON, 'in', 'out', 'pss', 'pin-file', 'final-try', 'module'],
     needsVault: true,
   },
   {
@@ -365,8 +368,16 @@ export const COMMANDS: CommandSpec[] = [
     operands: ['ID'],
     summary: "schedule a deactivated key's destruction (7-30 day window), or carry it out once due",
     usage:
-      'keys destroy ID --vault PATH --authorised-by NAME --witness NAME [--after-days N] [--pin-file F (a token key)] [--module PATH]...',
-    options: [...COMMON, 'authorised-by', 'witness', 'after-days', 'pin-file', 'module'],
+      'keys destroy ID --vault PATH --authorised-by NAME --witness NAME [--after-days N] [--pin-file F (a token key)] [--final-try] [--module PATH]...',
+    options: [
+      ...COMMON,
+      'authorised-by',
+      'witness',
+      'after-days',
+      'pin-file',
+      'final-try',
+      'module',
+    ],
     needsVault: true,
   },
   {
@@ -387,8 +398,8 @@ export const COMMANDS: CommandSpec[] = [
   {
     words: ['tokens', 'objects'],
     summary: "list a token's keys and certificates, with where each key was born",
-    usage: 'tokens objects --token SERIAL [--pin-file F] [--module PATH]... [--json]',
-    options: ['json', 'debug', 'help', 'module', 'token', 'pin-file'],
+    usage: 'tokens objects --token SERIAL [--pin-file F] [--final-try] [--module PATH]... [--json]',
+    options: ['json', 'debug', 'help', 'module', 'token', 'pin-file', 'final-try'],
     needsVault: false,
   },
   {
@@ -402,16 +413,26 @@ export const COMMANDS: CommandSpec[] = [
   {
     words: ['tokens', 'change-pin'],
     summary: "change a token's user PIN",
-    usage: 'tokens change-pin --token SERIAL [--pin-file F --new-pin-file F] [--module PATH]...',
-    options: ['json', 'debug', 'help', 'module', 'token', 'pin-file', 'new-pin-file'],
+    usage:
+      'tokens change-pin --token SERIAL [--pin-file F --new-pin-file F] [--final-try] [--module PATH]...',
+    options: ['json', 'debug', 'help', 'module', 'token', 'pin-file', 'final-try', 'new-pin-file'],
     needsVault: false,
   },
   {
     words: ['tokens', 'unblock-pin'],
     summary: "set a token's user PIN with the security officer PIN (first use, or a locked PIN)",
     usage:
-      'tokens unblock-pin --token SERIAL [--so-pin-file F --new-pin-file F] [--module PATH]...',
-    options: ['json', 'debug', 'help', 'module', 'token', 'so-pin-file', 'new-pin-file'],
+      'tokens unblock-pin --token SERIAL [--so-pin-file F --new-pin-file F] [--final-try] [--module PATH]...',
+    options: [
+      'json',
+      'debug',
+      'help',
+      'module',
+      'token',
+      'so-pin-file',
+      'final-try',
+      'new-pin-file',
+    ],
     needsVault: false,
   },
   {

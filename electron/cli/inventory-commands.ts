@@ -163,6 +163,8 @@ export async function runInventoryCommand(
   io: CliIo,
 ): Promise<number | null> {
   const json = options.json === true;
+  /** --final-try: a token login may spend the PIN's last try. */
+  const finalTry = options['final-try'] === true ? { acceptFinalTry: true } : {};
   const print = (value: unknown, text: () => string) =>
     io.out(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
   const people = () => services.invoke('people:list', {});
@@ -195,7 +197,13 @@ export async function runInventoryCommand(
         algorithm: requiredOption(options, 'algorithm'),
         ...(options['wrapped-by'] ? { wrappedBy: options['wrapped-by'] } : {}),
         ...(options.token
-          ? { token: { serial: options.token, pin: await readPin(options, 'pin-file', 'PIN', io) } }
+          ? {
+              token: {
+                serial: options.token,
+                pin: await readPin(options, 'pin-file', 'PIN', io),
+                ...finalTry,
+              },
+            }
           : {}),
       };
       // The contract validates the values (algorithm, purposes) and says which is wrong.
@@ -244,7 +252,7 @@ export async function runInventoryCommand(
           id: operands.ID ?? '',
           data: Buffer.from(data),
           ...(options.pss ? { rsaPadding: 'pss' as const } : {}),
-          ...(pin ? { pin } : {}),
+          ...(pin ? { pin, ...finalTry } : {}),
         });
       let signed;
       if (options['pin-file']) signed = await sign(await readPin(options, 'pin-file', 'PIN', io));
@@ -300,7 +308,9 @@ export async function runInventoryCommand(
         authorisedBy: requiredOption(options, 'authorised-by'),
         witness: requiredOption(options, 'witness'),
         ...(afterDays !== undefined ? { afterDays } : {}),
-        ...(options['pin-file'] ? { pin: await readPin(options, 'pin-file', 'PIN', io) } : {}),
+        ...(options['pin-file']
+          ? { pin: await readPin(options, 'pin-file', 'PIN', io), ...finalTry }
+          : {}),
       });
       print(key, () =>
         key.state === 'destruction-pending'

@@ -95,7 +95,10 @@ export async function runTokenCommand(
   const json = options.json === true;
   const print = (value: unknown, text: () => string) =>
     io.out(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-  const token = () => ({ serial: requiredOption(options, 'token') });
+  const token = () => ({
+    serial: requiredOption(options, 'token'),
+    ...(options['final-try'] === true ? { acceptFinalTry: true } : {}),
+  });
   switch (command) {
     case 'tokens list': {
       const list = await services.invoke('tokens:list', {});

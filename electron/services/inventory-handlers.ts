@@ -53,8 +53,13 @@ export function inventoryHandlers(
   async function withPresence(keys: KeyView[]): Promise<KeyView[]> {
     if (!keys.some((key) => key.location.kind === 'token')) return keys;
     let attached: Array<{ module: string; serial: string }>;
+    // The modules the keys remember are looked in too, loaded if they are not yet.
+    const remembered = new Set<string>();
+    for (const key of keys) {
+      if (key.location.kind === 'token' && key.location.module) remembered.add(key.location.module);
+    }
     try {
-      attached = (await tokens().list()).tokens;
+      attached = (await tokens().list([...remembered])).tokens;
     } catch {
       return keys; // no token support here: presence is simply not shown
     }
@@ -125,7 +130,7 @@ export function inventoryHandlers(
           actor,
           request.id,
           request.data,
-          request.pin,
+          { pin: request.pin, acceptFinalTry: request.acceptFinalTry === true },
           request.rsaPadding,
         ),
       };
@@ -154,7 +159,9 @@ export function inventoryHandlers(
           witness: request.witness,
           ...(request.afterDays !== undefined ? { afterDays: request.afterDays } : {}),
         },
-        request.pin,
+        request.pin
+          ? { pin: request.pin, acceptFinalTry: request.acceptFinalTry === true }
+          : undefined,
         now(),
       ),
     'keys:cancel-destroy': async (request) => cancelDestruction(vault(), actor, request.id, now()),

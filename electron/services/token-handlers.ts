@@ -9,9 +9,14 @@ type TokenChannel =
 
 /** The handlers of the token channels, over the services' token layer (started on first use). */
 export function tokenHandlers(tokens: () => TokenLayer): Pick<ChannelHandlers, TokenChannel> {
-  const ref = (request: { serial: string; module?: string | undefined }) => ({
+  const ref = (request: {
+    serial: string;
+    module?: string | undefined;
+    acceptFinalTry?: boolean | undefined;
+  }) => ({
     serial: request.serial,
     module: request.module ?? '',
+    ...(request.acceptFinalTry ? { acceptFinalTry: true } : {}),
   });
   return {
     'tokens:list': async () => tokens().list(),

@@ -33,7 +33,15 @@ const personName = z.string().min(1).max(200);
 
 const tokenSerial = z.string().min(1).max(64);
 const modulePath = z.string().min(1).max(4096);
-const tokenRef = { serial: tokenSerial, module: modulePath.optional() };
+/**
+ * A token, and whether a login may spend the PIN's final try (refused with PIN_FINAL_TRY
+ * otherwise, before anything reaches the token).
+ */
+const tokenRef = {
+  serial: tokenSerial,
+  module: modulePath.optional(),
+  acceptFinalTry: z.boolean().optional(),
+};
 
 /** What every new key's inventory entry says: generated, imported or registered. */
 const keyEntryFields = {
@@ -170,7 +178,7 @@ export const contract = {
         wrappedBy: keyId.optional(),
         /** Generate on this token (serial, and module when several are loaded) instead. */
         token: z
-          .object({ serial: tokenSerial, module: modulePath.optional(), pin: secretBytes })
+          .object({ ...tokenRef, pin: secretBytes })
           .strict()
           .optional(),
       })
@@ -333,6 +341,7 @@ export const contract = {
         rsaPadding: z.enum(['pkcs1', 'pss']).optional(),
         /** The token's user PIN, for a key on a token. */
         pin: secretBytes.optional(),
+        acceptFinalTry: z.boolean().optional(),
       })
       .strict(),
     response: returns<{ signature: Uint8Array }>(),
@@ -365,6 +374,7 @@ export const contract = {
         afterDays: z.number().int().optional(),
         /** The token's user PIN, to destroy a token key's objects when its destruction is due. */
         pin: secretBytes.optional(),
+        acceptFinalTry: z.boolean().optional(),
       })
       .strict(),
     response: returns<KeyView>(),

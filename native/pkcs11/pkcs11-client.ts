@@ -56,16 +56,18 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
   worker.unref();
 
   worker.on('message', (message: WorkerMessage) => {
-    if ('event' in message) {
+    if (!Array.isArray(message)) {
       for (const listener of listeners)
         listener({ inserted: message.inserted, removed: message.removed });
       return;
     }
-    const waiting = pending.get(message.id);
-    if (!waiting) return;
-    pending.delete(message.id);
-    if (message.ok) waiting.resolve(message.value);
-    else waiting.reject(new KeywardenError(message.error.code, message.error.message));
+    for (const reply of message) {
+      const waiting = pending.get(reply.id);
+      if (!waiting) continue;
+      pending.delete(reply.id);
+      if (reply.ok) waiting.resolve(reply.value);
+      else waiting.reject(new KeywardenError(reply.error.code, reply.error.message));
+    }
   });
   const failAll = (why: string) => {
     for (const waiting of pending.values())
@@ -77,6 +79,23 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
     closed = true;
     failAll('The PKCS#11 worker has exited.');
   });
+
+  // The calls made in one turn of the event loop go to the worker as one message (see the
+  // worker's REPLY_WITHIN_MS): a caller with many in flight pays the thread hop once for all.
+  let outbox: { requests: WorkerRequest[]; transfer: ArrayBuffer[] } | null = null;
+  const flush = () => {
+    const box = outbox;
+    outbox = null;
+    if (box) worker.postMessage(box.requests, box.transfer);
+  };
+  const send = (request: WorkerRequest, transfer: ArrayBuffer[]) => {
+    if (!outbox) {
+      outbox = { requests: [], transfer: [] };
+      queueMicrotask(flush);
+    }
+    outbox.requests.push(request);
+    outbox.transfer.push(...transfer);
+  };
 
   function call<T>(request: Request, transfer: ArrayBuffer[] = []): Promise<T> {
     if (closed) {
@@ -93,7 +112,7 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
         resolve: (value) => resolve(value as T),
         reject,
       });
-      worker.postMessage({ ...request, id }, transfer);
+      send({ ...request, id } as WorkerRequest, transfer);
     }).finally(() => {
       if (pending.size === 0) worker.unref();
     });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
 import type { TokenList, TokenObjectView } from '../../electron/shared/token-types.ts';
@@ -386,5 +386,105 @@ describe('destroying a token key', () => {
     expect(destroyed.state).toBe('destroyed-compromised');
     expect(destroyed.destruction?.method).toContain(`CKA_ID ${ckaId} destroyed on token ${token}`);
     expect(onToken()).toBe(false);
+  });
+});
+
+describe('a token key remembers its module', () => {
+  it('is shown present and signs with only its id and the PIN, through a module no one configured', async () => {
+    // A copy of the SoftHSM2 library: a module at a path the CLI does not look in by itself.
+    const module = dir.file('libsofthsm2-elsewhere.so');
+    copyFileSync(SOFTHSM_MODULE, module);
+    const token = hsm.tokens[1]?.serial ?? '';
+    const pin = secret('pin-remembered', '1234');
+    const made = await runKeywarden([
+      'keys',
+      'generate',
+      '--name',
+      'remembered module',
+      '--algorithm',
+      'rsa2048',
+      '--purpose',
+      'sign',
+      '--owner',
+      'Alice',
+      '--token',
+      token,
+      '--pin-file',
+      pin,
+      '--module',
+      module,
+      '--json',
+      ...vaultBase,
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const key = JSON.parse(made.stdout) as KeyView;
+    expect(key.location).toMatchObject({ kind: 'token', serial: token, module });
+    const shown = await runKeywarden(['keys', 'show', key.id, '--json', ...vaultBase]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ tokenPresent: true });
+    writeFileSync(dir.file('artefact'), 'built elsewhere');
+    const signed = await runKeywarden([
+      'keys',
+      'sign',
+      key.id,
+      '--in',
+      dir.file('artefact'),
+      '--out',
+      dir.file('artefact.sig'),
+      '--pin-file',
+      pin,
+      ...vaultBase,
+    ]);
+    expect(signed.code, signed.stderr).toBe(0);
+    const exported = await runKeywarden([
+      'keys',
+      'export-public',
+      key.id,
+      '--format',
+      'pem',
+      '--out',
+      dir.file('remembered.pem'),
+      ...vaultBase,
+    ]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const verified = execFileSync(
+      'openssl',
+      [
+        'dgst',
+        '-sha256',
+        '-verify',
+        dir.file('remembered.pem'),
+        '-signature',
+        dir.file('artefact.sig'),
+        dir.file('artefact'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(verified).toContain('Verified OK');
+  });
+});
+
+describe('the final PIN try', () => {
+  it('is not spent without --final-try, and nothing is tried; with it the right PIN works', async () => {
+    const token = hsm.tokens[1]?.serial ?? '';
+    const pin = secret('pin-final', '1234');
+    hsm.setPinState(token, { user: 'finalTry' });
+    try {
+      const args = ['tokens', 'objects', '--token', token, '--pin-file', pin, ...moduleArgs()];
+      const refused = await runKeywarden(args);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/^error \[PIN_FINAL_TRY\]: .*one try left.*--final-try/);
+      const list = JSON.parse(
+        (await runKeywarden(['tokens', 'list', '--json', ...moduleArgs()])).stdout,
+      ) as TokenList;
+      // Nothing reached the token: its flags are as they were (a wrong try adds COUNT_LOW).
+      expect(list.tokens.find((t) => t.serial === token)?.userPin).toMatchObject({
+        finalTry: true,
+        countLow: false,
+      });
+      const used = await runKeywarden([...args, '--final-try']);
+      expect(used.code, used.stderr).toBe(0);
+    } finally {
+      hsm.setPinState(token, { user: 'clear' });
+    }
   });
 });

@@ -2,7 +2,7 @@ import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { KeyView } from '../../shared/inventory-types.ts';
 import { TOKEN_KEY_ALGORITHMS } from '../../shared/token-types.ts';
 import type { TokenKeyAlgorithm } from '../../shared/token-types.ts';
-import type { TokenLayer } from '../../../native/pkcs11/pkcs11.ts';
+import type { TokenLayer, TokenRef } from '../../../native/pkcs11/pkcs11.ts';
 import { Outcome } from '../audit/audit-log.ts';
 import type { RecordStore } from '../vault/record-store.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
@@ -19,9 +19,27 @@ import { requireStateAllows } from './key-states.ts';
 // with the token's serial, the key's CKA_ID and the module it is reached through, and used
 // there. The PIN goes to the token layer and nowhere else.
 
+/** The PIN a token key is used with, and whether it may spend the PIN's final try. */
+export interface TokenLogin {
+  pin: Uint8Array;
+  acceptFinalTry?: boolean;
+}
+
 export interface TokenKeyRequest extends KeyEntryRequest {
   algorithm: string;
-  token: { serial: string; module?: string; pin: Uint8Array };
+  token: { serial: string; module?: string } & TokenLogin;
+}
+
+/** Where a token key lives, as the token layer names it, with the login's final-try choice. */
+function tokenOf(
+  location: { serial: string; module?: string | undefined },
+  login: TokenLogin,
+): TokenRef {
+  return {
+    module: location.module ?? '',
+    serial: location.serial,
+    ...(login.acceptFinalTry ? { acceptFinalTry: true } : {}),
+  };
 }
 
 const HASH_FOR: Record<TokenKeyAlgorithm, 'sha256' | 'sha384'> = {
@@ -74,7 +92,8 @@ export async function generateTokenKey(
   let made;
   try {
     const { algorithm } = vault.query(check);
-    const present = (await tokens.list()).tokens.find(
+    const named = request.token.module === undefined ? [] : [request.token.module];
+    const present = (await tokens.list(named)).tokens.find(
       (t) =>
         t.serial === request.token.serial &&
         (request.token.module === undefined || t.module === request.token.module),
@@ -86,10 +105,14 @@ export async function generateTokenKey(
       );
     }
     module = present.module;
-    made = await tokens.generate({ module, serial: present.serial }, request.token.pin, {
-      algorithm,
-      label: request.name.trim(),
-    });
+    made = await tokens.generate(
+      tokenOf({ module, serial: present.serial }, request.token),
+      request.token.pin,
+      {
+        algorithm,
+        label: request.name.trim(),
+      },
+    );
   } catch (error) {
     vault.recordFailure(event, error);
     throw error;
@@ -134,7 +157,7 @@ export async function signWithTokenKey(
   actor: string,
   id: string,
   data: Uint8Array,
-  pin: Uint8Array,
+  login: TokenLogin,
   rsaPadding: RsaPadding = 'pkcs1',
 ): Promise<Buffer> {
   const event = {
@@ -157,17 +180,13 @@ export async function signWithTokenKey(
       throw new KeywardenError(ErrorCode.KEY_NOT_HELD, `Key ${id} is not on a token.`);
     }
     const algorithm = requireTokenAlgorithm(key.algorithm);
-    signature = await tokens.sign(
-      { module: key.location.module ?? '', serial: key.location.serial },
-      pin,
-      {
-        keyId: key.location.ckaId,
-        algorithm,
-        hash: HASH_FOR[algorithm],
-        ...(algorithm.startsWith('rsa') ? { rsaPadding } : {}),
-        data,
-      },
-    );
+    signature = await tokens.sign(tokenOf(key.location, login), login.pin, {
+      keyId: key.location.ckaId,
+      algorithm,
+      hash: HASH_FOR[algorithm],
+      ...(algorithm.startsWith('rsa') ? { rsaPadding } : {}),
+      data,
+    });
   } catch (error) {
     vault.recordFailure(event, error);
     throw error;
@@ -194,7 +213,7 @@ export async function destroyAnyKey(
   actor: string,
   id: string,
   request: DestructionRequest,
-  pin: Uint8Array | undefined,
+  login: TokenLogin | undefined,
   now: Date,
 ): Promise<KeyView> {
   const key = vault.query((records) => readKey(records, id));
@@ -204,17 +223,13 @@ export async function destroyAnyKey(
       // Every check the destruction makes runs first, writing nothing, so no token object
       // goes for a destruction the vault would refuse.
       vault.query((records) => planDestruction(records, actor, id, request, now));
-      if (!pin) {
+      if (!login) {
         throw new KeywardenError(
           ErrorCode.PIN_REQUIRED,
           `Key ${id} is on token ${key.location.serial}: its destruction needs the token's PIN.`,
         );
       }
-      await tokens().destroyKeyObjects(
-        { module: key.location.module ?? '', serial: key.location.serial },
-        pin,
-        key.location.ckaId,
-      );
+      await tokens().destroyKeyObjects(tokenOf(key.location, login), login.pin, key.location.ckaId);
     } catch (error) {
       vault.recordFailure(event, error);
       throw error;
