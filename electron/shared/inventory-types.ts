@@ -207,4 +207,9 @@ export interface KeyView {
   history: KeyTransition[];
   changes: KeyChange[];
   destruction?: DestructionRecord;
+  /**
+   * A token key whose objects' destruction on the token has begun (recorded before the first
+   * C_DestroyObject): its destruction can no longer be cancelled, only finished.
+   */
+  destructionBegun?: { at: string; by: string };
 }

@@ -192,6 +192,12 @@ export function cancelDestruction(
         `The key is ${key.state}: there is no destruction to cancel.`,
       );
     }
+    if (key.destructionBegun) {
+      throw new KeywardenError(
+        ErrorCode.KEY_STATE_INVALID,
+        `Destroying the key's objects on its token began at ${key.destructionBegun.at}; it cannot be cancelled. Finish it with "keywarden keys destroy ${key.id}".`,
+      );
+    }
     const restored: KeyView = {
       ...key,
       state: 'deactivated',

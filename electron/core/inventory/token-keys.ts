@@ -8,7 +8,7 @@ import type { RecordStore } from '../vault/record-store.ts';
 import type { UnlockedVault } from '../vault/unlocked-vault.ts';
 import { buildEntry, checkEntry, newKeyId, storeEntry } from './key-creation.ts';
 import type { KeyEntryRequest } from './key-creation.ts';
-import { readKey, requireOperator } from './key-inventory.ts';
+import { readKey, requireOperator, saveKey } from './key-inventory.ts';
 import { destroyKey, destructionIsDue, planDestruction } from './key-destruction.ts';
 import type { DestructionRequest } from './key-destruction.ts';
 import type { RsaPadding } from './key-operations.ts';
@@ -201,11 +201,12 @@ export function isTokenKey(vault: UnlockedVault, id: string): boolean {
 }
 
 /**
- * The destruction flow for any key: for a key on a token whose destruction is due, its
- * objects are destroyed on the token first (with the PIN), then the destruction is recorded
- * as for a vault key; an interrupted run is finished by running it again (no objects left is
- * not an error). Scheduling and cancelling need no token. Throws as destroyKey, and
- * PIN_REQUIRED (no PIN for a token key), the token errors.
+ * The destruction flow for any key: for a key on a token whose destruction is due, the
+ * vault first records that the destruction has begun (from then on it cannot be cancelled:
+ * the objects may be gone), then its objects are destroyed on the token (with the PIN), then
+ * the destruction is recorded as for a vault key. A run interrupted anywhere is finished by
+ * running it again (no objects left is not an error). Scheduling and cancelling need no
+ * token. Throws as destroyKey, and PIN_REQUIRED (no PIN for a token key), the token errors.
  */
 export async function destroyAnyKey(
   vault: UnlockedVault,
@@ -228,6 +229,25 @@ export async function destroyAnyKey(
           ErrorCode.PIN_REQUIRED,
           `Key ${id} is on token ${key.location.serial}: its destruction needs the token's PIN.`,
         );
+      }
+      if (!key.destructionBegun) {
+        const begun = {
+          actor,
+          action: 'key.destroy-begin',
+          target: id,
+          outcome: Outcome.SUCCESS,
+          detail: { token: key.location.serial },
+        };
+        vault.apply(begun, (records) => {
+          // Checked again inside the write: nothing may have changed since the look above.
+          planDestruction(records, actor, id, request, now);
+          const current = readKey(records, id);
+          saveKey(
+            records,
+            { ...current, destructionBegun: { at: now.toISOString(), by: actor } },
+            'keep',
+          );
+        });
       }
       await tokens().destroyKeyObjects(tokenOf(key.location, login), login.pin, key.location.ckaId);
     } catch (error) {
