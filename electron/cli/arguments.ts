@@ -69,8 +69,9 @@ const OPTION_SPEC = {
   'due-within': { type: 'string' },
   to: { type: 'string' },
   reason: { type: 'string' },
-  in: { type: 'string' },
+  in: { type: 'string', multiple: true },
   out: { type: 'string' },
+  'out-dir': { type: 'string' },
   signature: { type: 'string' },
   pss: { type: 'boolean' },
   format: { type: 'string' },
@@ -313,10 +314,11 @@ export const COMMANDS: CommandSpec[] = [
   {
     words: ['keys', 'sign'],
     operands: ['ID'],
-    summary: 'sign a file (DER for ECDSA, raw for Ed25519, PKCS#1 v1.5 or --pss for RSA)',
+    summary:
+      'sign a file, or several with one PIN entry (DER for ECDSA, raw for Ed25519, PKCS#1 v1.5 or --pss for RSA)',
     usage:
-      'keys sign ID --vault PATH --in FILE --out SIGNATURE [--pss] [--pin-file F] [--final-try] [--module PATH]...',
-    options: [...COMMON, 'in', 'out', 'pss', 'pin-file', 'final-try', 'module'],
+      'keys sign ID --vault PATH (--in FILE --out SIGNATURE | --in FILE... --out-dir DIR) [--pss] [--pin-file F] [--final-try] [--module PATH]...',
+    options: [...COMMON, 'in', 'out', 'out-dir', 'pss', 'pin-file', 'final-try', 'module'],
     needsVault: true,
   },
   {
@@ -516,9 +518,20 @@ export function listOption(options: ParsedOptions, name: OptionName): string[] |
 
 /** A string option that must be given. Throws USAGE. */
 export function requiredOption(options: ParsedOptions, name: OptionName): string {
-  const raw = options[name];
+  let raw = options[name];
+  if (Array.isArray(raw)) {
+    if (raw.length > 1) throw usageError(`--${name} is given once here.`);
+    raw = raw[0];
+  }
   if (typeof raw !== 'string' || raw.length === 0) throw usageError(`--${name} is required.`);
   return raw;
+}
+
+/** A repeatable file option's values, as given (file names may hold commas). */
+export function filesOption(options: ParsedOptions, name: OptionName): string[] {
+  const raw = options[name];
+  if (raw === undefined || typeof raw === 'boolean') return [];
+  return Array.isArray(raw) ? raw : [raw];
 }
 
 /** Parses a whole-number option. Throws USAGE. */

@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { ErrorCode, ExitCode, KeywardenError } from '../shared/errors.ts';
 import { KEY_STATES } from '../shared/inventory-types.ts';
 import type { KeyState, KeyView, PersonView, PolicyTable } from '../shared/inventory-types.ts';
 import type { KeywardenServices } from '../services/services.ts';
-import { daysOption, integerOption, listOption, requiredOption } from './arguments.ts';
+import { daysOption, filesOption, integerOption, listOption, requiredOption } from './arguments.ts';
 import type { ParsedOptions } from './arguments.ts';
 import type { CliIo } from './main.ts';
 import { promptHidden } from './secret-input.ts';
@@ -27,6 +28,35 @@ export function writeOutput(path: string, bytes: Uint8Array, mode = 0o644): void
   } catch {
     throw new KeywardenError(ErrorCode.BAD_REQUEST, `Cannot write ${path} (it may already exist).`);
   }
+}
+
+/**
+ * Where each file's signature goes with --out-dir: DIR/NAME.sig. Checked before anything is
+ * signed: two files with one name, an existing signature, or --out beside --out-dir are
+ * USAGE or BAD_REQUEST.
+ */
+function signaturePaths(inputs: string[], dir: string, out: unknown): string[] {
+  if (out !== undefined) {
+    throw new KeywardenError(ErrorCode.USAGE, 'Several files take --out-dir DIR, not --out.');
+  }
+  const paths = inputs.map((input) => join(dir, `${basename(input)}.sig`));
+  const seen = new Set<string>();
+  for (const path of paths) {
+    if (seen.has(path)) {
+      throw new KeywardenError(
+        ErrorCode.USAGE,
+        `Two files would both sign to ${path}; sign them in separate runs.`,
+      );
+    }
+    seen.add(path);
+    if (existsSync(path)) {
+      throw new KeywardenError(
+        ErrorCode.BAD_REQUEST,
+        `${path} already exists; nothing was signed.`,
+      );
+    }
+  }
+  return paths;
 }
 
 function formatPeople(people: PersonView[]): string {
@@ -246,11 +276,18 @@ export async function runInventoryCommand(
       return ExitCode.OK;
     }
     case 'keys sign': {
-      const data = readInput(requiredOption(options, 'in'));
+      const inputs = filesOption(options, 'in');
+      if (inputs.length === 0) throw new KeywardenError(ErrorCode.USAGE, '--in is required.');
+      // One file: --out names its signature. Several: each goes to DIR/NAME.sig.
+      const outputs =
+        inputs.length === 1 && !options['out-dir']
+          ? [requiredOption(options, 'out')]
+          : signaturePaths(inputs, requiredOption(options, 'out-dir'), options.out);
+      const messages = inputs.map((path) => readInput(path));
       const sign = (pin?: Buffer) =>
-        services.invoke('keys:sign', {
+        services.invoke('keys:sign-many', {
           id: operands.ID ?? '',
-          data: Buffer.from(data),
+          data: messages,
           ...(options.pss ? { rsaPadding: 'pss' as const } : {}),
           ...(pin ? { pin, ...finalTry } : {}),
         });
@@ -267,12 +304,16 @@ export async function runInventoryCommand(
           signed = await sign(await promptHidden('Token PIN: '));
         }
       }
-      const { signature } = signed;
-      const out = requiredOption(options, 'out');
-      writeOutput(out, signature);
-      print(
-        { signature: out, bytes: signature.length },
-        () => `Signed: ${signature.length}-byte signature written to ${out}.`,
+      const { signatures } = signed;
+      signatures.forEach((signature, index) => writeOutput(outputs[index] ?? '', signature));
+      const written = signatures.map((signature, index) => ({
+        signature: outputs[index],
+        bytes: signature.length,
+      }));
+      print(written.length === 1 ? written[0] : written, () =>
+        signatures.length === 1
+          ? `Signed: ${signatures[0]?.length}-byte signature written to ${outputs[0]}.`
+          : `Signed ${signatures.length} files; signatures written to ${options['out-dir']}.`,
       );
       return ExitCode.OK;
     }

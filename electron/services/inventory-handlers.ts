@@ -2,7 +2,12 @@ import { Outcome } from '../core/audit/audit-log.ts';
 import { listKeys, showKey, transitionKey, vaultPolicy } from '../core/inventory/key-inventory.ts';
 import { generateKey } from '../core/inventory/key-creation.ts';
 import { addPerson, listPeople } from '../core/inventory/people-registry.ts';
-import { exportKeyPublic, signWithKey, verifyWithKey } from '../core/inventory/key-operations.ts';
+import {
+  exportKeyPublic,
+  signAllWithKey,
+  verifyWithKey,
+} from '../core/inventory/key-operations.ts';
+import type { RsaPadding } from '../core/inventory/key-operations.ts';
 import { cancelDestruction } from '../core/inventory/key-destruction.ts';
 import { setPolicy, updateKey } from '../core/inventory/key-edits.ts';
 import { rewrapDataKeys, rotateKey } from '../core/inventory/key-rotation.ts';
@@ -12,7 +17,7 @@ import {
   destroyAnyKey,
   generateTokenKey,
   isTokenKey,
-  signWithTokenKey,
+  signAllWithTokenKey,
 } from '../core/inventory/token-keys.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
@@ -36,6 +41,7 @@ type InventoryChannel =
   | 'keys:show'
   | 'keys:transition'
   | 'keys:sign'
+  | 'keys:sign-many'
   | 'keys:verify'
   | 'keys:export-public'
   | 'keys:destroy'
@@ -70,6 +76,33 @@ export function inventoryHandlers(
       const present = attached.some((token) => token.serial === where.serial);
       return { ...key, tokenPresent: present };
     });
+  }
+  /** Signs with a vault key, or a token key with the token's PIN (PIN_REQUIRED without). */
+  async function signAll(request: {
+    id: string;
+    data: Uint8Array[];
+    rsaPadding?: RsaPadding | undefined;
+    pin?: Uint8Array | undefined;
+    acceptFinalTry?: boolean | undefined;
+  }): Promise<Buffer[]> {
+    if (!isTokenKey(vault(), request.id)) {
+      return signAllWithKey(vault(), actor, request.id, request.data, request.rsaPadding);
+    }
+    if (!request.pin) {
+      throw new KeywardenError(
+        ErrorCode.PIN_REQUIRED,
+        "This key is on a token: give the token's PIN.",
+      );
+    }
+    return signAllWithTokenKey(
+      vault(),
+      tokens(),
+      actor,
+      request.id,
+      request.data,
+      { pin: request.pin, acceptFinalTry: request.acceptFinalTry === true },
+      request.rsaPadding,
+    );
   }
   const progress = (step: RewrapProgress) => emit({ name: 'keys:rewrap-progress', payload: step });
   return {
@@ -111,30 +144,12 @@ export function inventoryHandlers(
     },
     'keys:transition': async (request) =>
       transitionKey(vault(), actor, request.id, request.to, request.reason, now()),
-    'keys:sign': async (request) => {
-      if (!isTokenKey(vault(), request.id)) {
-        return {
-          signature: signWithKey(vault(), actor, request.id, request.data, request.rsaPadding),
-        };
-      }
-      if (!request.pin) {
-        throw new KeywardenError(
-          ErrorCode.PIN_REQUIRED,
-          "This key is on a token: give the token's PIN.",
-        );
-      }
-      return {
-        signature: await signWithTokenKey(
-          vault(),
-          tokens(),
-          actor,
-          request.id,
-          request.data,
-          { pin: request.pin, acceptFinalTry: request.acceptFinalTry === true },
-          request.rsaPadding,
-        ),
-      };
+    'keys:sign': async ({ data, ...request }) => {
+      const [signature] = await signAll({ ...request, data: [data] });
+      if (!signature) throw new KeywardenError(ErrorCode.INTERNAL, 'No signature was made.');
+      return { signature };
     },
+    'keys:sign-many': async (request) => ({ signatures: await signAll(request) }),
     'keys:verify': async (request) => ({
       valid: verifyWithKey(
         vault(),

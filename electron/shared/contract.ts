@@ -346,6 +346,25 @@ export const contract = {
       .strict(),
     response: returns<{ signature: Uint8Array }>(),
   },
+  'keys:sign-many': {
+    request: z
+      .object({
+        id: z.string().min(1).max(128),
+        /** The messages, each signed on its own; 1 to 1000, 64 MiB in all. */
+        data: z
+          .array(boundedBytes)
+          .min(1)
+          .max(1000)
+          .refine((all) => all.reduce((sum, m) => sum + m.length, 0) <= 64 * 1024 * 1024, {
+            message: 'is larger than 64 MiB in all',
+          }),
+        rsaPadding: z.enum(['pkcs1', 'pss']).optional(),
+        pin: secretBytes.optional(),
+        acceptFinalTry: z.boolean().optional(),
+      })
+      .strict(),
+    response: returns<{ signatures: Uint8Array[] }>(),
+  },
   'keys:verify': {
     request: z
       .object({

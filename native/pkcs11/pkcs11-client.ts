@@ -8,11 +8,13 @@ import type {
   TokenGenerateRequest,
   TokenLayer,
   TokenRef,
+  TokenSignManyRequest,
   TokenSignRequest,
   TokenUnwrapRequest,
   TokenVerifyRequest,
   TokenWrapRequest,
 } from './pkcs11.ts';
+import { MAX_SIGN_BATCH } from './pkcs11.ts';
 import type { WorkerMessage, WorkerRequest } from './pkcs11-worker.ts';
 
 // The token layer over a worker thread (pkcs11-worker.ts): each call is a message, each
@@ -33,6 +35,9 @@ function transferable(bytes: Uint8Array): ArrayBuffer {
   copy.set(bytes);
   return copy.buffer;
 }
+
+/** The most bytes one signMany call carries. */
+const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 export interface Pkcs11ClientOptions {
   /** The module files to load, in order. */
@@ -153,6 +158,43 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
         [buffer, data],
       );
       return Buffer.from(signature);
+    },
+    signMany: async (token: TokenRef, pin: Uint8Array, request: TokenSignManyRequest) => {
+      const { data: messages, ...scheme } = request;
+      const total = messages.reduce((sum, m) => sum + m.length, 0);
+      if (messages.length === 0 || messages.length > MAX_SIGN_BATCH || total > MAX_BATCH_BYTES) {
+        throw new KeywardenError(
+          ErrorCode.BAD_REQUEST,
+          `A signing batch holds 1 to ${MAX_SIGN_BATCH} messages, ${MAX_BATCH_BYTES / 1024 / 1024} MiB in all.`,
+        );
+      }
+      // One buffer for all the messages, cut apart by their lengths in the worker.
+      const packed = new Uint8Array(total);
+      let at = 0;
+      for (const message of messages) {
+        packed.set(message, at);
+        at += message.length;
+      }
+      const buffer = transferable(pin);
+      const signed = await call<{ signatures: Uint8Array; lengths: number[] }>(
+        {
+          op: 'signMany',
+          token,
+          pin: buffer,
+          request: { ...scheme, data: packed.buffer, lengths: messages.map((m) => m.length) },
+        },
+        [buffer, packed.buffer],
+      );
+      const all = Buffer.from(
+        signed.signatures.buffer,
+        signed.signatures.byteOffset,
+        signed.signatures.byteLength,
+      );
+      let from = 0;
+      return signed.lengths.map((length) => {
+        from += length;
+        return all.subarray(from - length, from);
+      });
     },
     verify: (token: TokenRef, pin: Uint8Array | null, request: TokenVerifyRequest) => {
       const buffer = pin ? transferable(pin) : null;

@@ -9,6 +9,7 @@ import type {
   TokenCipherRequest,
   TokenGenerateRequest,
   TokenRef,
+  TokenSignManyRequest,
   TokenSignRequest,
   TokenUnwrapRequest,
   TokenVerifyRequest,
@@ -34,6 +35,8 @@ import {
   HOLD_IDLE_MS,
   contextLogin,
   findObjects,
+  findToken,
+  guardPin,
   held,
   heldKeyHandle,
   keyById,
@@ -76,6 +79,13 @@ export type WorkerRequest =
       token: TokenRef;
       pin: ArrayBuffer;
       request: Bytes<TokenSignRequest, 'data'>;
+    }
+  | {
+      id: number;
+      op: 'signMany';
+      token: TokenRef;
+      pin: ArrayBuffer;
+      request: Omit<TokenSignManyRequest, 'data'> & { data: ArrayBuffer; lengths: number[] };
     }
   | {
       id: number;
@@ -273,6 +283,26 @@ function handle(request: WorkerRequest): unknown {
           contextLogin(entry, key, request.pin),
         );
       });
+    case 'signMany': {
+      const { data, lengths, ...scheme } = request.request;
+      const all = new Uint8Array(data);
+      if (lengths.reduce((sum, n) => sum + n, 0) !== all.length) {
+        throw new KeywardenError(ErrorCode.BAD_REQUEST, 'The batch does not add up.');
+      }
+      return withHeldSession(request.token, request.pin, 'sign a batch', (entry) => {
+        const key = heldKeyHandle(entry, c.CKO_PRIVATE_KEY, scheme.keyId);
+        const again = contextLogin(entry, key, request.pin);
+        let at = 0;
+        const signatures = lengths.map((length) => {
+          const message = all.subarray(at, at + length);
+          at += length;
+          return signData(c, lib(entry.token), entry.session, key.handle, scheme, message, again);
+        });
+        // Back as one buffer and the lengths: one copy across, not one object per signature.
+        const packed = Buffer.concat(signatures);
+        return { signatures: packed, lengths: signatures.map((s) => s.length) };
+      });
+    }
     case 'verify': {
       const { data, signature, ...scheme } = request.request;
       const verify = (l: Pkcs11.PKCS11, session: Pkcs11.Handle, key: Pkcs11.Handle) =>
@@ -364,7 +394,9 @@ function handle(request: WorkerRequest): unknown {
         'write',
       );
     case 'changePin':
-      // In a read-write public session C_SetPIN checks the old PIN itself: presented once.
+      // In a read-write public session C_SetPIN checks the old PIN itself: presented once,
+      // after the same guard a login has.
+      guardPin(findToken(request.token), c.CKU_USER, request.token);
       return withSession(
         request.token,
         null,

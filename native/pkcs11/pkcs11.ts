@@ -34,6 +34,16 @@ export interface TokenSignRequest extends SignatureScheme {
   data: Uint8Array;
 }
 
+export interface TokenSignManyRequest extends SignatureScheme {
+  /** CKA_ID (hex) of the private key. */
+  keyId: string;
+  /** The messages, each signed on its own (at most MAX_SIGN_BATCH, 64 MiB in all). */
+  data: Uint8Array[];
+}
+
+/** The most messages one signMany call takes. */
+export const MAX_SIGN_BATCH = 10_000;
+
 export interface TokenVerifyRequest extends TokenSignRequest {
   /** As sign returns it: DER for ECDSA. */
   signature: Uint8Array;
@@ -109,6 +119,12 @@ export interface TokenLayer {
   ): Promise<TokenObjectView>;
   /** Signs on the token; ECDSA signatures come back DER-encoded, as OpenSSL writes them. */
   sign(token: TokenRef, pin: Uint8Array, request: TokenSignRequest): Promise<Buffer>;
+  /**
+   * Signs each message with one key, in one call and one login: a batch (release artefacts,
+   * ceremony records) costs the token's own time plus one thread hop. BAD_REQUEST for an
+   * empty or oversized batch.
+   */
+  signMany(token: TokenRef, pin: Uint8Array, request: TokenSignManyRequest): Promise<Buffer[]>;
   /** Verifies on the token (C_Verify with the public key object); a bad signature is false. */
   verify(token: TokenRef, pin: Uint8Array | null, request: TokenVerifyRequest): Promise<boolean>;
   /** AES-256-GCM (nonce || ciphertext || tag) or RSA-OAEP-SHA-256 on the token. */

@@ -72,17 +72,27 @@ function refuse(algorithm: TokenKeyAlgorithm, what: string): never {
 /** r || s, as PKCS#11 returns an ECDSA signature, to the DER SEQUENCE OpenSSL reads. */
 export function ecdsaDer(raw: Uint8Array): Buffer {
   const half = raw.length / 2;
-  const integer = (bytes: Uint8Array) => {
+  // Each INTEGER: leading zero bytes dropped, one 0x00 put back when the top bit is set.
+  const parts = [raw.subarray(0, half), raw.subarray(half)].map((bytes) => {
     let start = 0;
     while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
-    const trimmed = bytes.subarray(start);
-    const body = (trimmed[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
-    return Buffer.concat([Buffer.from([0x02, body.length]), body]);
-  };
-  const content = Buffer.concat([integer(raw.subarray(0, half)), integer(raw.subarray(half))]);
-  const length =
-    content.length < 0x80 ? Buffer.from([content.length]) : Buffer.from([0x81, content.length]);
-  return Buffer.concat([Buffer.from([0x30]), length, content]);
+    const value = bytes.subarray(start);
+    return { value, pad: ((value[0] ?? 0) & 0x80) !== 0 ? 1 : 0 };
+  });
+  const content = parts.reduce((sum, p) => sum + 2 + p.pad + p.value.length, 0);
+  const header = content < 0x80 ? 2 : 3;
+  const der = Buffer.alloc(header + content);
+  der[0] = 0x30;
+  if (header === 2) der[1] = content;
+  else der.set([0x81, content], 1);
+  let at = header;
+  for (const { value, pad } of parts) {
+    der[at] = 0x02;
+    der[at + 1] = pad + value.length;
+    der.set(value, at + 2 + pad);
+    at += 2 + pad + value.length;
+  }
+  return der;
 }
 
 /**
@@ -166,6 +176,9 @@ function explainFailure(
   throw error;
 }
 
+/** Where C_Sign writes: one buffer, reused (the worker signs one thing at a time). */
+const signatureOut = Buffer.alloc(1024);
+
 /**
  * Signs `data` with the private key `key`. `contextLogin` is called between C_SignInit and
  * C_Sign, for a key that asks for its PIN on every use (CKA_ALWAYS_AUTHENTICATE).
@@ -181,16 +194,16 @@ export function signData(
 ): Buffer {
   const mechanism = signatureMechanism(c, scheme);
   const input = signedInput(scheme, data);
-  const out = Buffer.alloc(1024);
   let signature: Buffer;
   try {
     lib.C_SignInit(session, mechanism, key);
     contextLogin?.();
-    signature = Buffer.from(lib.C_Sign(session, input, out));
+    signature = lib.C_Sign(session, input, signatureOut);
   } catch (error) {
     explainFailure(c, lib, session, key, scheme.algorithm, error);
   }
-  return isEc(scheme.algorithm) ? ecdsaDer(signature) : signature;
+  // `signature` is a view of the shared buffer: copied out (or DER-encoded) before returning.
+  return isEc(scheme.algorithm) ? ecdsaDer(signature) : Buffer.from(signature);
 }
 
 /**

@@ -92,7 +92,37 @@ function logIn(
 ): void {
   const so = login.userType === c.CKU_SO;
   const pinOf = (view: TokenView) => (so ? view.soPin : view.userPin);
-  const before = pinOf(tokenView(token.module, token.slot));
+  guardPin(token, login.userType, ref, context.token);
+  try {
+    lib(token).C_Login(session, login.userType, pinText(login.pin));
+  } catch (error) {
+    // The token tells how many tries remain only through its flags.
+    let triesLeft: 'low' | 'final' | null = null;
+    try {
+      const after = pinOf(tokenView(token.module, token.slot));
+      triesLeft = after.finalTry ? 'final' : after.countLow ? 'low' : null;
+    } catch {
+      // The token is gone; the login error says enough.
+    }
+    throw tokenError(error, { ...context, triesLeft });
+  }
+}
+
+/**
+ * Refuses, before any PIN reaches the token, a PIN the token reports locked (PIN_LOCKED),
+ * and one on its final try unless the caller accepted that (PIN_FINAL_TRY). For C_SetPIN,
+ * which checks the old PIN itself, as much as for C_Login.
+ */
+export function guardPin(
+  token: PresentToken,
+  userType: number,
+  ref: TokenRef,
+  name: string = tokenName(token.view),
+): void {
+  const so = userType === c.CKU_SO;
+  const view = tokenView(token.module, token.slot);
+  const before = so ? view.soPin : view.userPin;
+  const context = { token: name };
   const who = so ? 'security officer' : 'user';
   if (before.locked) {
     throw new KeywardenError(
@@ -107,19 +137,6 @@ function logIn(
       ErrorCode.PIN_FINAL_TRY,
       `The ${who} PIN of token "${context.token}" has one try left: a wrong PIN now locks it. Nothing was tried; check the PIN and run again with --final-try to use that try.`,
     );
-  }
-  try {
-    lib(token).C_Login(session, login.userType, pinText(login.pin));
-  } catch (error) {
-    // The token tells how many tries remain only through its flags.
-    let triesLeft: 'low' | 'final' | null = null;
-    try {
-      const after = pinOf(tokenView(token.module, token.slot));
-      triesLeft = after.finalTry ? 'final' : after.countLow ? 'low' : null;
-    } catch {
-      // The token is gone; the login error says enough.
-    }
-    throw tokenError(error, { ...context, triesLeft });
   }
 }
 

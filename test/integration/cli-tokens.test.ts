@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
 import type { TokenList, TokenObjectView } from '../../electron/shared/token-types.ts';
@@ -486,5 +487,95 @@ describe('the final PIN try', () => {
     } finally {
       hsm.setPinState(token, { user: 'clear' });
     }
+  });
+});
+
+describe('signing several files at once', () => {
+  it('signs each with one PIN entry into --out-dir, and refuses before signing when a signature exists', async () => {
+    const token = hsm.tokens[1]?.serial ?? '';
+    const pin = secret('pin-batch', '1234');
+    const made = await runKeywarden([
+      'keys',
+      'generate',
+      '--name',
+      'release signing',
+      '--algorithm',
+      'p256',
+      '--purpose',
+      'sign',
+      '--owner',
+      'Alice',
+      '--token',
+      token,
+      '--pin-file',
+      pin,
+      ...moduleArgs(),
+      '--json',
+      ...vaultBase,
+    ]);
+    const key = JSON.parse(made.stdout) as KeyView;
+    const files = ['app.tar.gz', 'app.deb', 'SHA256SUMS'].map((name) => {
+      writeFileSync(dir.file(name), `contents of ${name}`);
+      return dir.file(name);
+    });
+    const out = dir.file('signatures');
+    mkdirSync(out);
+    const args = ['keys', 'sign', key.id, ...files.flatMap((f) => ['--in', f]), '--pin-file', pin];
+    const signed = await runKeywarden([...args, '--out-dir', out, '--json', ...vaultBase]);
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(JSON.parse(signed.stdout)).toHaveLength(3);
+    await runKeywarden([
+      'keys',
+      'export-public',
+      key.id,
+      '--format',
+      'pem',
+      '--out',
+      dir.file('release.pem'),
+      ...vaultBase,
+    ]);
+    for (const file of files) {
+      const name = file.split('/').at(-1) ?? '';
+      const verified = execFileSync(
+        'openssl',
+        [
+          'dgst',
+          '-sha256',
+          '-verify',
+          dir.file('release.pem'),
+          '-signature',
+          join(out, `${name}.sig`),
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(verified).toContain('Verified OK');
+    }
+    // One audited signing of three files.
+    const audit = await runKeywarden(['audit', 'list', '--json', ...vaultBase]);
+    const signings = (
+      JSON.parse(audit.stdout) as Array<{ action: string; target: string; detail: unknown }>
+    ).filter((e) => e.action === 'key.sign' && e.target === key.id);
+    expect(signings.map((e) => e.detail)).toEqual([{ bytes: expect.any(Number), signatures: 3 }]);
+    // Again into the same folder: refused before anything is signed; --out beside several files is a usage error.
+    const again = await runKeywarden([...args, '--out-dir', out, ...vaultBase]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^error \[BAD_REQUEST\]: .*already exists; nothing was signed/);
+    const both = await runKeywarden([
+      ...args,
+      '--out-dir',
+      out,
+      '--out',
+      dir.file('x.sig'),
+      ...vaultBase,
+    ]);
+    expect(both.stderr).toMatch(/^error \[USAGE\]/);
+    const after = (
+      JSON.parse((await runKeywarden(['audit', 'list', '--json', ...vaultBase])).stdout) as Array<{
+        action: string;
+        target: string;
+      }>
+    ).filter((e) => e.action === 'key.sign' && e.target === key.id);
+    expect(after).toHaveLength(1);
   });
 });

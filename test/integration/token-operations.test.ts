@@ -6,6 +6,7 @@ import {
   generateKeyPairSync,
   publicEncrypt,
   randomBytes,
+  verify,
   webcrypto,
 } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,78 @@ const ref = (index: number, extra: Partial<TokenRef> = {}): TokenRef => ({
   module: SOFTHSM_MODULE,
   serial: hsm.tokens[index]?.serial ?? '',
   ...extra,
+});
+
+describe('signing a batch', () => {
+  it('signs each message on its own, in one call, in forms node:crypto verifies', async () => {
+    const messages = ['first', 'second', 'third'].map((m) => Buffer.from(m));
+    for (const [algorithm, hash] of [
+      ['p256', 'sha256'],
+      ['rsa2048', 'sha256'],
+    ] as const) {
+      const key = await tokens.generate(ref(0), pin(), { algorithm, label: `batch ${algorithm}` });
+      const publicKey = createPublicKey({
+        key: Buffer.from(key.publicKey ?? '', 'base64'),
+        format: 'der',
+        type: 'spki',
+      });
+      const scheme = { keyId: key.id, algorithm, hash } as const;
+      const signatures = await tokens.signMany(ref(0), pin(), { ...scheme, data: messages });
+      expect(signatures).toHaveLength(3);
+      signatures.forEach((signature, i) => {
+        for (const [j, message] of messages.entries()) {
+          expect(verify('sha256', message, publicKey, signature)).toBe(i === j);
+        }
+      });
+      await expect(tokens.signMany(ref(0), pin(), { ...scheme, data: [] })).rejects.toThrow(
+        code('BAD_REQUEST'),
+      );
+      await expect(
+        tokens.signMany(ref(0), pin('0000'), { ...scheme, data: messages }),
+      ).rejects.toThrow(code('PIN_INCORRECT'));
+    }
+  });
+});
+
+describe('a key that asks for its PIN on every use (CKA_ALWAYS_AUTHENTICATE)', () => {
+  it('signs, once and in a batch, with a context-specific login each time', async () => {
+    // SoftHSM2 enforces the attribute: C_Sign without the context login is CKR_USER_NOT_LOGGED_IN.
+    hsm.pkcs11Tool(
+      [
+        '--login',
+        '--pin',
+        '1234',
+        '--keypairgen',
+        '--key-type',
+        'EC:prime256v1',
+        '--id',
+        'a1a1',
+        '--label',
+        'always authenticate',
+        '--always-auth',
+        '--usage-sign',
+      ],
+      hsm.tokens[1],
+    );
+    const found = (await tokens.objects(ref(1), pin())).find(
+      (o) => o.id === 'a1a1' && o.class === 'private-key',
+    );
+    const publicKey = createPublicKey({
+      key: Buffer.from(found?.publicKey ?? '', 'base64'),
+      format: 'der',
+      type: 'spki',
+    });
+    const scheme = { keyId: 'a1a1', algorithm: 'p256', hash: 'sha256' } as const;
+    for (const message of ['one', 'two'].map((m) => Buffer.from(m))) {
+      const signature = await tokens.sign(ref(1), pin(), { ...scheme, data: message });
+      expect(verify('sha256', message, publicKey, signature)).toBe(true);
+    }
+    const batch = [Buffer.from('a'), Buffer.from('b'), Buffer.from('c')];
+    const signatures = await tokens.signMany(ref(1), pin(), { ...scheme, data: batch });
+    signatures.forEach((signature, i) => {
+      expect(verify('sha256', batch[i] ?? Buffer.alloc(0), publicKey, signature)).toBe(true);
+    });
+  });
 });
 
 describe('verify on the token', () => {
@@ -376,6 +449,10 @@ describe('PINs with a held session', () => {
       code('PIN_FINAL_TRY'),
     );
     await expect(tokens.objects(ref(2), pin())).rejects.toThrow(code('PIN_FINAL_TRY'));
+    // C_SetPIN checks the old PIN itself: the same guard, so a mistyped old PIN locks nothing.
+    await expect(tokens.changePin(ref(2), pin('0000'), pin('9876'))).rejects.toThrow(
+      code('PIN_FINAL_TRY'),
+    );
     await tokens.sign(ref(2, { acceptFinalTry: true }), pin(), { ...request, data });
     hsm.setPinState(serial, { user: 'clear' });
   });

@@ -110,18 +110,40 @@ export function signWithKey(
   data: Uint8Array,
   rsaPadding: RsaPadding = 'pkcs1',
 ): Buffer {
+  const [signature] = signAllWithKey(vault, actor, id, [data], rsaPadding);
+  if (!signature) throw new KeywardenError(ErrorCode.INTERNAL, 'No signature was made.');
+  return signature;
+}
+
+/**
+ * Signs each message with one vault-held key, unsealing it once; audited as one key.sign
+ * (with the number of signatures when more than one). Throws as signWithKey.
+ */
+export function signAllWithKey(
+  vault: UnlockedVault,
+  actor: string,
+  id: string,
+  messages: readonly Uint8Array[],
+  rsaPadding: RsaPadding = 'pkcs1',
+): Buffer[] {
   const event = {
     actor,
     action: 'key.sign',
     target: id,
     outcome: Outcome.SUCCESS,
-    detail: { bytes: data.length },
+    detail: signDetail(messages),
   };
   return withKeyMaterial(vault, actor, id, 'sign', event, (key, material) => {
     const scheme = schemeFor(key, rsaPadding);
     const privateKey = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
-    return sign(scheme.hash, data, scheme.key(privateKey));
+    return messages.map((data) => sign(scheme.hash, data, scheme.key(privateKey)));
   });
+}
+
+/** The audit detail of a signing: the bytes signed, and how many signatures when several. */
+export function signDetail(messages: readonly Uint8Array[]): Record<string, number> {
+  const bytes = messages.reduce((sum, m) => sum + m.length, 0);
+  return messages.length === 1 ? { bytes } : { bytes, signatures: messages.length };
 }
 
 /**

@@ -12,7 +12,7 @@ import { readKey, requireOperator, saveKey } from './key-inventory.ts';
 import { destroyKey, destructionIsDue, planDestruction } from './key-destruction.ts';
 import type { DestructionRequest } from './key-destruction.ts';
 import type { RsaPadding } from './key-operations.ts';
-import { requirePurpose } from './key-operations.ts';
+import { requirePurpose, signDetail } from './key-operations.ts';
 import { requireStateAllows } from './key-states.ts';
 
 // Keys on tokens in the inventory: generated on a smartcard or HSM (never leaving it), entered
@@ -145,29 +145,31 @@ export async function generateTokenKey(
 }
 
 /**
- * Signs with a key on a token, after the checks a vault key's signature passes (the actor,
- * the purpose, an active key); audited as key.sign. ECDSA signatures are DER, RSA PKCS#1
- * v1.5 or PSS, with the hash the vault's keys use. Throws KEY_NOT_FOUND, KEY_NOT_HELD (not a
- * token key), KEY_PURPOSE_MISMATCH, KEY_STATE_INVALID, PERSON_NOT_FOUND,
- * SEPARATION_OF_DUTIES, the token errors, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ * Signs each message with a key on a token, in one token call and one login, after the
+ * checks a vault key's signature passes (the actor, the purpose, an active key); audited as
+ * one key.sign (with the number of signatures when more than one). ECDSA signatures are DER,
+ * RSA PKCS#1 v1.5 or PSS, with the hash the vault's keys use. Throws KEY_NOT_FOUND,
+ * KEY_NOT_HELD (not a token key), KEY_PURPOSE_MISMATCH, KEY_STATE_INVALID, PERSON_NOT_FOUND,
+ * SEPARATION_OF_DUTIES, BAD_REQUEST (an empty or oversized batch), the token errors,
+ * AUDIT_WRITE_FAILED, VAULT_LOCKED.
  */
-export async function signWithTokenKey(
+export async function signAllWithTokenKey(
   vault: UnlockedVault,
   tokens: TokenLayer,
   actor: string,
   id: string,
-  data: Uint8Array,
+  messages: readonly Uint8Array[],
   login: TokenLogin,
   rsaPadding: RsaPadding = 'pkcs1',
-): Promise<Buffer> {
+): Promise<Buffer[]> {
   const event = {
     actor,
     action: 'key.sign',
     target: id,
     outcome: Outcome.SUCCESS,
-    detail: { bytes: data.length },
+    detail: signDetail(messages),
   };
-  let signature: Buffer;
+  let signatures: Buffer[];
   try {
     const key = vault.query((records) => {
       requireOperator(records, actor);
@@ -180,19 +182,24 @@ export async function signWithTokenKey(
       throw new KeywardenError(ErrorCode.KEY_NOT_HELD, `Key ${id} is not on a token.`);
     }
     const algorithm = requireTokenAlgorithm(key.algorithm);
-    signature = await tokens.sign(tokenOf(key.location, login), login.pin, {
+    const scheme = {
       keyId: key.location.ckaId,
       algorithm,
       hash: HASH_FOR[algorithm],
       ...(algorithm.startsWith('rsa') ? { rsaPadding } : {}),
-      data,
-    });
+    };
+    const token = tokenOf(key.location, login);
+    const [only] = messages;
+    signatures =
+      messages.length === 1 && only
+        ? [await tokens.sign(token, login.pin, { ...scheme, data: only })]
+        : await tokens.signMany(token, login.pin, { ...scheme, data: [...messages] });
   } catch (error) {
     vault.recordFailure(event, error);
     throw error;
   }
   vault.apply(event, () => undefined);
-  return signature;
+  return signatures;
 }
 
 /** Whether a key lives on a token (and so is used through the token layer). */
