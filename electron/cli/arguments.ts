@@ -405,6 +405,25 @@ export const COMMANDS: CommandSpec[] = [
     needsVault: false,
   },
   {
+    words: ['tokens', 'import-certificate'],
+    summary: 'store an X.509 certificate on a token beside the key it is for',
+    usage:
+      'tokens import-certificate --token SERIAL --cka-id HEX --file CERT.pem|der [--label L] [--pin-file F] [--final-try] [--module PATH]... [--json]',
+    options: [
+      'json',
+      'debug',
+      'help',
+      'module',
+      'token',
+      'cka-id',
+      'file',
+      'label',
+      'pin-file',
+      'final-try',
+    ],
+    needsVault: false,
+  },
+  {
     words: ['tokens', 'init'],
     summary: 'initialise a new token: its label, security officer PIN and user PIN',
     usage:

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ErrorCode, ExitCode, KeywardenError } from '../shared/errors.ts';
 import type { TokenList, TokenObjectView, TokenView } from '../shared/token-types.ts';
 import type { KeywardenServices } from '../services/services.ts';
@@ -145,6 +146,30 @@ export async function runTokenCommand(
       );
       await services.invoke('tokens:change-pin', { ...ref, pin, newPin });
       print({ changed: true }, () => `The user PIN of token ${ref.serial} is changed.`);
+      return ExitCode.OK;
+    }
+    case 'tokens import-certificate': {
+      const ref = token();
+      const labels = listOption(options, 'label') ?? [];
+      if (labels.length > 1)
+        throw new KeywardenError(ErrorCode.USAGE, 'tokens import-certificate takes one --label.');
+      const path = requiredOption(options, 'file');
+      let certificate: Buffer;
+      try {
+        certificate = readFileSync(path);
+      } catch {
+        throw new KeywardenError(ErrorCode.BAD_REQUEST, `Cannot read ${path}.`);
+      }
+      const keyId = requiredOption(options, 'cka-id');
+      const pin = await readPin(options, 'pin-file', 'PIN', io);
+      const stored = await services.invoke('tokens:import-certificate', {
+        ...ref,
+        pin,
+        keyId,
+        certificate,
+        ...(labels[0] ? { label: labels[0] } : {}),
+      });
+      print(stored, () => `Stored the certificate for key ${stored.id} on token ${ref.serial}.`);
       return ExitCode.OK;
     }
     case 'tokens unblock-pin': {

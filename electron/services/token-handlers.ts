@@ -1,11 +1,32 @@
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
+import { readPemBlock } from '../core/inventory/key-file-text.ts';
+import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import type { ChannelHandlers } from './services.ts';
 
 // The token channels: what is attached, what is on a token, and its PINs. Token keys in the
 // inventory go through the inventory channels (keys:generate with a token, keys:sign).
 
 type TokenChannel =
-  'tokens:list' | 'tokens:objects' | 'tokens:init' | 'tokens:change-pin' | 'tokens:unblock-pin';
+  | 'tokens:list'
+  | 'tokens:objects'
+  | 'tokens:init'
+  | 'tokens:change-pin'
+  | 'tokens:unblock-pin'
+  | 'tokens:import-certificate';
+
+/** One certificate as DER, from PEM ("CERTIFICATE") or DER bytes. Throws FORMAT_INVALID. */
+function certificateDer(file: Uint8Array): Uint8Array {
+  const text = Buffer.from(file).toString('latin1');
+  if (!text.trimStart().startsWith('-----BEGIN')) return file;
+  const block = readPemBlock(text);
+  if (block.label !== 'CERTIFICATE') {
+    throw new KeywardenError(
+      ErrorCode.FORMAT_INVALID,
+      `The PEM block is a ${block.label}, not a CERTIFICATE.`,
+    );
+  }
+  return block.der;
+}
 
 /** The handlers of the token channels, over the services' token layer (started on first use). */
 export function tokenHandlers(tokens: () => TokenLayer): Pick<ChannelHandlers, TokenChannel> {
@@ -32,6 +53,12 @@ export function tokenHandlers(tokens: () => TokenLayer): Pick<ChannelHandlers, T
       await tokens().changePin(ref(request), request.pin, request.newPin);
       return { changed: true } as const;
     },
+    'tokens:import-certificate': async (request) =>
+      tokens().importCertificate(ref(request), request.pin, {
+        keyId: request.keyId,
+        certificate: certificateDer(request.certificate),
+        ...(request.label !== undefined ? { label: request.label } : {}),
+      }),
     'tokens:unblock-pin': async (request) => {
       await tokens().initPin(ref(request), request.soPin, request.newPin);
       return { changed: true } as const;

@@ -298,6 +298,21 @@ export const contract = {
       .strict(),
     response: returns<TokenView>(),
   },
+  'tokens:import-certificate': {
+    request: z
+      .object({
+        ...tokenRef,
+        pin: secretBytes,
+        /** CKA_ID (hex) of the key the certificate is for. */
+        keyId: z.string().regex(/^(?:[0-9a-fA-F]{2}){1,128}$/u, 'is CKA_ID as hex'),
+        /** PEM or DER, one X.509 certificate. */
+        certificate: keyFileBytes,
+        /** The certificate object's label; the key's own label when absent. */
+        label: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
+    response: returns<TokenObjectView>(),
+  },
   'tokens:unblock-pin': {
     request: z.object({ ...tokenRef, soPin: secretBytes, newPin: secretBytes }).strict(),
     response: returns<{ changed: true }>(),

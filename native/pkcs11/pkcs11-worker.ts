@@ -204,31 +204,31 @@ function importCertificate(
   session: Pkcs11.Handle,
   request: Bytes<TokenCertificateRequest, 'certificate'>,
 ): TokenObjectView {
-  const id = Buffer.from(request.keyId, 'hex');
-  const { template, spki } = certificateTemplate(
-    c,
-    new Uint8Array(request.certificate),
-    request.label,
-    id,
-  );
-  const objects = objectsOn(l, session).filter((o) => o.id === request.keyId);
+  const keyId = request.keyId.toLowerCase();
+  const objects = objectsOn(l, session).filter((o) => o.id === keyId);
   const keyObject = objects.find((o) => o.class === 'private-key' || o.class === 'public-key');
   if (!keyObject) {
     throw new KeywardenError(
       ErrorCode.KEY_NOT_FOUND,
-      `No key with CKA_ID ${request.keyId} on this token to store the certificate with.`,
+      `No key with CKA_ID ${keyId} on this token to store the certificate with.`,
     );
   }
+  const { template, spki } = certificateTemplate(
+    c,
+    new Uint8Array(request.certificate),
+    request.label ?? keyObject.label,
+    Buffer.from(keyId, 'hex'),
+  );
   if (keyObject.publicKey === null || !spki.equals(Buffer.from(keyObject.publicKey, 'base64'))) {
     throw new KeywardenError(
       ErrorCode.BAD_REQUEST,
-      `The certificate is not for key ${request.keyId}: its public key is another.`,
+      `The certificate is not for key ${keyId}: its public key is another.`,
     );
   }
   if (objects.some((o) => o.class === 'certificate')) {
     throw new KeywardenError(
       ErrorCode.BAD_REQUEST,
-      `Key ${request.keyId} already has a certificate on this token.`,
+      `Key ${keyId} already has a certificate on this token.`,
     );
   }
   const made = l.C_CreateObject(session, template);

@@ -84,7 +84,8 @@ export interface TokenUnwrapRequest {
 export interface TokenCertificateRequest {
   /** CKA_ID of the key the certificate is for; the certificate gets the same. */
   keyId: string;
-  label: string;
+  /** The certificate object's label; the key's own when absent. */
+  label?: string;
   /** One X.509 certificate, DER. */
   certificate: Uint8Array;
 }

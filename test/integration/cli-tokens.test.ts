@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
 import type { TokenList, TokenObjectView } from '../../electron/shared/token-types.ts';
+import { certificateFor } from '../helpers/certificate-for.ts';
 import { runKeywarden } from '../helpers/cli.ts';
 import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { SOFTHSM_MODULE, startSoftHsm } from '../helpers/softhsm.fixture.ts';
@@ -577,5 +579,83 @@ describe('signing several files at once', () => {
       }>
     ).filter((e) => e.action === 'key.sign' && e.target === key.id);
     expect(after).toHaveLength(1);
+  });
+});
+
+describe('keywarden tokens import-certificate', () => {
+  it('stores a PEM certificate beside its key, and refuses one for another key', async () => {
+    const token = hsm.tokens[1]?.serial ?? '';
+    const pin = secret('pin-cert', '1234');
+    const made = await runKeywarden([
+      'keys',
+      'generate',
+      '--name',
+      'tls client',
+      '--algorithm',
+      'p256',
+      '--purpose',
+      'sign',
+      '--owner',
+      'Alice',
+      '--token',
+      token,
+      '--pin-file',
+      pin,
+      ...moduleArgs(),
+      '--json',
+      ...vaultBase,
+    ]);
+    const key = JSON.parse(made.stdout) as KeyView;
+    const ckaId = key.location.kind === 'token' ? key.location.ckaId : '';
+    const der = await certificateFor(key.publicKey ?? '', 'CN=tls client');
+    const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/gu, '$1\n')}\n-----END CERTIFICATE-----\n`;
+    writeFileSync(dir.file('client.pem'), pem);
+    const base = [
+      'tokens',
+      'import-certificate',
+      '--token',
+      token,
+      '--pin-file',
+      pin,
+      ...moduleArgs(),
+    ];
+    const stored = await runKeywarden([
+      ...base,
+      '--cka-id',
+      ckaId,
+      '--file',
+      dir.file('client.pem'),
+      '--json',
+    ]);
+    expect(stored.code, stored.stderr).toBe(0);
+    expect(JSON.parse(stored.stdout)).toMatchObject({
+      class: 'certificate',
+      id: ckaId,
+      label: 'tls client',
+    });
+    hsm.pkcs11Tool(
+      ['--read-object', '--type', 'cert', '--id', ckaId, '--output-file', dir.file('client.der')],
+      hsm.tokens[1],
+    );
+    expect(readFileSync(dir.file('client.der'))).toEqual(der);
+    // Someone else's certificate: refused, nothing stored.
+    const other = await certificateFor(
+      generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .publicKey.export({ type: 'spki', format: 'der' })
+        .toString('base64'),
+      'CN=someone else',
+    );
+    writeFileSync(dir.file('other.der'), other);
+    const refused = await runKeywarden([
+      ...base,
+      '--cka-id',
+      ckaId,
+      '--file',
+      dir.file('other.der'),
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error \[BAD_REQUEST\]: The certificate is not for key/);
+    const certificates = hsm.pkcs11Tool(['--list-objects', '--type', 'cert'], hsm.tokens[1]);
+    expect(certificates.match(/Certificate Object/gu)).toHaveLength(1);
   });
 });

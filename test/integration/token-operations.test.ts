@@ -7,13 +7,11 @@ import {
   publicEncrypt,
   randomBytes,
   verify,
-  webcrypto,
 } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kwpWrap } from '../../electron/core/crypto/key-wrap.ts';
+import { certificateFor } from '../helpers/certificate-for.ts';
 import { openTokenLayer } from '../../native/pkcs11/pkcs11-client.ts';
 import type { TokenLayer, TokenRef } from '../../native/pkcs11/pkcs11.ts';
 import { SOFTHSM_MODULE, startSoftHsm } from '../helpers/softhsm.fixture.ts';
@@ -330,33 +328,6 @@ describe('wrap and unwrap on the token', () => {
 });
 
 describe('certificates on the token', () => {
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-  async function certificateFor(spkiBase64: string, subject: string): Promise<Buffer> {
-    const ca = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
-      'sign',
-      'verify',
-    ]);
-    const publicKey = await webcrypto.subtle.importKey(
-      'spki',
-      Buffer.from(spkiBase64, 'base64'),
-      { name: 'ECDSA', namedCurve: 'P-256' },
-      true,
-      ['verify'],
-    );
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: '00ff01',
-      subject,
-      issuer: 'CN=Test CA',
-      notBefore: new Date('2026-01-01'),
-      notAfter: new Date('2027-01-01'),
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-      publicKey,
-      signingKey: ca.privateKey,
-    });
-    return Buffer.from(cert.rawData);
-  }
-
   it('stores a certificate beside its key, which pkcs11-tool reads back byte for byte', async () => {
     const key = await tokens.generate(ref(1), pin(), { algorithm: 'p256', label: 'with cert' });
     const der = await certificateFor(key.publicKey ?? '', 'CN=Key on a token');
