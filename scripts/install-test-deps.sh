@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the test suite uses: SoftHSM2 and OpenSC (PKCS#11),
 # swtpm and tpm2-tools (TPM 2.0), gnome-keyring and dbus (OS keychain), Chromium and Xvfb
-# (UI tests); and a C++ toolchain for pkcs11js, the one native package built from source.
+# (UI tests); libusb, which node-hid's Linux build loads; and a C++ toolchain for pkcs11js,
+# the one native package built from source.
 # Runs apt-get through sudo unless already root.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   gnome-keyring dbus dbus-x11 libsecret-tools
   chromium xvfb
   sqlite3 ca-certificates openssl openssh-client
+  libusb-1.0-0
   g++ make python3
 )
 

@@ -49,7 +49,7 @@ const ALGORITHMS = ['p256', 'rsa2048'] as const;
 type Algorithm = (typeof ALGORITHMS)[number];
 const PATHS = ['layer', 'layerPipelined', 'layerBatch', 'rawOneSession', 'rawPerCall'] as const;
 /** Messages per signMany call on the batch path. */
-const BATCH = 64;
+const BATCH = 256;
 /** Calls outstanding at once on the pipelined path. */
 const IN_FLIGHT = 4;
 type Path = (typeof PATHS)[number];
