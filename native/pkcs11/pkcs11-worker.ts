@@ -51,6 +51,7 @@ import {
 } from './worker-sessions.ts';
 import {
   failures,
+  finaliseModules,
   isToken,
   load,
   modules,
@@ -588,18 +589,7 @@ function answer(request: WorkerRequest): WorkerReply {
 function finaliseAll(): void {
   clearInterval(timer);
   releaseAll();
-  for (const module of modules) {
-    try {
-      module.lib.C_Finalize();
-    } catch {
-      // Finalising a module that lost its device can fail; the process is leaving it anyway.
-    }
-    try {
-      module.lib.close();
-    } catch {
-      // As above.
-    }
-  }
+  finaliseModules('unload');
 }
 
 /**

@@ -86,17 +86,26 @@ export function requireModule(path: string): void {
  * session of this thread ends: see worker-sessions.ts refresh, the only caller).
  */
 export function reinitialise(): void {
+  finaliseModules('initialise again');
+}
+
+/**
+ * Finalises every module, then initialises it again or unloads it (on close). A module that
+ * lost its device can fail either step: it lists no tokens until a later refresh works.
+ */
+export function finaliseModules(then: 'initialise again' | 'unload'): void {
   lastSeen = [];
   for (const module of modules) {
-    try {
-      module.lib.C_Finalize();
-    } catch {
-      // Not initialised (a failed refresh before): initialise below.
-    }
-    try {
-      module.lib.C_Initialize();
-    } catch {
-      // Its reader or daemon is gone for now; it lists no tokens until a later refresh works.
+    const steps = [
+      () => module.lib.C_Finalize(),
+      then === 'unload' ? () => module.lib.close() : () => module.lib.C_Initialize(),
+    ];
+    for (const step of steps) {
+      try {
+        step();
+      } catch {
+        // Not initialised (a failed refresh before), or its reader or daemon is gone for now.
+      }
     }
   }
 }

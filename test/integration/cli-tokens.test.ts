@@ -26,6 +26,41 @@ const secret = (name: string, value: string) => {
   return path;
 };
 
+/**
+ * `keywarden keys generate` of a signing key owned by Alice on `token`, with the PIN in
+ * `pinFile` and the module given (or `module` instead); the new key, after checking the exit.
+ */
+async function generateOnToken(
+  name: string,
+  algorithm: string,
+  token: string,
+  pinFile: string,
+  module: string = SOFTHSM_MODULE,
+): Promise<KeyView> {
+  const made = await runKeywarden([
+    'keys',
+    'generate',
+    '--name',
+    name,
+    '--algorithm',
+    algorithm,
+    '--purpose',
+    'sign',
+    '--owner',
+    'Alice',
+    '--token',
+    token,
+    '--pin-file',
+    pinFile,
+    '--module',
+    module,
+    '--json',
+    ...vaultBase,
+  ]);
+  expect(made.code, made.stderr).toBe(0);
+  return JSON.parse(made.stdout) as KeyView;
+}
+
 beforeAll(async () => {
   hsm = startSoftHsm({ tokens: 3 });
   dir = tempDir('keywarden-cli-tokens-');
@@ -333,26 +368,7 @@ describe('destroying a token key', () => {
   it('destroys its objects on the token, with the PIN, and keeps the record', async () => {
     const token = hsm.tokens[0]?.serial ?? '';
     const pin = dir.file('pin');
-    const made = await runKeywarden([
-      'keys',
-      'generate',
-      '--name',
-      'leaked',
-      '--algorithm',
-      'p256',
-      '--purpose',
-      'sign',
-      '--owner',
-      'Alice',
-      '--token',
-      token,
-      '--pin-file',
-      pin,
-      ...moduleArgs(),
-      '--json',
-      ...vaultBase,
-    ]);
-    const key = JSON.parse(made.stdout) as KeyView;
+    const key = await generateOnToken('leaked', 'p256', token, pin);
     const ckaId = key.location.kind === 'token' ? key.location.ckaId : '';
     const onToken = () =>
       hsm
@@ -399,28 +415,7 @@ describe('a token key remembers its module', () => {
     copyFileSync(SOFTHSM_MODULE, module);
     const token = hsm.tokens[1]?.serial ?? '';
     const pin = secret('pin-remembered', '1234');
-    const made = await runKeywarden([
-      'keys',
-      'generate',
-      '--name',
-      'remembered module',
-      '--algorithm',
-      'rsa2048',
-      '--purpose',
-      'sign',
-      '--owner',
-      'Alice',
-      '--token',
-      token,
-      '--pin-file',
-      pin,
-      '--module',
-      module,
-      '--json',
-      ...vaultBase,
-    ]);
-    expect(made.code, made.stderr).toBe(0);
-    const key = JSON.parse(made.stdout) as KeyView;
+    const key = await generateOnToken('remembered module', 'rsa2048', token, pin, module);
     expect(key.location).toMatchObject({ kind: 'token', serial: token, module });
     const shown = await runKeywarden(['keys', 'show', key.id, '--json', ...vaultBase]);
     expect(JSON.parse(shown.stdout)).toMatchObject({ tokenPresent: true });
@@ -496,26 +491,7 @@ describe('signing several files at once', () => {
   it('signs each with one PIN entry into --out-dir, and refuses before signing when a signature exists', async () => {
     const token = hsm.tokens[1]?.serial ?? '';
     const pin = secret('pin-batch', '1234');
-    const made = await runKeywarden([
-      'keys',
-      'generate',
-      '--name',
-      'release signing',
-      '--algorithm',
-      'p256',
-      '--purpose',
-      'sign',
-      '--owner',
-      'Alice',
-      '--token',
-      token,
-      '--pin-file',
-      pin,
-      ...moduleArgs(),
-      '--json',
-      ...vaultBase,
-    ]);
-    const key = JSON.parse(made.stdout) as KeyView;
+    const key = await generateOnToken('release signing', 'p256', token, pin);
     const files = ['app.tar.gz', 'app.deb', 'SHA256SUMS'].map((name) => {
       writeFileSync(dir.file(name), `contents of ${name}`);
       return dir.file(name);
@@ -586,26 +562,7 @@ describe('keywarden tokens import-certificate', () => {
   it('stores a PEM certificate beside its key, and refuses one for another key', async () => {
     const token = hsm.tokens[1]?.serial ?? '';
     const pin = secret('pin-cert', '1234');
-    const made = await runKeywarden([
-      'keys',
-      'generate',
-      '--name',
-      'tls client',
-      '--algorithm',
-      'p256',
-      '--purpose',
-      'sign',
-      '--owner',
-      'Alice',
-      '--token',
-      token,
-      '--pin-file',
-      pin,
-      ...moduleArgs(),
-      '--json',
-      ...vaultBase,
-    ]);
-    const key = JSON.parse(made.stdout) as KeyView;
+    const key = await generateOnToken('tls client', 'p256', token, pin);
     const ckaId = key.location.kind === 'token' ? key.location.ckaId : '';
     const der = await certificateFor(key.publicKey ?? '', 'CN=tls client');
     const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/gu, '$1\n')}\n-----END CERTIFICATE-----\n`;
