@@ -247,6 +247,7 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
       const [a, b] = [transferable(soPin), transferable(userPin)];
       return call<TokenView>({ op: 'initToken', token, soPin: a, userPin: b, label }, [a, b]);
     },
+    logOutAll: () => call<void>({ op: 'logOutAll' }),
     onChange: (listener) => {
       listeners.add(listener);
       // Listening for tokens is a reason to stay alive (the app), unlike a one-off call.

@@ -128,6 +128,7 @@ export type WorkerRequest =
       userPin: ArrayBuffer;
       label: string;
     }
+  | { id: number; op: 'logOutAll' }
   | { id: number; op: 'close' };
 
 export type WorkerReply =
@@ -440,6 +441,9 @@ function handle(request: WorkerRequest): unknown {
       );
     case 'initToken':
       return initToken(request.token, request.soPin, request.userPin, request.label);
+    case 'logOutAll':
+      releaseAll();
+      return undefined;
     case 'close':
       return undefined;
   }

@@ -167,6 +167,11 @@ export interface TokenLayer {
     userPin: Uint8Array,
     label: string,
   ): Promise<TokenView>;
+  /**
+   * Logs out of and closes every session held between calls, at once rather than after their
+   * idle time: when the vault locks, nothing stays logged in to a token.
+   */
+  logOutAll(): Promise<void>;
   /** Called when tokens appear or disappear (checked every second). Returns an unsubscribe. */
   onChange(listener: (change: TokenChange) => void): () => void;
   /** Finalises every module and stops the worker. */

@@ -396,6 +396,33 @@ describe('PINs with a held session', () => {
     await tokens.changePin(ref(0), pin('4321'), pin());
   });
 
+  it('logs in once while the session is held, and again after logOutAll', async () => {
+    const key = await tokens.generate(ref(1), pin(), { algorithm: 'p256', label: 'logins' });
+    const request = { keyId: key.id, algorithm: 'p256' as const, hash: 'sha256' as const };
+    const data = Buffer.from('z');
+    const serial = hsm.tokens[1]?.serial ?? '';
+    // SoftHSM2 clears CKF_USER_PIN_COUNT_LOW on each successful C_Login: the flag shows
+    // whether a call logged in. pkcs11-tool, another process, reads it without touching ours.
+    const countLow = () => {
+      // pkcs11-tool lists each slot as a block: its flags line, then later its serial.
+      const block = hsm
+        .pkcs11Tool(['--list-token-slots'])
+        .split(/^Slot /mu)
+        .find((slot) => slot.includes(`serial num         : ${serial}`));
+      if (!block) throw new Error(`pkcs11-tool does not list token ${serial}`);
+      return block.includes('user PIN count low');
+    };
+    hsm.setPinState(serial, { user: 'countLow' });
+    await tokens.sign(ref(1), pin(), { ...request, data });
+    expect(countLow()).toBe(false); // logged in
+    hsm.setPinState(serial, { user: 'countLow' });
+    await tokens.sign(ref(1), pin(), { ...request, data });
+    expect(countLow()).toBe(true); // the held session: no new login
+    await tokens.logOutAll();
+    await tokens.sign(ref(1), pin(), { ...request, data });
+    expect(countLow()).toBe(false); // logged in again
+  });
+
   it('uses the final try only when asked, and does not try a locked PIN at all', async () => {
     const key = await tokens.generate(ref(2), pin(), { algorithm: 'p256', label: 'tries' });
     const request = { keyId: key.id, algorithm: 'p256' as const, hash: 'sha256' as const };
