@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView, PolicyTable } from '../../electron/shared/inventory-types.ts';
 import { runKeywarden } from '../helpers/cli.ts';
@@ -421,5 +422,57 @@ describe('inventory export --format cbom', () => {
     expect(keys).toHaveLength(listed.length);
     const bad = await run('inventory', 'export', '--format', 'spdx');
     expect(bad.stderr).toMatch(/^error \[IPC_BAD_REQUEST\]/);
+  });
+});
+
+describe('keys sign with several files', () => {
+  it('signs each with a vault key, unsealed once, in forms OpenSSL verifies', async () => {
+    const key = await generate(
+      '--name',
+      'batch signer',
+      '--algorithm',
+      'p384',
+      '--purpose',
+      'sign',
+    );
+    const files = ['a.txt', 'b.txt'].map((name) => {
+      writeFileSync(dir.file(name), `payload ${name}`);
+      return dir.file(name);
+    });
+    const out = dir.file('sigs');
+    mkdirSync(out);
+    const signed = await run(
+      'keys',
+      'sign',
+      key.id,
+      ...files.flatMap((f) => ['--in', f]),
+      '--out-dir',
+      out,
+    );
+    expect(signed.code, signed.stderr).toBe(0);
+    await run('keys', 'export-public', key.id, '--format', 'pem', '--out', dir.file('batch.pem'));
+    for (const [i, file] of files.entries()) {
+      const signature = join(out, `${['a.txt', 'b.txt'][i]}.sig`);
+      expect(
+        openssl('dgst', '-sha384', '-verify', dir.file('batch.pem'), '-signature', signature, file),
+      ).toContain('Verified OK');
+    }
+    // Two files named alike would overwrite each other: refused before anything is signed.
+    mkdirSync(dir.file('again'));
+    mkdirSync(dir.file('other'));
+    writeFileSync(join(dir.file('other'), 'a.txt'), 'another a');
+    const clash = await run(
+      'keys',
+      'sign',
+      key.id,
+      '--in',
+      files[0] ?? '',
+      '--in',
+      join(dir.file('other'), 'a.txt'),
+      '--out-dir',
+      dir.file('again'),
+    );
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/^error \[USAGE\]: Two files would both sign to/);
   });
 });
