@@ -124,6 +124,9 @@ export class KeywardenServices {
           context.onProgress,
         ),
       }),
+      'vault:add-keychain-slot': async () => this.requireUnlocked().addKeychainSlot(actor),
+      'vault:remove-slot': async (request) =>
+        this.requireUnlocked().removeSlot(actor, request.slotId),
       'audit:verify': async (request) => {
         if (
           this.unlocked &&
@@ -212,10 +215,16 @@ export class KeywardenServices {
     return this.unlocked;
   }
 
+  /**
+   * Locks the vault, and logs out of every token session the token layer holds (if it was
+   * started): nothing stays logged in to a card once the vault is locked.
+   */
   private lockCurrent(): void {
     const current = this.unlocked;
     this.unlocked = null;
     current?.lock(this.context.actor);
+    // Best effort: a layer that is closing or gone holds no session either.
+    this.tokenLayer?.logOutAll().catch(() => undefined);
   }
 
   /**
