@@ -4,7 +4,12 @@ import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 // The command line: commands, their options, and the unlock options every command accepts.
 // No option takes a secret as its value: secrets come from files, stdin or a prompt.
 
-export const UNLOCK_OPTIONS = ['passphrase-file', 'passphrase-stdin', 'recovery-key-file'] as const;
+export const UNLOCK_OPTIONS = [
+  'passphrase-file',
+  'passphrase-stdin',
+  'recovery-key-file',
+  'keychain',
+] as const;
 const KDF_OPTIONS = [
   'kdf-memory-mib',
   'kdf-iterations',
@@ -44,6 +49,8 @@ const OPTION_SPEC = {
   'passphrase-file': { type: 'string' },
   'passphrase-stdin': { type: 'boolean' },
   'recovery-key-file': { type: 'string' },
+  keychain: { type: 'boolean' },
+  slot: { type: 'string' },
   'new-passphrase-file': { type: 'string' },
   'new-passphrase-stdin': { type: 'boolean' },
   'kdf-memory-mib': { type: 'string' },
@@ -149,6 +156,27 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'add a recovery key and print it once',
     usage: 'recovery-key add --vault PATH [unlock options] [--replace]',
     options: [...COMMON, 'replace'],
+    needsVault: true,
+  },
+  {
+    words: ['keychain', 'add'],
+    summary: "add an OS keychain slot: this OS account's keychain then opens the vault",
+    usage: 'keychain add --vault PATH [--json] [unlock options]',
+    options: COMMON,
+    needsVault: true,
+  },
+  {
+    words: ['slots', 'list'],
+    summary: "list the vault's unlock slots (no unlock needed)",
+    usage: 'slots list --vault PATH [--json]',
+    options: COMMON,
+    needsVault: true,
+  },
+  {
+    words: ['slots', 'remove'],
+    summary: 'remove an unlock slot (never the last one; a keychain slot takes its item along)',
+    usage: 'slots remove --vault PATH --slot N [--json] [unlock options]',
+    options: [...COMMON, 'slot'],
     needsVault: true,
   },
   {
@@ -584,6 +612,7 @@ export function helpText(): string {
     '  --passphrase-file F       read the passphrase from file F (one trailing newline is ignored)',
     '  --passphrase-stdin        read the passphrase from standard input',
     '  --recovery-key-file F     unlock with the recovery key in file F',
+    "  --keychain                unlock with the vault's keychain slot (this OS account's keychain)",
     '  (none)                    prompt on the terminal, without echo, when the vault must be opened',
     '',
     'Other options: --json (machine-readable output), --actor NAME (who the audit log names;',

@@ -11,12 +11,20 @@ import type {
 } from '../shared/vault-types.ts';
 import { KeywardenServices } from '../services/services.ts';
 import { osActor, realDeps, realTokens } from '../services/runtime.ts';
-import { COMMANDS, helpText, integerOption, listOption, parseCommandLine } from './arguments.ts';
+import {
+  COMMANDS,
+  helpText,
+  integerOption,
+  listOption,
+  parseCommandLine,
+  UNLOCK_OPTIONS,
+} from './arguments.ts';
 import type { ParsedOptions } from './arguments.ts';
 import { runInventoryCommand } from './inventory-commands.ts';
 import { runLifecycleCommand } from './lifecycle-commands.ts';
 import { runFormatCommand } from './format-commands.ts';
 import { runTokenCommand } from './token-commands.ts';
+import { describeSlots, runSlotCommand } from './slot-commands.ts';
 import {
   normalizePassphrase,
   promptHidden,
@@ -36,7 +44,8 @@ export interface CliIo {
 
 type Factor =
   | { kind: 'passphrase'; passphrase: Uint8Array }
-  | { kind: 'recovery-key'; recoveryKey: Uint8Array };
+  | { kind: 'recovery-key'; recoveryKey: Uint8Array }
+  | { kind: 'keychain' };
 
 const warnTo = (io: CliIo) => (line: string) => io.err(`${line}\n`);
 
@@ -46,6 +55,7 @@ async function readUnlockFactor(
   io: CliIo,
   stdinLine?: Buffer,
 ): Promise<Factor> {
+  if (options.keychain) return { kind: 'keychain' };
   if (options['recovery-key-file'] !== undefined) {
     return {
       kind: 'recovery-key',
@@ -84,15 +94,6 @@ function kdfRequestFrom(options: ParsedOptions): KdfRequest | undefined {
     );
   }
   return Object.keys(kdf).length > 0 ? kdf : undefined;
-}
-
-function describeSlots(header: VaultHeader): string[] {
-  return header.slots.map((slot) => {
-    const kdf = slot.kdf
-      ? ` (Argon2id m=${slot.kdf.memoryKiB / 1024} MiB, t=${slot.kdf.iterations}, p=${slot.kdf.parallelism})`
-      : '';
-    return `  #${slot.slotId} ${slot.kind}${kdf}, added ${slot.createdAt}`;
-  });
 }
 
 function formatHeader(header: VaultHeader): string {
@@ -178,9 +179,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       },
     });
-    const hasUnlockOption = ['passphrase-file', 'passphrase-stdin', 'recovery-key-file'].some(
-      (name) => options[name as keyof ParsedOptions] !== undefined,
-    );
+    const hasUnlockOption = UNLOCK_OPTIONS.some((name) => options[name] !== undefined);
     // Exporting a private key re-authenticates with the vault passphrase: the one this
     // command unlocked with, kept for that call only and zeroed when the command ends.
     const reauth: { passphrase: Buffer | null } = { passphrase: null };
@@ -290,6 +289,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           return ExitCode.OK;
         }
         default: {
+          const slotCode = await runSlotCommand(
+            command.words.join(' '),
+            options,
+            services,
+            io,
+            unlock,
+          );
+          if (slotCode !== null) return slotCode;
           const tokenCode = await runTokenCommand(command.words.join(' '), options, services, io);
           if (tokenCode !== null) return tokenCode;
           await unlock();

@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { KeywardenServices } from '../services/services.ts';
 import { osActor, realDeps, realTokens } from '../services/runtime.ts';
 import { registerChannels } from './ipc.ts';
+import { safeStorageSealer } from './safe-storage-sealer.ts';
 
 // The Electron main process: one hardened window over the built renderer, the IPC channels
 // of the contract, and locking on quit, suspend and the OS lock screen. (The shell issue
@@ -45,7 +46,7 @@ function start(): void {
   }
   app.enableSandbox();
   const services = new KeywardenServices({
-    deps: realDeps(),
+    deps: realDeps(safeStorageSealer),
     actor: osActor(),
     openTokens: realTokens(),
   });

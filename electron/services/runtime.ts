@@ -5,13 +5,21 @@ import type { VaultDeps } from '../core/vault/vault.ts';
 import { modulePaths } from '../../native/pkcs11/module-paths.ts';
 import { openTokenLayer } from '../../native/pkcs11/pkcs11-client.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
+import { keyringSealer } from '../../native/keychain/keyring-sealer.ts';
+import type { Sealer } from '../../native/keychain/sealer.ts';
+
+/** The keychain sealer interface, for main's safeStorage sealer (main does not reach native/). */
+export type { SealedRef, Sealer } from '../../native/keychain/sealer.ts';
 
 // The composition root: the one place outside native/ that names the real implementations
 // of native interfaces. Main, the CLI and the test bridge take their dependencies from here.
 
-/** The real dependencies: better-sqlite3, libargon2 and the wall clock. */
-export function realDeps(): VaultDeps {
-  return { openSql: openSqlConnection, argon2: libargon2, now: () => new Date() };
+/**
+ * The real dependencies: better-sqlite3, libargon2, the wall clock, and the OS keychain
+ * through the keychain binding unless another sealer is given (the app gives safeStorage).
+ */
+export function realDeps(keychain: Sealer = keyringSealer()): VaultDeps {
+  return { openSql: openSqlConnection, argon2: libargon2, now: () => new Date(), keychain };
 }
 
 /**

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { ErrorInfo } from './errors.ts';
-import type { AuditEntry, AuditVerification, VaultHeader, VaultStatus } from './vault-types.ts';
+import type {
+  AuditEntry,
+  AuditVerification,
+  SlotRemoval,
+  VaultHeader,
+  VaultStatus,
+} from './vault-types.ts';
 import { KEY_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
 import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
 import type { TokenChange, TokenList, TokenObjectView, TokenView } from './token-types.ts';
@@ -98,6 +104,8 @@ export type KdfRequest = z.infer<typeof kdfRequestSchema>;
 export const unlockFactorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('passphrase'), passphrase: secretBytes }).strict(),
   z.object({ kind: z.literal('recovery-key'), recoveryKey: secretBytes }).strict(),
+  /** The OS keychain holds the slot secret: nothing secret crosses the boundary. */
+  z.object({ kind: z.literal('keychain') }).strict(),
 ]);
 
 /** Declares a channel's response type; there is nothing to check at run time on the way out. */
@@ -132,6 +140,14 @@ export const contract = {
   'vault:change-passphrase': {
     request: z.object({ newPassphrase: secretBytes, kdf: kdfRequestSchema.optional() }).strict(),
     response: returns<{ slotId: number }>(),
+  },
+  'vault:add-keychain-slot': {
+    request: z.object({}).strict(),
+    response: returns<{ slotId: number; sealer: string }>(),
+  },
+  'vault:remove-slot': {
+    request: z.object({ slotId: z.number().int().min(1).max(1_000_000) }).strict(),
+    response: returns<SlotRemoval>(),
   },
   'audit:verify': {
     request: z.object({ path: vaultPath.optional() }).strict(),

@@ -14,6 +14,16 @@ export interface SlotSummary {
   kind: string;
   createdAt: string;
   kdf?: KdfParams;
+  /** A keychain slot's keeper: 'os-keyring' (the CLI's keychain binding) or 'safe-storage' (the app). */
+  sealer?: string;
+}
+
+/** What removing an unlock slot did. */
+export interface SlotRemoval {
+  slotId: number;
+  kind: string;
+  /** For a keychain slot: whether its keychain item was deleted too. */
+  keychainItemDeleted?: boolean;
 }
 
 /** The public header of a vault: what can be shown without unlocking. */

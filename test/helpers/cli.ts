@@ -12,10 +12,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `keywarden ...args`. Secrets go through files or `stdin`, never argv. */
-export function runKeywarden(args: string[], options: { stdin?: string } = {}): Promise<CliResult> {
+/**
+ * Runs `keywarden ...args` (in `env`, this process's environment by default). Secrets go
+ * through files or `stdin`, never argv.
+ */
+export function runKeywarden(
+  args: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.env ? { env: options.env } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

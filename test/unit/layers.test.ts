@@ -54,6 +54,11 @@ describe('layer boundaries', () => {
       "import { KeywardenServices } from '../../electron/services/services.ts';\nexport const a = KeywardenServices;\n",
     ],
     ['electron/core/vault/x.ts', 'export const n = Math.random();\n'],
+    [
+      'electron/core/vault/x.ts',
+      "import { Entry } from '@napi-rs/keyring';\nexport const a = Entry;\n",
+    ],
+    ['electron/main/x.ts', "import { Entry } from '@napi-rs/keyring';\nexport const a = Entry;\n"],
   ])('%s: refuses %j', async (file, code) => {
     expect(await lint(file, code)).not.toEqual([]);
   });

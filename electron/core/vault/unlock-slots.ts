@@ -6,6 +6,7 @@ import { open, seal } from '../crypto/aead.ts';
 import { slotAad } from './format.ts';
 import { storedParamsAreValid } from './kdf-params.ts';
 import type { Argon2id, Argon2idParams } from '../../../native/kdf/kdf.ts';
+import type { SealedRef } from '../../../native/keychain/sealer.ts';
 import type { SqlConnection } from '../../../native/store/store.ts';
 import type { SlotSummary } from '../../shared/vault-types.ts';
 
@@ -14,7 +15,11 @@ import type { SlotSummary } from '../../shared/vault-types.ts';
 // touches records. Every KEK lives only inside the function that derives it and is zeroed
 // before the function returns.
 
-export const SlotKind = { PASSPHRASE: 'passphrase', RECOVERY_KEY: 'recovery-key' } as const;
+export const SlotKind = {
+  PASSPHRASE: 'passphrase',
+  RECOVERY_KEY: 'recovery-key',
+  KEYCHAIN: 'keychain',
+} as const;
 export type SlotKind = (typeof SlotKind)[keyof typeof SlotKind];
 
 export interface SlotRow {
@@ -35,6 +40,19 @@ export interface RecoverySlotParams {
   kdf: 'hkdf-sha256';
   salt: string;
 }
+
+/**
+ * A keychain slot: the KEK is HKDF-SHA-256 of a random 32-byte secret that the OS keychain
+ * keeps. `sealer` names the keeper and `ref` finds the secret there; neither is secret.
+ */
+export interface KeychainSlotParams {
+  kdf: 'hkdf-sha256';
+  salt: string;
+  sealer: string;
+  ref: SealedRef;
+}
+
+export type SlotParams = PassphraseSlotParams | RecoverySlotParams | KeychainSlotParams;
 
 export const MIN_PASSPHRASE_CHARS = 8;
 
@@ -89,6 +107,10 @@ export function summarizeSlot(row: SlotRow): SlotSummary {
         parallelism: params.parallelism,
       };
   }
+  if (row.kind === SlotKind.KEYCHAIN) {
+    const params = parseParams<KeychainSlotParams>(row.params);
+    if (typeof params?.sealer === 'string') summary.sealer = params.sealer;
+  }
   return summary;
 }
 
@@ -121,6 +143,28 @@ export function deriveRecoveryKek(secret: Uint8Array, params: RecoverySlotParams
   return hkdfSha256(secret, Buffer.from(params.salt, 'base64'), 'keywarden/v1/recovery-slot', 32);
 }
 
+/** Derives a keychain slot's KEK from its 32-byte secret; the caller zeroes the result. */
+export function deriveKeychainKek(secret: Uint8Array, params: KeychainSlotParams): Buffer {
+  return hkdfSha256(secret, Buffer.from(params.salt, 'base64'), 'keywarden/v1/keychain-slot', 32);
+}
+
+/** New public parameters for a keychain slot: a fresh random salt, the keeper and its reference. */
+export function newKeychainParams(sealer: string, ref: SealedRef): KeychainSlotParams {
+  return { kdf: 'hkdf-sha256', salt: randomBytes(16).toString('base64'), sealer, ref };
+}
+
+function keychainParamsAreValid(params: KeychainSlotParams): boolean {
+  const ref: unknown = params.ref;
+  return (
+    params.kdf === 'hkdf-sha256' &&
+    typeof params.sealer === 'string' &&
+    typeof ref === 'object' &&
+    ref !== null &&
+    !Array.isArray(ref) &&
+    Object.values(ref).every((value) => typeof value === 'string')
+  );
+}
+
 /** New public parameters for a passphrase slot, with a fresh random salt. */
 export function newPassphraseParams(kdf: Argon2idParams): PassphraseSlotParams {
   return { kdf: 'argon2id', ...kdf, salt: randomBytes(16).toString('base64') };
@@ -136,7 +180,7 @@ export function insertSlot(
   db: SqlConnection,
   vaultId: Uint8Array,
   kind: SlotKind,
-  params: PassphraseSlotParams | RecoverySlotParams,
+  params: SlotParams,
   kek: Uint8Array,
   vmk: Uint8Array,
   createdAt: string,
@@ -163,14 +207,15 @@ export function insertSlot(
 export async function openSlot(
   row: SlotRow,
   vaultId: Uint8Array,
-  deriveKek: (params: PassphraseSlotParams | RecoverySlotParams) => Promise<Buffer> | Buffer,
+  deriveKek: (params: SlotParams) => Promise<Buffer> | Buffer,
 ): Promise<Buffer | null> {
-  const params = parseParams<PassphraseSlotParams | RecoverySlotParams>(row.params);
+  const params = parseParams<SlotParams>(row.params);
   const valid =
     params !== null &&
     typeof params.salt === 'string' &&
     (row.kind !== SlotKind.PASSPHRASE ||
-      (params.kdf === 'argon2id' && storedParamsAreValid(params)));
+      (params.kdf === 'argon2id' && storedParamsAreValid(params))) &&
+    (row.kind !== SlotKind.KEYCHAIN || keychainParamsAreValid(params as KeychainSlotParams));
   if (!valid) {
     throw new KeywardenError(
       ErrorCode.VAULT_HEADER_TAMPERED,

@@ -19,7 +19,10 @@ import {
   summarizeSlot,
   validateNewPassphrase,
 } from './unlock-slots.ts';
-import type { PassphraseSlotParams, RecoverySlotParams } from './unlock-slots.ts';
+import type { PassphraseSlotParams, SlotParams, SlotRow } from './unlock-slots.ts';
+import { addKeychainSlot } from './keychain-slots.ts';
+import { removeSlot } from './slot-removal.ts';
+import type { SlotRemoval } from '../../shared/vault-types.ts';
 import type { VaultDeps, VaultFile } from './vault-file.ts';
 import { auditBrokenError } from './vault-session.ts';
 import type { VaultSession } from './vault-session.ts';
@@ -28,6 +31,14 @@ import type { VaultSession } from './vault-session.ts';
 // and lock. Every change runs with its audit entry in one transaction (fail closed); a
 // change that fails is recorded as a failure in a transaction of its own. Reads run in one
 // snapshot, after taking in what another process may have committed.
+
+/** What a change of the unlock slots may do, inside its transaction (see editSlots). */
+export interface SlotEditor {
+  list(): SlotRow[];
+  /** Wraps the VMK under `kek` in a new slot; returns its id. `kek` is the caller's to zero. */
+  insert(kind: SlotKind, params: SlotParams, kek: Uint8Array): number;
+  remove(slotId: number): void;
+}
 
 /** An unlocked vault. Every method throws VAULT_LOCKED after lock(). */
 export class UnlockedVault {
@@ -50,6 +61,11 @@ export class UnlockedVault {
 
   get locked(): boolean {
     return this.session === null;
+  }
+
+  /** The vault file's path. Throws VAULT_LOCKED. */
+  get path(): string {
+    return this.live().db.path;
   }
 
   /** The public header. Throws VAULT_LOCKED, VAULT_HEADER_TAMPERED. */
@@ -258,12 +274,54 @@ export class UnlockedVault {
     return this.read((session) => verifyAudit(session.db, session.vaultId, session.signer()));
   }
 
+  /**
+   * Runs a change of the unlock slots as one audited transaction and rewrites the header MAC
+   * after it; the VMK never leaves this object. Throws whatever `change` throws,
+   * AUDIT_WRITE_FAILED, VAULT_LOCKED.
+   */
+  editSlots<T>(event: AuditEvent, change: (slots: SlotEditor) => T): T {
+    const session = this.live();
+    const editor: SlotEditor = {
+      list: () => readSlots(session.db),
+      insert: (kind, params, kek) =>
+        insertSlot(
+          session.db,
+          session.vaultId,
+          kind,
+          params,
+          kek,
+          session.vmk,
+          this.deps.now().toISOString(),
+        ),
+      remove: (slotId) => {
+        session.db.prepare('DELETE FROM unlock_slots WHERE slot_id = ?').run(slotId);
+      },
+    };
+    return this.mutate(event, () => {
+      const result = change(editor);
+      session.rewriteHeaderMac();
+      return result;
+    });
+  }
+
+  /**
+   * Adds an OS keychain slot through the injected sealer (see keychain-slots.ts). Throws
+   * KEYCHAIN_UNAVAILABLE, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+   */
+  addKeychainSlot(actor: string): Promise<{ slotId: number; sealer: string }> {
+    return addKeychainSlot(this, this.deps.keychain, actor);
+  }
+
+  /**
+   * Removes unlock slot `slotId`, never the last one (see slot-removal.ts). Throws
+   * SLOT_NOT_FOUND, SLOT_LAST_REMAINING, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+   */
+  removeSlot(actor: string, slotId: number): Promise<SlotRemoval> {
+    return removeSlot(this, this.deps.keychain, actor, slotId);
+  }
+
   /** Replaces every slot of `kind` with one wrapping the VMK under `kek`; returns its id. */
-  private replaceSlots(
-    kind: SlotKind,
-    params: PassphraseSlotParams | RecoverySlotParams,
-    kek: Buffer,
-  ): number {
+  private replaceSlots(kind: SlotKind, params: SlotParams, kek: Buffer): number {
     const session = this.live();
     for (const slot of readSlots(session.db).filter((s) => s.kind === kind)) {
       session.db.prepare('DELETE FROM unlock_slots WHERE slot_id = ?').run(slot.slot_id);

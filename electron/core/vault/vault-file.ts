@@ -14,24 +14,29 @@ import {
 } from './unlock-slots.ts';
 import type { PassphraseSlotParams, RecoverySlotParams, SlotRow } from './unlock-slots.ts';
 import { UnlockedVault } from './unlocked-vault.ts';
+import { openKeychainSlots } from './keychain-slots.ts';
 import { VaultSession } from './vault-session.ts';
 import type { Argon2id } from '../../../native/kdf/kdf.ts';
+import type { Sealer } from '../../../native/keychain/sealer.ts';
 import type { OpenSqlConnection, SqlConnection } from '../../../native/store/store.ts';
 
 // The opened, locked vault file: its public header, its audit log (readable while locked)
 // and unlock, which yields an UnlockedVault.
 
-/** What the vault needs from outside core: SQLite, Argon2id and a clock. */
+/** What the vault needs from outside core: SQLite, Argon2id, a clock and the OS keychain. */
 export interface VaultDeps {
   openSql: OpenSqlConnection;
   argon2: Argon2id;
   now: () => Date;
+  /** Keeps keychain slots' secrets: the keychain binding (CLI) or safeStorage (the app). */
+  keychain: Sealer;
 }
 
 /** One factor offered to unlock; its bytes are the caller's to zero. */
 export type UnlockFactor =
   | { kind: 'passphrase'; passphrase: Uint8Array }
-  | { kind: 'recovery-key'; recoveryKey: Uint8Array };
+  | { kind: 'recovery-key'; recoveryKey: Uint8Array }
+  | { kind: 'keychain' };
 
 interface HeaderRow {
   vault_id: Buffer;
@@ -125,8 +130,9 @@ export class VaultFile {
 
   /**
    * Tries every slot of the factor's kind; returns the VMK (the caller zeroes it) and the
-   * slot. Throws SLOT_NOT_FOUND, RECOVERY_KEY_MALFORMED, VAULT_HEADER_TAMPERED, and
-   * PASSPHRASE_INCORRECT or RECOVERY_KEY_INCORRECT when no slot opens.
+   * slot. Throws SLOT_NOT_FOUND, RECOVERY_KEY_MALFORMED, VAULT_HEADER_TAMPERED, the keychain
+   * codes (see openKeychainSlots), and PASSPHRASE_INCORRECT or RECOVERY_KEY_INCORRECT when no
+   * slot opens.
    */
   private async openWith(factor: UnlockFactor): Promise<{ vmk: Buffer; slot: SlotRow }> {
     const slots = readSlots(this.db).filter((slot) => slot.kind === factor.kind);
@@ -136,6 +142,8 @@ export class VaultFile {
         `This vault has no ${factor.kind} slot; unlock it with another factor.`,
       );
     }
+    if (factor.kind === 'keychain')
+      return openKeychainSlots(slots, this.vaultId, this.deps.keychain);
     let recoverySecret: Buffer | null = null;
     try {
       if (factor.kind === 'recovery-key') {
@@ -176,7 +184,8 @@ export class VaultFile {
    * Unlocks with one factor: opens a slot, then authenticates the header, the record set and
    * the audit chain from its checkpoint on. Every failed attempt is recorded in the audit log
    * (while locked) with its code. Throws SLOT_NOT_FOUND, PASSPHRASE_INCORRECT,
-   * RECOVERY_KEY_INCORRECT, RECOVERY_KEY_MALFORMED, VAULT_HEADER_TAMPERED, RECORD_TAMPERED,
+   * RECOVERY_KEY_INCORRECT, RECOVERY_KEY_MALFORMED, KEYCHAIN_UNAVAILABLE,
+   * KEYCHAIN_SECRET_MISSING, KEYCHAIN_SECRET_INCORRECT, VAULT_HEADER_TAMPERED, RECORD_TAMPERED,
    * AUDIT_CHAIN_BROKEN, and AUDIT_WRITE_FAILED (the success could not be recorded: the
    * vault stays locked). Everything derived from the factor is zeroed here; its own bytes
    * are the caller's to zero.

@@ -1,0 +1,62 @@
+import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
+import { Outcome } from '../audit/audit-log.ts';
+import { SlotKind } from './unlock-slots.ts';
+import type { KeychainSlotParams } from './unlock-slots.ts';
+import type { UnlockedVault } from './unlocked-vault.ts';
+import type { SlotRemoval } from '../../shared/vault-types.ts';
+import type { Sealer } from '../../../native/keychain/sealer.ts';
+
+// Removing an unlock slot: the slot row goes (no record is touched) and the header MAC is
+// rewritten, in one audited transaction. The last slot is never removed: without one, nothing
+// opens the vault again.
+
+/**
+ * Removes slot `slotId`. A keychain slot's item is then deleted from the keychain when
+ * `sealer` is its keeper (best effort: the slot is gone either way, and the item alone opens
+ * nothing). Throws SLOT_NOT_FOUND, SLOT_LAST_REMAINING, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ */
+export async function removeSlot(
+  vault: UnlockedVault,
+  sealer: Sealer,
+  actor: string,
+  slotId: number,
+): Promise<SlotRemoval> {
+  const kind = vault.header().slots.find((slot) => slot.slotId === slotId)?.kind;
+  const event = {
+    actor,
+    action: 'slot.remove',
+    target: vault.path,
+    outcome: Outcome.SUCCESS,
+    detail: { slot: slotId, ...(kind ? { kind } : {}) },
+  };
+  const removed = vault.editSlots(event, (slots) => {
+    const all = slots.list();
+    const row = all.find((slot) => slot.slot_id === slotId);
+    if (!row) {
+      throw new KeywardenError(
+        ErrorCode.SLOT_NOT_FOUND,
+        `This vault has no unlock slot #${slotId}; "keywarden slots list" shows them.`,
+      );
+    }
+    if (all.length === 1) {
+      throw new KeywardenError(
+        ErrorCode.SLOT_LAST_REMAINING,
+        `Slot #${slotId} is the vault's only unlock slot: without it nothing opens the vault. Add another slot first.`,
+      );
+    }
+    slots.remove(slotId);
+    return row;
+  });
+  const result: SlotRemoval = { slotId, kind: removed.kind };
+  if (removed.kind === SlotKind.KEYCHAIN) {
+    result.keychainItemDeleted = false;
+    try {
+      const params = JSON.parse(removed.params) as KeychainSlotParams;
+      if (params.sealer === sealer.kind)
+        result.keychainItemDeleted = await sealer.forget(params.ref);
+    } catch {
+      // The keychain is unreachable: the item stays behind, useless without the slot.
+    }
+  }
+  return result;
+}
