@@ -17,6 +17,8 @@ const KDF_OPTIONS = [
   'kdf-target-ms',
 ] as const;
 const COMMON = ['vault', 'json', 'debug', 'actor', 'help', ...UNLOCK_OPTIONS] as const;
+/** What every token command takes: no vault, the modules to load and the token to act on. */
+const TOKEN_COMMON = ['json', 'debug', 'help', 'module', 'token'] as const;
 /** What every new key's entry says, however it enters the inventory. */
 const ENTRY_OPTIONS = [
   'name',
@@ -429,7 +431,7 @@ export const COMMANDS: CommandSpec[] = [
     words: ['tokens', 'objects'],
     summary: "list a token's keys and certificates, with where each key was born",
     usage: 'tokens objects --token SERIAL [--pin-file F] [--final-try] [--module PATH]... [--json]',
-    options: ['json', 'debug', 'help', 'module', 'token', 'pin-file', 'final-try'],
+    options: [...TOKEN_COMMON, 'pin-file', 'final-try'],
     needsVault: false,
   },
   {
@@ -437,18 +439,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'store an X.509 certificate on a token beside the key it is for',
     usage:
       'tokens import-certificate --token SERIAL --cka-id HEX --file CERT.pem|der [--label L] [--pin-file F] [--final-try] [--module PATH]... [--json]',
-    options: [
-      'json',
-      'debug',
-      'help',
-      'module',
-      'token',
-      'cka-id',
-      'file',
-      'label',
-      'pin-file',
-      'final-try',
-    ],
+    options: [...TOKEN_COMMON, 'cka-id', 'file', 'label', 'pin-file', 'final-try'],
     needsVault: false,
   },
   {
@@ -456,7 +447,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'initialise a new token: its label, security officer PIN and user PIN',
     usage:
       'tokens init --label L [--token SERIAL] [--so-pin-file F --pin-file F] [--module PATH]...',
-    options: ['json', 'debug', 'help', 'module', 'token', 'label', 'so-pin-file', 'pin-file'],
+    options: [...TOKEN_COMMON, 'label', 'so-pin-file', 'pin-file'],
     needsVault: false,
   },
   {
@@ -464,7 +455,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "change a token's user PIN",
     usage:
       'tokens change-pin --token SERIAL [--pin-file F --new-pin-file F] [--final-try] [--module PATH]...',
-    options: ['json', 'debug', 'help', 'module', 'token', 'pin-file', 'final-try', 'new-pin-file'],
+    options: [...TOKEN_COMMON, 'pin-file', 'final-try', 'new-pin-file'],
     needsVault: false,
   },
   {
@@ -472,16 +463,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "set a token's user PIN with the security officer PIN (first use, or a locked PIN)",
     usage:
       'tokens unblock-pin --token SERIAL [--so-pin-file F --new-pin-file F] [--final-try] [--module PATH]...',
-    options: [
-      'json',
-      'debug',
-      'help',
-      'module',
-      'token',
-      'so-pin-file',
-      'final-try',
-      'new-pin-file',
-    ],
+    options: [...TOKEN_COMMON, 'so-pin-file', 'final-try', 'new-pin-file'],
     needsVault: false,
   },
   {
