@@ -38,7 +38,7 @@ import { median, round } from './stats.ts';
 // the held session, the PIN's HMAC, and DER-encoding ECDSA signatures.
 
 export const TOKEN_RATIO_TARGET = 0.95;
-const ROUNDS = 5;
+const ROUNDS = 9;
 const ROUND_MS = 2000;
 /** Untimed signatures at the start of each round: JIT, caches, the first session. */
 const WARM_UP = 20;
