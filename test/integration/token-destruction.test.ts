@@ -95,6 +95,10 @@ describe('a token key destruction cut off after the token destroyed its objects'
     const between = showKey(vault, key.id);
     expect(between.state).toBe('destruction-pending');
     expect(between.destructionBegun).toEqual({ at: due.toISOString(), by: 'Alice' });
+    // Nor may a transition bring it back: its objects may be gone.
+    expect(() => transitionKey(vault, 'Alice', key.id, 'deactivated', 'undo', due)).toThrow(
+      expect.objectContaining({ code: 'KEY_STATE_INVALID' }),
+    );
     expect(() => cancelDestruction(vault, 'Alice', key.id, due)).toThrow(
       expect.objectContaining({
         code: 'KEY_STATE_INVALID',
@@ -126,6 +130,7 @@ describe('a token key destruction cut off after the token destroyed its objects'
         'key.destroy:success',
         'key.destroy-begin:success',
         'key.destroy:failure',
+        'key.transition:failure',
         'key.cancel-destroy:failure',
         'key.destroy:success',
       ]);

@@ -203,6 +203,12 @@ export function transitionKey(
         `The key is ${key.state}; it becomes ${to} only through the destruction flow, with an authoriser and a witness.`,
       );
     }
+    if (key.destructionBegun && to !== 'compromised') {
+      throw new KeywardenError(
+        ErrorCode.KEY_STATE_INVALID,
+        `Destroying the key's objects on its token began at ${key.destructionBegun.at}; it cannot return to use. Finish it with "keywarden keys destroy ${key.id}".`,
+      );
+    }
     const at = now.toISOString();
     const activating = to === 'active' && key.activatedAt === null;
     const updated: KeyView = {
