@@ -1,4 +1,12 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { ErrorCode, ExitCode, KeywardenError } from '../shared/errors.ts';
 import { KEY_STATES } from '../shared/inventory-types.ts';
@@ -57,6 +65,49 @@ function signaturePaths(inputs: string[], dir: string, out: unknown): string[] {
     }
   }
   return paths;
+}
+
+/**
+ * Creates each output file (refusing one that exists, a dangling link included) and holds it
+ * open; `write` fills and closes them, `abandon` removes them. Throws BAD_REQUEST naming the
+ * file that cannot be created, having removed the ones made before it.
+ */
+function reserveOutputs(paths: string[]): {
+  write: (contents: Uint8Array[]) => void;
+  abandon: () => void;
+} {
+  const made: Array<{ path: string; fd: number }> = [];
+  const abandon = () => {
+    for (const { path, fd } of made.splice(0)) {
+      closeSync(fd);
+      rmSync(path, { force: true });
+    }
+  };
+  for (const path of paths) {
+    try {
+      made.push({ path, fd: openSync(path, 'wx', 0o644) });
+    } catch {
+      abandon();
+      throw new KeywardenError(
+        ErrorCode.BAD_REQUEST,
+        `Cannot write ${path} (it may already exist); nothing was signed.`,
+      );
+    }
+  }
+  return {
+    write: (contents) => {
+      try {
+        made.forEach(({ fd }, index) => writeSync(fd, contents[index] ?? new Uint8Array(0)));
+      } catch (error) {
+        abandon();
+        throw new KeywardenError(ErrorCode.BAD_REQUEST, 'Cannot write the signature files.', {
+          cause: error,
+        });
+      }
+      for (const { fd } of made.splice(0)) closeSync(fd);
+    },
+    abandon,
+  };
 }
 
 function formatPeople(people: PersonView[]): string {
@@ -284,28 +335,37 @@ export async function runInventoryCommand(
           ? [requiredOption(options, 'out')]
           : signaturePaths(inputs, requiredOption(options, 'out-dir'), options.out);
       const messages = inputs.map((path) => readInput(path));
+      // The services zero every byte array a call carried: each attempt gets its own copies.
       const sign = (pin?: Buffer) =>
         services.invoke('keys:sign-many', {
           id: operands.ID ?? '',
-          data: messages,
+          data: messages.map((message) => Buffer.from(message)),
           ...(options.pss ? { rsaPadding: 'pss' as const } : {}),
           ...(pin ? { pin, ...finalTry } : {}),
         });
+      // Every signature file is created before anything is signed, and removed again if the
+      // signing fails: a run leaves all of them or none.
+      const files = reserveOutputs(outputs);
       let signed;
-      if (options['pin-file']) signed = await sign(await readPin(options, 'pin-file', 'PIN', io));
-      else {
-        try {
-          signed = await sign();
-        } catch (error) {
-          // A key on a token asks for its PIN at the terminal.
-          if (!(error instanceof KeywardenError) || error.code !== ErrorCode.PIN_REQUIRED)
-            throw error;
-          if (!process.stdin.isTTY) throw error;
-          signed = await sign(await promptHidden('Token PIN: '));
+      try {
+        if (options['pin-file']) signed = await sign(await readPin(options, 'pin-file', 'PIN', io));
+        else {
+          try {
+            signed = await sign();
+          } catch (error) {
+            // A key on a token asks for its PIN at the terminal.
+            if (!(error instanceof KeywardenError) || error.code !== ErrorCode.PIN_REQUIRED)
+              throw error;
+            if (!process.stdin.isTTY) throw error;
+            signed = await sign(await promptHidden('Token PIN: '));
+          }
         }
+      } catch (error) {
+        files.abandon();
+        throw error;
       }
       const { signatures } = signed;
-      signatures.forEach((signature, index) => writeOutput(outputs[index] ?? '', signature));
+      files.write(signatures);
       const written = signatures.map((signature, index) => ({
         signature: outputs[index],
         bytes: signature.length,

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
 import type { TokenList, TokenObjectView } from '../../electron/shared/token-types.ts';
 import { certificateFor } from '../helpers/certificate-for.ts';
-import { runKeywarden } from '../helpers/cli.ts';
+import { CLI_PATH, runKeywarden } from '../helpers/cli.ts';
 import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { SOFTHSM_MODULE, startSoftHsm } from '../helpers/softhsm.fixture.ts';
 import type { SoftHsm } from '../helpers/softhsm.fixture.ts';
@@ -468,7 +468,17 @@ describe('the final PIN try', () => {
     hsm.setPinState(token, { user: 'finalTry' });
     try {
       const args = ['tokens', 'objects', '--token', token, '--pin-file', pin, ...moduleArgs()];
-      const refused = await runKeywarden(args);
+      // A mistyped PIN: had it reached the token, SoftHSM2 would have set COUNT_LOW.
+      const wrong = secret('pin-final-wrong', '9999');
+      const refused = await runKeywarden([
+        'tokens',
+        'objects',
+        '--token',
+        token,
+        '--pin-file',
+        wrong,
+        ...moduleArgs(),
+      ]);
       expect(refused.code).toBe(3);
       expect(refused.stderr).toMatch(/^error \[PIN_FINAL_TRY\]: .*one try left.*--final-try/);
       const list = JSON.parse(
@@ -614,5 +624,59 @@ describe('keywarden tokens import-certificate', () => {
     expect(refused.stderr).toMatch(/^error \[BAD_REQUEST\]: The certificate is not for key/);
     const certificates = hsm.pkcs11Tool(['--list-objects', '--type', 'cert'], hsm.tokens[1]);
     expect(certificates.match(/Certificate Object/gu)).toHaveLength(1);
+  });
+});
+
+describe('a token PIN typed at the terminal', () => {
+  it('signs the file, not what the first attempt without a PIN left of it', async () => {
+    const token = hsm.tokens[1]?.serial ?? '';
+    const key = await generateOnToken('typed pin', 'p256', token, secret('pin-typed', '1234'));
+    writeFileSync(dir.file('typed.txt'), 'signed after the PIN was typed');
+    // Under a pseudo-terminal (util-linux `script`), so Keywarden asks for the PIN.
+    const command = [
+      process.execPath,
+      CLI_PATH,
+      'keys',
+      'sign',
+      key.id,
+      '--in',
+      dir.file('typed.txt'),
+      '--out',
+      dir.file('typed.sig'),
+      ...vaultBase,
+    ].join(' ');
+    const done = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: 'pipe' });
+      child.on('error', reject);
+      child.on('close', resolve);
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString('utf8').includes('Token PIN:')) child.stdin.write('1234\n');
+      });
+    });
+    expect(done).toBe(0);
+    await runKeywarden([
+      'keys',
+      'export-public',
+      key.id,
+      '--format',
+      'pem',
+      '--out',
+      dir.file('typed.pem'),
+      ...vaultBase,
+    ]);
+    const verified = execFileSync(
+      'openssl',
+      [
+        'dgst',
+        '-sha256',
+        '-verify',
+        dir.file('typed.pem'),
+        '-signature',
+        dir.file('typed.sig'),
+        dir.file('typed.txt'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(verified).toContain('Verified OK');
   });
 });
