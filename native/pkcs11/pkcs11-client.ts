@@ -119,7 +119,8 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
       });
       send({ ...request, id } as WorkerRequest, transfer);
     }).finally(() => {
-      if (pending.size === 0) worker.unref();
+      // Listening for tokens keeps the worker referenced (see onChange).
+      if (pending.size === 0 && listeners.size === 0) worker.unref();
     });
   }
 
@@ -259,10 +260,12 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
     },
     close: async () => {
       if (closed) return;
+      const done = call<void>({ op: 'close' });
+      // Calls made after close() are refused at once, not sent to finalised modules.
+      closed = true;
       try {
-        await call<void>({ op: 'close' });
+        await done;
       } finally {
-        closed = true;
         await worker.terminate();
       }
     },

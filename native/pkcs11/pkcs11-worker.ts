@@ -33,6 +33,7 @@ import {
 } from './token-operations.ts';
 import {
   HOLD_IDLE_MS,
+  HOLD_MAX_MS,
   contextLogin,
   findObjects,
   findToken,
@@ -301,7 +302,12 @@ function handle(request: WorkerRequest): unknown {
           return signData(c, lib(entry.token), entry.session, key.handle, scheme, message, again);
         });
         // Back as one buffer and the lengths: one copy across, not one object per signature.
-        const packed = Buffer.concat(signatures);
+        const packed = Buffer.alloc(signatures.reduce((sum, sig) => sum + sig.length, 0));
+        let offset = 0;
+        for (const signature of signatures) {
+          packed.set(signature, offset);
+          offset += signature.length;
+        }
         return { signatures: packed, lengths: signatures.map((s) => s.length) };
       });
     }
@@ -529,7 +535,10 @@ const keyOf = (view: TokenView) => `${view.module}\n${view.serial}`;
 
 function poll(): void {
   const clock = Date.now();
-  for (const [key, entry] of held) if (clock - entry.lastUsed >= HOLD_IDLE_MS) release(key);
+  for (const [key, entry] of held) {
+    if (clock - entry.lastUsed >= HOLD_IDLE_MS || clock - entry.openedAt >= HOLD_MAX_MS)
+      release(key);
+  }
   // While a held session is in use, re-initialising would end it: look without rescanning
   // (modules that follow their readers themselves still show changes; SoftHSM2 waits).
   if (held.size === 0) refresh();
@@ -577,6 +586,27 @@ load(modulePaths);
 known = new Map(presentTokens().map((t) => [keyOf(t.view), t.view]));
 const timer = setInterval(poll, pollMs);
 
+/**
+ * The ArrayBuffers a reply's byte arrays own whole (results are built so), moved to the
+ * client rather than copied: no copy of a result (a decrypted plaintext) stays in this thread.
+ */
+function ownedBuffers(reply: WorkerReply): ArrayBuffer[] {
+  if (!reply.ok) return [];
+  const owned = (value: unknown) =>
+    value instanceof Uint8Array &&
+    value.buffer instanceof ArrayBuffer &&
+    value.byteOffset === 0 &&
+    value.byteLength === value.buffer.byteLength
+      ? [value.buffer]
+      : [];
+  const value = reply.value;
+  if (value instanceof Uint8Array) return owned(value);
+  if (value !== null && typeof value === 'object' && 'signatures' in value) {
+    return owned((value as { signatures: unknown }).signatures);
+  }
+  return [];
+}
+
 /** The answer to one request; every byte it carried is zeroed, whatever happened. */
 function answer(request: WorkerRequest): WorkerReply {
   try {
@@ -605,17 +635,31 @@ function finaliseAll(): void {
  */
 const REPLY_WITHIN_MS = 1;
 
+/** Set once 'close' is answered: what comes after it finds every module finalised. */
+let finalised = false;
+
 parentPort?.on('message', (batch: WorkerRequest[]) => {
   let replies: WorkerReply[] = [];
   let since = performance.now();
   const send = () => {
-    if (replies.length > 0) parentPort?.postMessage(replies satisfies WorkerMessage);
+    if (replies.length > 0)
+      parentPort?.postMessage(replies satisfies WorkerMessage, replies.flatMap(ownedBuffers));
     replies = [];
     since = performance.now();
   };
   for (const request of batch) {
-    const reply = answer(request);
-    if (request.op === 'close') finaliseAll();
+    const reply: WorkerReply = finalised
+      ? {
+          id: request.id,
+          ok: false,
+          error: { code: ErrorCode.TOKEN_FAILED, message: 'The token layer is closed.' },
+        }
+      : answer(request);
+    if (finalised) zeroRequest(request);
+    if (request.op === 'close' && !finalised) {
+      finaliseAll();
+      finalised = true;
+    }
     replies.push(reply);
     if (performance.now() - since > REPLY_WITHIN_MS) send();
   }

@@ -54,6 +54,24 @@ const CKZ_DATA_SPECIFIED = 1;
 /** The largest output any of these mechanisms gives for the inputs allowed (RSA-4096, KWP of 64 KiB). */
 const OUTPUT_BYTES = 64 * 1024 + 64;
 
+/**
+ * Bytes the caller owns whole: never a slice of Node's shared buffer pool, whose other
+ * contents would travel with it to the other thread (a structured clone copies a view's
+ * whole ArrayBuffer) and could not be zeroed with it.
+ */
+function ownCopy(...parts: Uint8Array[]): Buffer {
+  const copy = Buffer.alloc(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    copy.set(part, at);
+    at += part.length;
+  }
+  return copy;
+}
+
+/** A Buffer over the same bytes, with no copy (pkcs11js takes Buffers). */
+const view = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 const isRsa = (algorithm: TokenKeyAlgorithm) => algorithm.startsWith('rsa');
 const isEc = (algorithm: TokenKeyAlgorithm) => algorithm === 'p256' || algorithm === 'p384';
 
@@ -147,9 +165,7 @@ function signatureMechanism(c: Constants, scheme: SignatureScheme): Pkcs11.Mecha
 
 /** What the token signs: the digest for ECDSA (CKM_ECDSA), the message for RSA. */
 function signedInput(scheme: SignatureScheme, data: Uint8Array): Buffer {
-  return isEc(scheme.algorithm)
-    ? createHash(scheme.hash).update(data).digest()
-    : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return isEc(scheme.algorithm) ? createHash(scheme.hash).update(data).digest() : view(data);
 }
 
 /**
@@ -203,7 +219,7 @@ export function signData(
     explainFailure(c, lib, session, key, scheme.algorithm, error);
   }
   // `signature` is a view of the shared buffer: copied out (or DER-encoded) before returning.
-  return isEc(scheme.algorithm) ? ecdsaDer(signature) : Buffer.from(signature);
+  return isEc(scheme.algorithm) ? ecdsaDer(signature) : ownCopy(signature);
 }
 
 /**
@@ -220,7 +236,7 @@ export function verifyData(
   signature: Uint8Array,
 ): boolean {
   const mechanism = signatureMechanism(c, scheme);
-  let raw: Buffer | null = Buffer.from(signature);
+  let raw: Buffer | null = view(signature);
   if (isEc(scheme.algorithm)) raw = ecdsaRaw(signature, scheme.algorithm === 'p256' ? 32 : 48);
   if (raw === null) return false;
   try {
@@ -274,7 +290,7 @@ function gcm(c: Constants, nonce: Buffer, aad: Uint8Array): Pkcs11.Mechanism {
     type: c.CK_PARAMS_AES_GCM,
     iv: nonce,
     ivBits: nonce.length * 8,
-    aad: Buffer.from(aad),
+    aad: view(aad),
     tagBits: GCM_TAG_BYTES * 8,
   };
   return { mechanism: c.CKM_AES_GCM, parameter };
@@ -299,7 +315,7 @@ export function encryptData(
     if (algorithm === 'aes256') {
       const nonce = randomBytes(GCM_NONCE_BYTES);
       initialise(c, 'AES-GCM', () => lib.C_EncryptInit(session, gcm(c, nonce, aad), key));
-      return Buffer.concat([nonce, lib.C_Encrypt(session, Buffer.from(plaintext), out)]);
+      return ownCopy(nonce, lib.C_Encrypt(session, view(plaintext), out));
     }
     if (!isRsa(algorithm)) refuse(algorithm, 'encrypt');
     if (aad.length > 0) refuse(algorithm, 'bind associated data (RSA-OAEP has no AAD here)');
@@ -314,7 +330,7 @@ export function encryptData(
     initialise(c, `RSA-OAEP with ${oaepHash}`, () =>
       lib.C_EncryptInit(session, oaep(c, oaepHash), key),
     );
-    return Buffer.from(lib.C_Encrypt(session, Buffer.from(plaintext), out));
+    return ownCopy(lib.C_Encrypt(session, view(plaintext), out));
   } catch (error) {
     if ((error as { code?: unknown }).code === c.CKR_DATA_LEN_RANGE) {
       throw new KeywardenError(
@@ -323,6 +339,8 @@ export function encryptData(
       );
     }
     explainFailure(c, lib, session, key, algorithm, error);
+  } finally {
+    out.fill(0);
   }
 }
 
@@ -347,11 +365,11 @@ export function decryptData(
   try {
     if (algorithm === 'aes256') {
       if (ciphertext.length < GCM_NONCE_BYTES + GCM_TAG_BYTES) throw failed();
-      const nonce = Buffer.from(ciphertext.subarray(0, GCM_NONCE_BYTES));
+      const nonce = view(ciphertext.subarray(0, GCM_NONCE_BYTES));
       initialise(c, 'AES-GCM', () => lib.C_DecryptInit(session, gcm(c, nonce, aad), key));
       contextLogin?.();
       return decryptStep(c, () =>
-        Buffer.from(lib.C_Decrypt(session, Buffer.from(ciphertext.subarray(GCM_NONCE_BYTES)), out)),
+        ownCopy(lib.C_Decrypt(session, view(ciphertext.subarray(GCM_NONCE_BYTES)), out)),
       );
     }
     if (!isRsa(algorithm)) refuse(algorithm, 'decrypt');
@@ -359,7 +377,7 @@ export function decryptData(
       lib.C_DecryptInit(session, oaep(c, oaepHash), key),
     );
     contextLogin?.();
-    return decryptStep(c, () => Buffer.from(lib.C_Decrypt(session, Buffer.from(ciphertext), out)));
+    return decryptStep(c, () => ownCopy(lib.C_Decrypt(session, view(ciphertext), out)));
   } catch (error) {
     const rv = (error as { code?: unknown }).code;
     const undecryptable = [
@@ -369,6 +387,8 @@ export function decryptData(
     ];
     if (undecryptable.includes(rv as number)) throw failed();
     explainFailure(c, lib, session, key, algorithm, error);
+  } finally {
+    out.fill(0); // held the plaintext
   }
 }
 
@@ -418,7 +438,7 @@ export function wrapKeyData(
 ): Buffer {
   const mechanism = wrapMechanism(c, algorithm, oaepHash);
   try {
-    return Buffer.from(
+    return ownCopy(
       lib.C_WrapKey(session, mechanism, wrappingKey, target, Buffer.alloc(OUTPUT_BYTES)),
     );
   } catch (error) {
@@ -442,7 +462,7 @@ export function unwrapKeyData(
 ): Handle {
   const mechanism = wrapMechanism(c, algorithm, oaepHash);
   try {
-    return lib.C_UnwrapKey(session, mechanism, unwrappingKey, Buffer.from(wrapped), template);
+    return lib.C_UnwrapKey(session, mechanism, unwrappingKey, view(wrapped), template);
   } catch (error) {
     const rv = (error as { code?: unknown }).code;
     // SoftHSM2 answers a blob whose integrity check fails with CKR_GENERAL_ERROR.

@@ -209,10 +209,16 @@ export interface HeldSession {
   /** Key handles found in it, by class and CKA_ID. */
   keys: Map<string, HeldKey>;
   lastUsed: number;
+  openedAt: number;
 }
 
 /** How long a held session stays open without use. */
 export const HOLD_IDLE_MS = 2000;
+/**
+ * How long a held session lives however busy: a PIN changed or locked by another program is
+ * judged by the token again within this time (use does not extend it).
+ */
+export const HOLD_MAX_MS = 10_000;
 /** The key PINs are compared under; random per worker, never leaves this thread. */
 const pinKey = randomBytes(32);
 export const held = new Map<string, HeldSession>();
@@ -257,7 +263,10 @@ export function withHeldSession<T>(
   const context = { operation, token: tokenName(token.view) };
   const verifier = verifierOf(pin);
   let entry = held.get(key);
-  if (entry && !timingSafeEqual(entry.verifier, verifier)) {
+  if (
+    entry &&
+    (!timingSafeEqual(entry.verifier, verifier) || Date.now() - entry.openedAt >= HOLD_MAX_MS)
+  ) {
     release(key);
     entry = undefined;
   }
@@ -278,7 +287,14 @@ export function withHeldSession<T>(
       }
       throw error;
     }
-    entry = { token, session, verifier, keys: new Map(), lastUsed: Date.now() };
+    entry = {
+      token,
+      session,
+      verifier,
+      keys: new Map(),
+      lastUsed: Date.now(),
+      openedAt: Date.now(),
+    };
     held.set(key, entry);
   }
   try {

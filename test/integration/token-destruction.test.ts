@@ -88,6 +88,19 @@ describe('a token key destruction cut off after the token destroyed its objects'
     expect(scheduled.state).toBe('destruction-pending');
 
     const due = new Date(now.getTime() + 8 * DAY);
+    // A mistyped PIN: refused by the token before anything is marked begun.
+    await expect(
+      destroyAnyKey(
+        vault,
+        () => tokens,
+        'Alice',
+        key.id,
+        request,
+        { pin: Buffer.from('9999') },
+        due,
+      ),
+    ).rejects.toThrow(expect.objectContaining({ code: 'PIN_INCORRECT' }));
+    expect(showKey(vault, key.id).destructionBegun).toBeUndefined();
     await expect(
       destroyAnyKey(vault, cutAfterTokenDestroy, 'Alice', key.id, request, { pin: pin() }, due),
     ).rejects.toThrow('power cut');
@@ -128,6 +141,7 @@ describe('a token key destruction cut off after the token destroyed its objects'
         'key.generate:success',
         'key.transition:success',
         'key.destroy:success',
+        'key.destroy:failure',
         'key.destroy-begin:success',
         'key.destroy:failure',
         'key.transition:failure',

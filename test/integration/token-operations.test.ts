@@ -172,6 +172,21 @@ describe('encrypt and decrypt on the token', () => {
     ).rejects.toThrow(code('DECRYPTION_FAILED'));
   });
 
+  it('hands back results that own their bytes, carrying nothing of earlier calls', async () => {
+    const key = await tokens.generate(ref(0), pin(), { algorithm: 'aes256', label: 'own bytes' });
+    const request = { keyId: key.id, algorithm: 'aes256' as const, aad: Buffer.alloc(0) };
+    const secret = Buffer.from('PLAINTEXT-A that must not travel with later replies');
+    await tokens.encrypt(ref(0), pin(), { ...request, data: secret });
+    const sealed = await tokens.encrypt(ref(0), pin(), { ...request, data: Buffer.from('b') });
+    const opened = await tokens.decrypt(ref(0), pin(), { ...request, data: sealed });
+    expect(opened.toString()).toBe('b');
+    for (const result of [sealed, opened]) {
+      // Not a view into a shared pool: the whole ArrayBuffer is the result.
+      expect(result.buffer.byteLength).toBe(result.length);
+      expect(Buffer.from(result.buffer).includes('PLAINTEXT-A')).toBe(false);
+    }
+  });
+
   it('decrypts RSA-OAEP that OpenSSL encrypted to the exported public key', async () => {
     const key = await tokens.generate(ref(1), pin(), { algorithm: 'rsa2048', label: 'oaep' });
     const publicKey = createPublicKey({
@@ -488,6 +503,18 @@ describe('modules', () => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('closing the layer', () => {
+  it('refuses calls made after close(), in the same turn or later, and closes', async () => {
+    const layer = openTokenLayer({ modules: [SOFTHSM_MODULE], pollMs: 60_000 });
+    await layer.list();
+    const closing = layer.close();
+    const late = layer.list();
+    await expect(late).rejects.toThrow(code('TOKEN_FAILED'));
+    await expect(closing).resolves.toBeUndefined();
+    await expect(layer.objects(ref(0), null)).rejects.toThrow(code('TOKEN_FAILED'));
   });
 });
 

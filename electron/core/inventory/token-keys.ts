@@ -237,7 +237,11 @@ export async function destroyAnyKey(
           `Key ${id} is on token ${key.location.serial}: its destruction needs the token's PIN.`,
         );
       }
+      const token = tokenOf(key.location, login);
       if (!key.destructionBegun) {
+        // The PIN is proved on the token first (a login that lists its objects), so a
+        // mistyped PIN does not leave a destruction marked begun that nothing began.
+        await tokens().objects(token, login.pin);
         const begun = {
           actor,
           action: 'key.destroy-begin',
