@@ -61,6 +61,34 @@ async function generateOnToken(
   return JSON.parse(made.stdout) as KeyView;
 }
 
+/**
+ * Exports `keyId`'s public key with `keywarden keys export-public` and checks with OpenSSL
+ * that `signature` is its signature over `file` (digest `-sha256` or `-sha384`); returns
+ * OpenSSL's verdict.
+ */
+async function opensslVerifies(
+  keyId: string,
+  file: string,
+  signature: string,
+  digest: '-sha256' | '-sha384' = '-sha256',
+): Promise<string> {
+  const pem = `${signature}.pub.pem`;
+  const exported = await runKeywarden([
+    'keys',
+    'export-public',
+    keyId,
+    '--format',
+    'pem',
+    '--out',
+    pem,
+    ...vaultBase,
+  ]);
+  expect(exported.code, exported.stderr).toBe(0);
+  return execFileSync('openssl', ['dgst', digest, '-verify', pem, '-signature', signature, file], {
+    encoding: 'utf8',
+  });
+}
+
 beforeAll(async () => {
   hsm = startSoftHsm({ tokens: 3 });
   dir = tempDir('keywarden-cli-tokens-');
@@ -276,31 +304,8 @@ describe('token keys in the inventory', () => {
       ...vaultBase,
     ]);
     expect(signed.code, signed.stderr).toBe(0);
-    const pub = await runKeywarden([
-      'keys',
-      'export-public',
-      key.id,
-      '--format',
-      'pem',
-      '--out',
-      dir.file('root.pem'),
-      ...vaultBase,
-    ]);
-    expect(pub.code, pub.stderr).toBe(0);
     expect(
-      execFileSync(
-        'openssl',
-        [
-          'dgst',
-          '-sha384',
-          '-verify',
-          dir.file('root.pem'),
-          '-signature',
-          dir.file('release.sig'),
-          dir.file('release'),
-        ],
-        { encoding: 'utf8' },
-      ),
+      await opensslVerifies(key.id, dir.file('release'), dir.file('release.sig'), '-sha384'),
     ).toContain('Verified OK');
     expect(readFileSync(dir.file('release.sig')).length).toBeGreaterThan(60);
 
@@ -433,31 +438,9 @@ describe('a token key remembers its module', () => {
       ...vaultBase,
     ]);
     expect(signed.code, signed.stderr).toBe(0);
-    const exported = await runKeywarden([
-      'keys',
-      'export-public',
-      key.id,
-      '--format',
-      'pem',
-      '--out',
-      dir.file('remembered.pem'),
-      ...vaultBase,
-    ]);
-    expect(exported.code, exported.stderr).toBe(0);
-    const verified = execFileSync(
-      'openssl',
-      [
-        'dgst',
-        '-sha256',
-        '-verify',
-        dir.file('remembered.pem'),
-        '-signature',
-        dir.file('artefact.sig'),
-        dir.file('artefact'),
-      ],
-      { encoding: 'utf8' },
+    expect(await opensslVerifies(key.id, dir.file('artefact'), dir.file('artefact.sig'))).toContain(
+      'Verified OK',
     );
-    expect(verified).toContain('Verified OK');
   });
 });
 
@@ -512,32 +495,11 @@ describe('signing several files at once', () => {
     const signed = await runKeywarden([...args, '--out-dir', out, '--json', ...vaultBase]);
     expect(signed.code, signed.stderr).toBe(0);
     expect(JSON.parse(signed.stdout)).toHaveLength(3);
-    await runKeywarden([
-      'keys',
-      'export-public',
-      key.id,
-      '--format',
-      'pem',
-      '--out',
-      dir.file('release.pem'),
-      ...vaultBase,
-    ]);
     for (const file of files) {
       const name = file.split('/').at(-1) ?? '';
-      const verified = execFileSync(
-        'openssl',
-        [
-          'dgst',
-          '-sha256',
-          '-verify',
-          dir.file('release.pem'),
-          '-signature',
-          join(out, `${name}.sig`),
-          file,
-        ],
-        { encoding: 'utf8' },
+      expect(await opensslVerifies(key.id, file, join(out, `${name}.sig`))).toContain(
+        'Verified OK',
       );
-      expect(verified).toContain('Verified OK');
     }
     // One audited signing of three files.
     const audit = await runKeywarden(['audit', 'list', '--json', ...vaultBase]);
@@ -654,29 +616,8 @@ describe('a token PIN typed at the terminal', () => {
       });
     });
     expect(done).toBe(0);
-    await runKeywarden([
-      'keys',
-      'export-public',
-      key.id,
-      '--format',
-      'pem',
-      '--out',
-      dir.file('typed.pem'),
-      ...vaultBase,
-    ]);
-    const verified = execFileSync(
-      'openssl',
-      [
-        'dgst',
-        '-sha256',
-        '-verify',
-        dir.file('typed.pem'),
-        '-signature',
-        dir.file('typed.sig'),
-        dir.file('typed.txt'),
-      ],
-      { encoding: 'utf8' },
+    expect(await opensslVerifies(key.id, dir.file('typed.txt'), dir.file('typed.sig'))).toContain(
+      'Verified OK',
     );
-    expect(verified).toContain('Verified OK');
   });
 });
