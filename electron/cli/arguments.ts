@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
+import type { KdfRequest } from '../shared/contract.ts';
 
 // The command line: commands, their options, and the unlock options every command accepts.
 // No option takes a secret as its value: secrets come from files, stdin or a prompt.
@@ -9,14 +10,52 @@ export const UNLOCK_OPTIONS = [
   'passphrase-stdin',
   'recovery-key-file',
   'keychain',
+  'tpm',
+  'tpm-pin-file',
+  'unlock-token',
+  'unlock-pin-file',
+  'yubikey',
+  'fido2',
+  'fido2-pin-file',
 ] as const;
+/**
+ * --token and --pin-file unlock with a token on commands that act on no token of their own;
+ * on the others (ownsTokenOptions) they name that token, and --unlock-token is the way.
+ */
+export const TOKEN_UNLOCK_OPTIONS = ['token', 'pin-file'] as const;
 const KDF_OPTIONS = [
   'kdf-memory-mib',
   'kdf-iterations',
   'kdf-parallelism',
   'kdf-target-ms',
 ] as const;
-const COMMON = ['vault', 'json', 'debug', 'actor', 'help', ...UNLOCK_OPTIONS] as const;
+const COMMON = [
+  'vault',
+  'json',
+  'debug',
+  'actor',
+  'help',
+  'tpm-tcti',
+  'module',
+  ...UNLOCK_OPTIONS,
+  ...TOKEN_UNLOCK_OPTIONS,
+] as const;
+/** What a new slot's factors take (see slots add). */
+const ENROL_OPTIONS = [
+  'kind',
+  'with',
+  'quorum',
+  'name',
+  'new-passphrase-file',
+  'tpm-pcrs',
+  'new-tpm-pin-file',
+  'new-token',
+  'new-token-key',
+  'new-token-pin-file',
+  'yubikey-slot',
+  'new-fido2-pin-file',
+  'final-try',
+] as const;
 /** What every token command takes: no vault, the modules to load and the token to act on. */
 const TOKEN_COMMON = ['json', 'debug', 'help', 'module', 'token'] as const;
 /** What every new key's entry says, however it enters the inventory. */
@@ -114,6 +153,24 @@ const OPTION_SPEC = {
   'so-pin-file': { type: 'string' },
   /** Let a login use the PIN's final try (refused otherwise: a mistake then locks the card). */
   'final-try': { type: 'boolean' },
+  tpm: { type: 'boolean' },
+  'tpm-pin-file': { type: 'string' },
+  'tpm-tcti': { type: 'string' },
+  'unlock-token': { type: 'string', multiple: true },
+  'unlock-pin-file': { type: 'string', multiple: true },
+  yubikey: { type: 'boolean' },
+  fido2: { type: 'boolean' },
+  'fido2-pin-file': { type: 'string' },
+  kind: { type: 'string' },
+  with: { type: 'string', multiple: true },
+  quorum: { type: 'string' },
+  'tpm-pcrs': { type: 'string' },
+  'new-tpm-pin-file': { type: 'string' },
+  'new-token': { type: 'string', multiple: true },
+  'new-token-key': { type: 'string', multiple: true },
+  'new-token-pin-file': { type: 'string', multiple: true },
+  'yubikey-slot': { type: 'string' },
+  'new-fido2-pin-file': { type: 'string' },
 } as const;
 
 export type OptionName = keyof typeof OPTION_SPEC;
@@ -122,6 +179,10 @@ export interface CommandSpec {
   words: string[];
   /** Positional operands after the command words, such as a key id. */
   operands?: string[];
+  /** The operands may be left out (an option gives the same). */
+  operandsOptional?: boolean;
+  /** --token and --pin-file name the token this command acts on, not an unlock factor. */
+  ownsTokenOptions?: boolean;
   summary: string;
   usage: string;
   options: readonly OptionName[];
@@ -175,9 +236,27 @@ export const COMMANDS: CommandSpec[] = [
     needsVault: true,
   },
   {
+    words: ['slots', 'add'],
+    summary: 'add an unlock slot: one factor, several at once (--with), or k of n (--quorum)',
+    usage:
+      'slots add --vault PATH --kind passphrase|recovery|tpm2|keychain|pkcs11|yubikey-hmac|fido2 [--with KIND]... [--quorum K] [--name N] [factor options] [kdf options] [--json] [unlock options]',
+    options: [...COMMON, ...ENROL_OPTIONS, ...KDF_OPTIONS],
+    needsVault: true,
+  },
+  {
+    words: ['slots', 'rename'],
+    summary: 'give an unlock slot a name people recognise',
+    usage: 'slots rename ID --vault PATH --name N [--json] [unlock options]',
+    operands: ['ID'],
+    options: [...COMMON, 'name'],
+    needsVault: true,
+  },
+  {
     words: ['slots', 'remove'],
     summary: 'remove an unlock slot (never the last one; a keychain slot takes its item along)',
-    usage: 'slots remove --vault PATH --slot N [--json] [unlock options]',
+    usage: 'slots remove ID --vault PATH [--json] [unlock options]  (or --slot ID)',
+    operands: ['ID'],
+    operandsOptional: true,
     options: [...COMMON, 'slot'],
     needsVault: true,
   },
@@ -233,6 +312,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     words: ['keys', 'generate'],
+    ownsTokenOptions: true,
     summary: 'generate a key in the vault and enter it in the inventory',
     usage:
       'keys generate --vault PATH --name N --algorithm ed25519|x25519|p256|p384|rsa3072|rsa4096|aes256|hmac-sha256 --purpose P[,P] --owner NAME [--custodian NAME]... [--environment E] [--tier 1-4] [--classification C] [--label L]... [--notes TEXT] [--wrapped-by KEK_ID] [--pre-activation] [--token SERIAL --pin-file F [--final-try] [--module PATH]...] [--json]',
@@ -343,6 +423,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     words: ['keys', 'sign'],
+    ownsTokenOptions: true,
     operands: ['ID'],
     summary:
       'sign a file, or several with one PIN entry (DER for ECDSA, raw for Ed25519, PKCS#1 v1.5 or --pss for RSA)',
@@ -397,6 +478,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     words: ['keys', 'destroy'],
+    ownsTokenOptions: true,
     operands: ['ID'],
     summary: "schedule a deactivated key's destruction (7-30 day window), or carry it out once due",
     usage:
@@ -510,7 +592,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   if (!command) throw usageError(`Unknown command "${positionals.join(' ')}".`);
   const names = command.operands ?? [];
   const given = positionals.slice(command.words.length);
-  if (given.length !== names.length) {
+  if (given.length !== names.length && !(command.operandsOptional && given.length === 0)) {
     throw usageError(
       `"${command.words.join(' ')}" takes ${names.length ? names.join(' ') : 'no operands'}.`,
     );
@@ -522,15 +604,13 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   }
   if (command.needsVault && !options.help && !options.vault)
     throw usageError('--vault PATH is required.');
-  const unlockChoices = UNLOCK_OPTIONS.filter((name) => options[name] !== undefined);
-  if (unlockChoices.length > 1) throw usageError('Give one unlock option at a time.');
-  if (
-    options['passphrase-file'] !== undefined &&
-    command.words[0] === 'init' &&
-    options['passphrase-stdin']
-  ) {
+  if (options['passphrase-file'] !== undefined && options['passphrase-stdin'])
     throw usageError('Give one passphrase source.');
-  }
+  if (
+    options['recovery-key-file'] !== undefined &&
+    (options['passphrase-file'] !== undefined || options['passphrase-stdin'])
+  )
+    throw usageError('Give the passphrase or the recovery key, not both.');
   return { command, options, operands };
 }
 
@@ -571,6 +651,28 @@ export function integerOption(options: ParsedOptions, name: OptionName): number 
   return Number(raw);
 }
 
+/** The Argon2id options (--kdf-*) as a KDF request; undefined when none is given. Throws USAGE. */
+export function kdfRequestFrom(options: ParsedOptions): KdfRequest | undefined {
+  const kdf: KdfRequest = {};
+  const fields = [
+    ['memoryMiB', 'kdf-memory-mib'],
+    ['iterations', 'kdf-iterations'],
+    ['parallelism', 'kdf-parallelism'],
+    ['targetMs', 'kdf-target-ms'],
+  ] as const;
+  for (const [field, option] of fields) {
+    const value = integerOption(options, option);
+    if (value !== undefined) kdf[field] = value;
+  }
+  if (kdf.iterations !== undefined && kdf.targetMs !== undefined) {
+    throw new KeywardenError(
+      ErrorCode.USAGE,
+      'Give --kdf-iterations or --kdf-target-ms, not both. Run "keywarden --help" for usage.',
+    );
+  }
+  return Object.keys(kdf).length > 0 ? kdf : undefined;
+}
+
 /** Parses a duration in days ("30d" or "30"). Throws USAGE. */
 export function daysOption(options: ParsedOptions, name: OptionName): number | undefined {
   const raw = options[name];
@@ -595,6 +697,14 @@ export function helpText(): string {
     '  --passphrase-stdin        read the passphrase from standard input',
     '  --recovery-key-file F     unlock with the recovery key in file F',
     "  --keychain                unlock with the vault's keychain slot (this OS account's keychain)",
+    '  --tpm [--tpm-pin-file F]  unlock with the TPM (and its PIN); --tpm-tcti S or KEYWARDEN_TPM_TCTI',
+    '                            picks the TPM (default device:/dev/tpmrm0)',
+    '  --token SERIAL --pin-file F   unlock with a smartcard or HSM key (commands that act on a token',
+    '                            of their own take --unlock-token SERIAL --unlock-pin-file F instead;',
+    '                            repeat those for a quorum of tokens)',
+    '  --yubikey                 unlock with a YubiKey (HMAC-SHA1 challenge-response)',
+    '  --fido2 [--fido2-pin-file F]  unlock with a FIDO2 security key (hmac-secret)',
+    '  Several at once open a combined or quorum slot (for example --passphrase-file F --tpm).',
     '  (none)                    prompt on the terminal, without echo, when the vault must be opened',
     '',
     'Other options: --json (machine-readable output), --actor NAME (who the audit log names;',

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, ExitCode, KeywardenError, exitCodeFor, toErrorInfo } from '../shared/errors.ts';
-import type { KdfRequest } from '../shared/contract.ts';
 import type {
   AuditEntry,
   AuditVerification,
@@ -16,22 +15,16 @@ import {
   helpText,
   integerOption,
   listOption,
+  kdfRequestFrom,
   parseCommandLine,
-  UNLOCK_OPTIONS,
 } from './arguments.ts';
-import type { ParsedOptions } from './arguments.ts';
+import { hasUnlockOption, readUnlockFactors } from './unlock-options.ts';
 import { runInventoryCommand } from './inventory-commands.ts';
 import { runLifecycleCommand } from './lifecycle-commands.ts';
 import { runFormatCommand } from './format-commands.ts';
 import { runTokenCommand } from './token-commands.ts';
 import { describeSlots, runSlotCommand } from './slot-commands.ts';
-import {
-  normalizePassphrase,
-  promptHidden,
-  readNewPassphrase,
-  readSecretFile,
-  readStdinLines,
-} from './secret-input.ts';
+import { readNewPassphrase, readStdinLines } from './secret-input.ts';
 
 // The `keywarden` command line over services/. Secrets come only from files, stdin or a
 // prompt without echo; every buffer that held one is zeroed by the services call that used
@@ -42,59 +35,7 @@ export interface CliIo {
   err: (text: string) => void;
 }
 
-type Factor =
-  | { kind: 'passphrase'; passphrase: Uint8Array }
-  | { kind: 'recovery-key'; recoveryKey: Uint8Array }
-  | { kind: 'keychain' };
-
 const warnTo = (io: CliIo) => (line: string) => io.err(`${line}\n`);
-
-async function readUnlockFactor(
-  options: ParsedOptions,
-  vault: string,
-  io: CliIo,
-  stdinLine?: Buffer,
-): Promise<Factor> {
-  if (options.keychain) return { kind: 'keychain' };
-  if (options['recovery-key-file'] !== undefined) {
-    return {
-      kind: 'recovery-key',
-      recoveryKey: readSecretFile(options['recovery-key-file'], 'recovery key', warnTo(io)),
-    };
-  }
-  let raw: Buffer;
-  if (options['passphrase-file'] !== undefined)
-    raw = readSecretFile(options['passphrase-file'], 'passphrase', warnTo(io));
-  else if (stdinLine) raw = stdinLine;
-  else if (options['passphrase-stdin']) raw = (await readStdinLines(1))[0] ?? Buffer.alloc(0);
-  else raw = await promptHidden(`Passphrase for ${vault}: `);
-  try {
-    return { kind: 'passphrase', passphrase: normalizePassphrase(raw) };
-  } finally {
-    raw.fill(0);
-  }
-}
-
-function kdfRequestFrom(options: ParsedOptions): KdfRequest | undefined {
-  const kdf: KdfRequest = {};
-  const fields = [
-    ['memoryMiB', 'kdf-memory-mib'],
-    ['iterations', 'kdf-iterations'],
-    ['parallelism', 'kdf-parallelism'],
-    ['targetMs', 'kdf-target-ms'],
-  ] as const;
-  for (const [field, option] of fields) {
-    const value = integerOption(options, option);
-    if (value !== undefined) kdf[field] = value;
-  }
-  if (kdf.iterations !== undefined && kdf.targetMs !== undefined) {
-    throw new KeywardenError(
-      ErrorCode.USAGE,
-      'Give --kdf-iterations or --kdf-target-ms, not both. Run "keywarden --help" for usage.',
-    );
-  }
-  return Object.keys(kdf).length > 0 ? kdf : undefined;
-}
 
 function formatHeader(header: VaultHeader): string {
   return [
@@ -161,7 +102,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const vault = options.vault ?? '';
     const json = options.json === true;
     const services = new KeywardenServices({
-      deps: realDeps(),
+      deps: realDeps({
+        ...(options['tpm-tcti'] !== undefined ? { tpmTcti: options['tpm-tcti'] } : {}),
+        onTokenProgress: (progress) => {
+          if (progress === 'touch-needed') io.err('Touch your security key…\n');
+        },
+      }),
       openTokens: realTokens(listOption(options, 'module') ?? []),
       actor: options.actor ?? osActor(),
       appVersion: packageVersion(),
@@ -179,15 +125,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
       },
     });
-    const hasUnlockOption = UNLOCK_OPTIONS.some((name) => options[name] !== undefined);
+    const unlockOptionGiven = hasUnlockOption(options, command);
     // Exporting a private key re-authenticates with the vault passphrase: the one this
     // command unlocked with, kept for that call only and zeroed when the command ends.
     const reauth: { passphrase: Buffer | null } = { passphrase: null };
     const unlock = async (stdinLine?: Buffer) => {
-      const factor = await readUnlockFactor(options, vault, io, stdinLine);
-      if (command.words.join(' ') === 'keys export-private' && factor.kind === 'passphrase')
-        reauth.passphrase = Buffer.from(factor.passphrase);
-      return services.invoke('vault:unlock', { path: vault, factor });
+      const factors = await readUnlockFactors(options, command, vault, io, stdinLine);
+      const passphrase = factors.find((factor) => factor.kind === 'passphrase');
+      if (command.words.join(' ') === 'keys export-private' && passphrase)
+        reauth.passphrase = Buffer.from(passphrase.passphrase);
+      return services.invoke('vault:unlock', { path: vault, factors });
     };
     try {
       switch (command.words.join(' ')) {
@@ -211,7 +158,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           return ExitCode.OK;
         }
         case 'status': {
-          if (!hasUnlockOption) {
+          if (!unlockOptionGiven) {
             const header = await services.invoke('vault:read-header', { path: vault });
             io.out(
               json
@@ -263,10 +210,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           return ExitCode.OK;
         }
         case 'audit verify': {
-          if (hasUnlockOption) await unlock();
+          if (unlockOptionGiven) await unlock();
           const result = await services.invoke(
             'audit:verify',
-            hasUnlockOption ? {} : { path: vault },
+            unlockOptionGiven ? {} : { path: vault },
           );
           io.out(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerification(result)}\n`);
           if (!result.intact) {
@@ -292,6 +239,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           const slotCode = await runSlotCommand(
             command.words.join(' '),
             options,
+            operands,
             services,
             io,
             unlock,

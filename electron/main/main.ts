@@ -46,7 +46,7 @@ function start(): void {
   }
   app.enableSandbox();
   const services = new KeywardenServices({
-    deps: realDeps(safeStorageSealer),
+    deps: realDeps({ keychain: safeStorageSealer }),
     actor: osActor(),
     openTokens: realTokens(),
   });

@@ -7,6 +7,9 @@ import { openTokenLayer } from '../../native/pkcs11/pkcs11-client.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import { keyringSealer } from '../../native/keychain/keyring-sealer.ts';
 import type { Sealer } from '../../native/keychain/sealer.ts';
+import { DEFAULT_TPM_TCTI, openTpm2 } from '../../native/tpm2/tpm2.ts';
+import { nodeHidAccess } from '../../native/hid/hid-access.ts';
+import type { TokenProgress } from '../../native/hid/hid-transport.ts';
 
 /** The keychain sealer interface, for main's safeStorage sealer (main does not reach native/). */
 export type { SealedRef, Sealer } from '../../native/keychain/sealer.ts';
@@ -14,12 +17,31 @@ export type { SealedRef, Sealer } from '../../native/keychain/sealer.ts';
 // The composition root: the one place outside native/ that names the real implementations
 // of native interfaces. Main, the CLI and the test bridge take their dependencies from here.
 
+export interface RealDepsOptions {
+  /** The OS keychain's keeper: the keychain binding unless given (the app gives safeStorage). */
+  keychain?: Sealer;
+  /** The TPM's TCTI; else KEYWARDEN_TPM_TCTI; else the kernel's resource manager. */
+  tpmTcti?: string;
+  /** A HID token waits for a touch, or works. */
+  onTokenProgress?: (progress: TokenProgress) => void;
+}
+
 /**
- * The real dependencies: better-sqlite3, libargon2, the wall clock, and the OS keychain
- * through the keychain binding unless another sealer is given (the app gives safeStorage).
+ * The real dependencies: better-sqlite3, libargon2, the wall clock, the OS keychain, the TPM
+ * (through the tss2-esys addon) and HID tokens (through node-hid). PKCS#11 tokens come from
+ * the services' token layer.
  */
-export function realDeps(keychain: Sealer = keyringSealer()): VaultDeps {
-  return { openSql: openSqlConnection, argon2: libargon2, now: () => new Date(), keychain };
+export function realDeps(options: RealDepsOptions = {}): VaultDeps {
+  const tcti = options.tpmTcti ?? process.env.KEYWARDEN_TPM_TCTI ?? DEFAULT_TPM_TCTI;
+  return {
+    openSql: openSqlConnection,
+    argon2: libargon2,
+    now: () => new Date(),
+    keychain: options.keychain ?? keyringSealer(),
+    tpm2: openTpm2(tcti),
+    hid: nodeHidAccess(),
+    ...(options.onTokenProgress ? { onTokenProgress: options.onTokenProgress } : {}),
+  };
 }
 
 /**

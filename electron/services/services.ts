@@ -1,6 +1,13 @@
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import { contract, isChannel } from '../shared/contract.ts';
-import type { Channel, KdfRequest, ResponseOf, ServiceEvent } from '../shared/contract.ts';
+import type {
+  Channel,
+  FactorEnrolmentRequest,
+  KdfRequest,
+  ResponseOf,
+  ServiceEvent,
+} from '../shared/contract.ts';
+import type { FactorEnrolment } from '../core/vault/factor-types.ts';
 import { zeroize } from '../core/crypto/bytes.ts';
 import { createVault, openVaultFile } from '../core/vault/vault.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
@@ -57,6 +64,15 @@ function toKdfChoice(request: KdfRequest | undefined): KdfChoice {
   };
 }
 
+/** A factor to enrol as core takes it: KDF requests filled with the vault defaults. */
+function toEnrolment(request: FactorEnrolmentRequest): FactorEnrolment {
+  if (request.kind === 'passphrase' || request.kind === 'tpm2') {
+    const { kdf, ...rest } = request;
+    return (kdf ? { ...rest, kdf: toKdfChoice(kdf) } : rest) as FactorEnrolment;
+  }
+  return request as FactorEnrolment;
+}
+
 /** The services of one process: holds at most one unlocked vault. */
 export class KeywardenServices {
   private readonly context: ServiceContext;
@@ -92,10 +108,10 @@ export class KeywardenServices {
       'vault:unlock': async (request) => {
         this.lockCurrent();
         const generation = this.requestGeneration;
-        const file = openVaultFile(deps, request.path, 'read-write');
+        const file = openVaultFile(this.vaultDeps(), request.path, 'read-write');
         let unlocked: UnlockedVault;
         try {
-          unlocked = await file.unlock(request.factor, actor);
+          unlocked = await file.unlock(request.factors ?? request.factor ?? [], actor);
         } catch (error) {
           file.close();
           throw error;
@@ -124,9 +140,29 @@ export class KeywardenServices {
           context.onProgress,
         ),
       }),
-      'vault:add-keychain-slot': async () => this.requireUnlocked().addKeychainSlot(actor),
+      'vault:add-keychain-slot': async (request) =>
+        this.requireUnlocked().addKeychainSlot(actor, request.reauth),
+      'vault:add-slot': async (request) =>
+        this.requireUnlocked().addSlot(
+          actor,
+          {
+            factors: request.factors.map(toEnrolment),
+            ...(request.threshold !== undefined ? { threshold: request.threshold } : {}),
+            ...(request.name !== undefined ? { name: request.name } : {}),
+          },
+          request.reauth,
+        ),
+      'vault:rename-slot': async (request) => {
+        await this.requireUnlocked().renameSlot(
+          actor,
+          request.slotId,
+          request.name,
+          request.reauth,
+        );
+        return { slotId: request.slotId, name: request.name };
+      },
       'vault:remove-slot': async (request) =>
-        this.requireUnlocked().removeSlot(actor, request.slotId),
+        this.requireUnlocked().removeSlot(actor, request.slotId, request.reauth),
       'audit:verify': async (request) => {
         if (
           this.unlocked &&
@@ -180,6 +216,12 @@ export class KeywardenServices {
         context.appVersion ?? 'unknown',
       ),
     };
+  }
+
+  /** The vault's dependencies with this process's token layer, for the token factor. */
+  private vaultDeps(): VaultDeps {
+    const { deps } = this.context;
+    return this.context.openTokens ? { ...deps, tokens: () => this.tokens() } : deps;
   }
 
   /** The token layer, started on first use. Throws MODULE_LOAD_FAILED when there is none. */

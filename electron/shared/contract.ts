@@ -3,6 +3,7 @@ import type { ErrorInfo } from './errors.ts';
 import type {
   AuditEntry,
   AuditVerification,
+  SlotAdded,
   SlotRemoval,
   VaultHeader,
   VaultStatus,
@@ -101,12 +102,66 @@ export const kdfRequestSchema = z
   });
 export type KdfRequest = z.infer<typeof kdfRequestSchema>;
 
+const hexKeyId = z.string().regex(/^(?:[0-9a-fA-F]{2}){1,64}$/, 'must be hex bytes');
+
 export const unlockFactorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('passphrase'), passphrase: secretBytes }).strict(),
   z.object({ kind: z.literal('recovery-key'), recoveryKey: secretBytes }).strict(),
   /** The OS keychain holds the slot secret: nothing secret crosses the boundary. */
   z.object({ kind: z.literal('keychain') }).strict(),
+  z.object({ kind: z.literal('tpm2'), pin: secretBytes.optional() }).strict(),
+  z.object({ kind: z.literal('pkcs11'), ...tokenRef, pin: secretBytes }).strict(),
+  z.object({ kind: z.literal('yubikey-hmac'), serial: tokenSerial.optional() }).strict(),
+  z.object({ kind: z.literal('fido2'), pin: secretBytes.optional() }).strict(),
 ]);
+
+/** A request type whose byte fields take any Uint8Array (a Node Buffer included), as callers build it. */
+export type AnyBytes<T> = T extends unknown
+  ? {
+      [K in keyof T]: NonNullable<T[K]> extends Uint8Array
+        ? Uint8Array | Extract<T[K], undefined>
+        : T[K];
+    }
+  : never;
+
+export type UnlockFactorRequest = AnyBytes<z.infer<typeof unlockFactorSchema>>;
+
+/** Several factors at once, for a combined or quorum slot (or re-authentication). */
+const unlockFactorsSchema = z.array(unlockFactorSchema).min(1).max(16);
+
+/** What a person gives to enrol one factor of a new slot. */
+export const factorEnrolmentSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('passphrase'),
+      passphrase: secretBytes,
+      kdf: kdfRequestSchema.optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('keychain') }).strict(),
+  z
+    .object({
+      kind: z.literal('tpm2'),
+      /** The SHA-256 PCRs the secret is bound to (PCR 7: the Secure Boot state); none by default. */
+      pcrs: z.array(z.number().int().min(0).max(23)).max(24).optional(),
+      pin: secretBytes.optional(),
+      kdf: kdfRequestSchema.optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('pkcs11'), ...tokenRef, keyId: hexKeyId, pin: secretBytes }).strict(),
+  z
+    .object({
+      kind: z.literal('yubikey-hmac'),
+      slot: z.union([z.literal(1), z.literal(2)]),
+      serial: tokenSerial.optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('fido2'), pin: secretBytes.optional() }).strict(),
+]);
+export type FactorEnrolmentRequest = AnyBytes<z.infer<typeof factorEnrolmentSchema>>;
+
+const slotId = z.number().int().min(1).max(1_000_000);
+const slotName = z.string().min(1).max(64);
 
 /** Declares a channel's response type; there is nothing to check at run time on the way out. */
 function returns<T>(): T {
@@ -126,7 +181,16 @@ export const contract = {
     response: returns<VaultHeader>(),
   },
   'vault:unlock': {
-    request: z.object({ path: vaultPath, factor: unlockFactorSchema }).strict(),
+    request: z
+      .object({
+        path: vaultPath,
+        factor: unlockFactorSchema.optional(),
+        factors: unlockFactorsSchema.optional(),
+      })
+      .strict()
+      .refine((request) => (request.factor === undefined) !== (request.factors === undefined), {
+        message: 'takes a factor or factors, not both',
+      }),
     response: returns<VaultHeader>(),
   },
   'vault:lock': {
@@ -141,12 +205,31 @@ export const contract = {
     request: z.object({ newPassphrase: secretBytes, kdf: kdfRequestSchema.optional() }).strict(),
     response: returns<{ slotId: number }>(),
   },
+  /** Slot changes need a fresh unlock: within two minutes of it, or `reauth` factors. */
   'vault:add-keychain-slot': {
-    request: z.object({}).strict(),
+    request: z.object({ reauth: unlockFactorsSchema.optional() }).strict(),
     response: returns<{ slotId: number; sealer: string }>(),
   },
+  'vault:add-slot': {
+    request: z
+      .object({
+        factors: z.array(factorEnrolmentSchema).min(1).max(16),
+        /** k of the factors open the slot (a quorum slot); absent: all of them. */
+        threshold: z.number().int().min(2).max(16).optional(),
+        name: slotName.optional(),
+        reauth: unlockFactorsSchema.optional(),
+      })
+      .strict(),
+    response: returns<SlotAdded>(),
+  },
+  'vault:rename-slot': {
+    request: z
+      .object({ slotId, name: slotName.nullable(), reauth: unlockFactorsSchema.optional() })
+      .strict(),
+    response: returns<{ slotId: number; name: string | null }>(),
+  },
   'vault:remove-slot': {
-    request: z.object({ slotId: z.number().int().min(1).max(1_000_000) }).strict(),
+    request: z.object({ slotId, reauth: unlockFactorsSchema.optional() }).strict(),
     response: returns<SlotRemoval>(),
   },
   'audit:verify': {

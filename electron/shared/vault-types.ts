@@ -16,6 +16,21 @@ export interface SlotSummary {
   kdf?: KdfParams;
   /** A keychain slot's keeper: 'os-keyring' (the CLI's keychain binding) or 'safe-storage' (the app). */
   sealer?: string;
+  /** The name people gave the slot, when they did. */
+  name?: string;
+  /** The factors of a device, combined or quorum slot, in words ("TPM, PCR 7", "token 1234 key 01"). */
+  factors?: string[];
+  /** A quorum slot: how many of its factors open it. */
+  threshold?: number;
+}
+
+/** What adding an unlock slot did. */
+export interface SlotAdded {
+  slotId: number;
+  kind: string;
+  factors: string[];
+  threshold?: number;
+  name?: string;
 }
 
 /** What removing an unlock slot did. */

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { ErrorCode, KeywardenError } from '../../electron/shared/errors.ts';
 import type { TokenList, TokenObjectView, TokenView } from '../../electron/shared/token-types.ts';
 import type {
+  TokenAgreementRequest,
   TokenCertificateRequest,
   TokenChange,
   TokenCipherRequest,
@@ -210,6 +211,20 @@ export function openTokenLayer(options: Pkcs11ClientOptions): TokenLayer {
       cipher('encrypt', token, pin, request),
     decrypt: (token: TokenRef, pin: Uint8Array, request: TokenCipherRequest) =>
       cipher('decrypt', token, pin, request),
+    deriveSharedSecret: async (
+      token: TokenRef,
+      pin: Uint8Array,
+      request: TokenAgreementRequest,
+    ) => {
+      const buffer = transferable(pin);
+      const peerPublicKey = transferable(request.peerPublicKey);
+      // Z comes back in a buffer the worker handed over whole: no copy of it stays there.
+      const secret = await call<Uint8Array>(
+        { op: 'deriveSharedSecret', token, pin: buffer, request: { ...request, peerPublicKey } },
+        [buffer, peerPublicKey],
+      );
+      return Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength);
+    },
     wrapKey: async (token: TokenRef, pin: Uint8Array, request: TokenWrapRequest) => {
       const buffer = transferable(pin);
       return Buffer.from(

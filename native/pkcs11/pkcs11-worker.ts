@@ -5,6 +5,7 @@ import { ErrorCode, KeywardenError, toErrorInfo } from '../../electron/shared/er
 import type { TokenList, TokenObjectView, TokenView } from '../../electron/shared/token-types.ts';
 import { tokenError } from './ckr-errors.ts';
 import type {
+  TokenAgreementRequest,
   TokenCertificateRequest,
   TokenCipherRequest,
   TokenGenerateRequest,
@@ -15,6 +16,7 @@ import type {
   TokenVerifyRequest,
   TokenWrapRequest,
 } from './pkcs11.ts';
+import { checkPeerPoint, deriveSharedSecret } from './token-agreement.ts';
 import type { Constants } from './token-objects.ts';
 import {
   certificateTemplate,
@@ -102,6 +104,13 @@ export type WorkerRequest =
       token: TokenRef;
       pin: ArrayBuffer;
       request: Bytes<TokenCipherRequest, 'data' | 'aad'>;
+    }
+  | {
+      id: number;
+      op: 'deriveSharedSecret';
+      token: TokenRef;
+      pin: ArrayBuffer;
+      request: Bytes<TokenAgreementRequest, 'peerPublicKey'>;
     }
   | { id: number; op: 'wrapKey'; token: TokenRef; pin: ArrayBuffer; request: TokenWrapRequest }
   | {
@@ -350,6 +359,24 @@ function handle(request: WorkerRequest): unknown {
         // A context-specific login, when the key asks for one, goes after C_DecryptInit.
         const again = contextLogin(entry, key, request.pin);
         return decryptData(c, l, entry.session, key.handle, algorithm, data, aad, oaepHash, again);
+      });
+    }
+    case 'deriveSharedSecret': {
+      const { keyId } = request.request;
+      const point = new Uint8Array(request.request.peerPublicKey);
+      checkPeerPoint(point); // a malformed point is refused before the PIN reaches the token
+      return withHeldSession(request.token, request.pin, 'derive a shared secret', (entry) => {
+        const key = heldKeyHandle(entry, c.CKO_PRIVATE_KEY, keyId);
+        const again = contextLogin(entry, key, request.pin);
+        return deriveSharedSecret(
+          c,
+          lib(entry.token),
+          entry.session,
+          key.handle,
+          keyId,
+          point,
+          again,
+        );
       });
     }
     case 'wrapKey':

@@ -81,6 +81,13 @@ export interface TokenUnwrapRequest {
   oaepHash?: OaepHash;
 }
 
+export interface TokenAgreementRequest {
+  /** CKA_ID (hex) of the EC P-256 private key. */
+  keyId: string;
+  /** The peer's public key: an uncompressed SEC1 point (0x04 || X || Y), 65 bytes for P-256. */
+  peerPublicKey: Uint8Array;
+}
+
 export interface TokenCertificateRequest {
   /** CKA_ID of the key the certificate is for; the certificate gets the same. */
   keyId: string;
@@ -132,6 +139,19 @@ export interface TokenLayer {
   encrypt(token: TokenRef, pin: Uint8Array, request: TokenCipherRequest): Promise<Buffer>;
   /** The reverse of encrypt; DECRYPTION_FAILED when it does not authenticate or decrypt. */
   decrypt(token: TokenRef, pin: Uint8Array, request: TokenCipherRequest): Promise<Buffer>;
+  /**
+   * ECDH (CKM_ECDH1_DERIVE, KDF CKD_NULL) between the token's private EC key `keyId` and a
+   * peer's public point; returns the raw shared secret Z (32 bytes for P-256), which the caller
+   * zeroes. The token's derived object is destroyed before this returns. BAD_REQUEST for a point
+   * that is not an uncompressed P-256 point, KEY_NOT_FOUND for no such private key,
+   * KEY_PURPOSE_MISMATCH for a key that is not EC or may not derive, MECHANISM_UNSUPPORTED for
+   * another curve or a token without ECDH.
+   */
+  deriveSharedSecret(
+    token: TokenRef,
+    pin: Uint8Array,
+    request: TokenAgreementRequest,
+  ): Promise<Buffer>;
   /** Wraps an extractable key on the token under another key there; returns the blob. */
   wrapKey(token: TokenRef, pin: Uint8Array, request: TokenWrapRequest): Promise<Buffer>;
   /** Unwraps a blob into a new AES-256 key on the token (sensitive); returns it. */

@@ -1,3 +1,4 @@
+import { LATEST_FORMAT_VERSION } from '../../electron/core/vault/migrations.ts';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeywarden } from '../helpers/cli.ts';
@@ -109,7 +110,7 @@ describe('keywarden status', () => {
       header: { formatVersion: number; slots: unknown[] };
     };
     expect(status.locked).toBe(true);
-    expect(status.header.formatVersion).toBe(1);
+    expect(status.header.formatVersion).toBe(LATEST_FORMAT_VERSION);
     expect(status.header.slots).toHaveLength(1);
   });
 

@@ -702,11 +702,17 @@ describe('the header and unlock slots', () => {
       factor: recoveryFactor,
     },
     {
+      name: 'naming the recovery slot outside Keywarden',
+      edit: (db: Database.Database) =>
+        db.prepare("UPDATE unlock_slots SET name = 'mine' WHERE kind = 'recovery-key'").run(),
+      factor: passphraseFactor,
+    },
+    {
       name: 'adding a copy of the passphrase slot',
       edit: (db: Database.Database) =>
         db
           .prepare(
-            "INSERT INTO unlock_slots SELECT 3, kind, params, nonce, wrapped_vmk, created_at FROM unlock_slots WHERE kind = 'passphrase'",
+            "INSERT INTO unlock_slots SELECT 3, kind, params, nonce, wrapped_vmk, created_at, name FROM unlock_slots WHERE kind = 'passphrase'",
           )
           .run(),
       factor: passphraseFactor,

@@ -70,6 +70,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'unlock slots may carry a name (bound into the header MAC once set)',
+    up(db) {
+      db.exec('ALTER TABLE unlock_slots ADD COLUMN name TEXT');
+    },
+  },
 ];
 
 /** The format version this build writes and the newest it can open. */

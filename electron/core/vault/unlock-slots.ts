@@ -8,7 +8,6 @@ import { storedParamsAreValid } from './kdf-params.ts';
 import type { Argon2id, Argon2idParams } from '../../../native/kdf/kdf.ts';
 import type { SealedRef } from '../../../native/keychain/sealer.ts';
 import type { SqlConnection } from '../../../native/store/store.ts';
-import type { SlotSummary } from '../../shared/vault-types.ts';
 
 // Unlock slots, as LUKS2 key slots: each wraps the vault master key (VMK) under a
 // key-encryption key (KEK) of its own with AES-256-GCM. Adding or removing a slot never
@@ -29,6 +28,8 @@ export interface SlotRow {
   nonce: Buffer;
   wrapped_vmk: Buffer;
   created_at: string;
+  /** A name people gave the slot ("officer A's card"); null when none. */
+  name: string | null;
 }
 
 export interface PassphraseSlotParams extends Argon2idParams {
@@ -78,6 +79,7 @@ function isWellFormed(row: SlotRow): boolean {
     typeof row.kind === 'string' &&
     typeof row.params === 'string' &&
     typeof row.created_at === 'string' &&
+    (row.name === null || typeof row.name === 'string') &&
     row.nonce instanceof Uint8Array &&
     row.wrapped_vmk instanceof Uint8Array
   );
@@ -95,26 +97,7 @@ export function readSlots(db: SqlConnection): SlotRow[] {
   return rows;
 }
 
-/** The public summary of a slot row. */
-export function summarizeSlot(row: SlotRow): SlotSummary {
-  const summary: SlotSummary = { slotId: row.slot_id, kind: row.kind, createdAt: row.created_at };
-  if (row.kind === SlotKind.PASSPHRASE) {
-    const params = parseParams<PassphraseSlotParams>(row.params);
-    if (params)
-      summary.kdf = {
-        memoryKiB: params.memoryKiB,
-        iterations: params.iterations,
-        parallelism: params.parallelism,
-      };
-  }
-  if (row.kind === SlotKind.KEYCHAIN) {
-    const params = parseParams<KeychainSlotParams>(row.params);
-    if (typeof params?.sealer === 'string') summary.sealer = params.sealer;
-  }
-  return summary;
-}
-
-function parseParams<T>(text: string): T | null {
+export function parseParams<T>(text: string): T | null {
   try {
     return JSON.parse(text) as T;
   } catch {
@@ -179,11 +162,12 @@ export function newRecoveryParams(): RecoverySlotParams {
 export function insertSlot(
   db: SqlConnection,
   vaultId: Uint8Array,
-  kind: SlotKind,
+  kind: string,
   params: SlotParams,
   kek: Uint8Array,
   vmk: Uint8Array,
   createdAt: string,
+  name: string | null = null,
 ): number {
   const slotId = Number(
     db
@@ -193,8 +177,8 @@ export function insertSlot(
   const paramsText = JSON.stringify(params);
   const sealed = seal(kek, vmk, slotAad(vaultId, slotId, kind, paramsText));
   db.prepare(
-    'INSERT INTO unlock_slots (slot_id, kind, params, nonce, wrapped_vmk, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(slotId, kind, paramsText, sealed.nonce, sealed.ciphertext, createdAt);
+    'INSERT INTO unlock_slots (slot_id, kind, params, nonce, wrapped_vmk, created_at, name) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(slotId, kind, paramsText, sealed.nonce, sealed.ciphertext, createdAt, name);
   return slotId;
 }
 
@@ -261,6 +245,8 @@ export function computeHeaderMac(
       slot.wrapped_vmk,
       slot.created_at,
     );
+    // A name is bound once set; slots that never had one keep the MAC of format 1.
+    if (slot.name !== null) fields.push('name', slot.name);
   }
   return hmacSha256(headerKey, encodeFields(...fields));
 }

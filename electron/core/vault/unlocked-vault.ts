@@ -1,6 +1,6 @@
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { AuditVerification, VaultHeader, VaultStatus } from '../../shared/vault-types.ts';
-import { zeroize } from '../crypto/bytes.ts';
+import { equalBytes, zeroize } from '../crypto/bytes.ts';
 import { appendAudit, Outcome, verifyAudit } from '../audit/audit-log.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
 import { KDF_DEFAULTS, resolveKdfParams } from './kdf-params.ts';
@@ -16,14 +16,17 @@ import {
   openSlot,
   readSlots,
   SlotKind,
-  summarizeSlot,
   validateNewPassphrase,
 } from './unlock-slots.ts';
 import type { PassphraseSlotParams, SlotParams, SlotRow } from './unlock-slots.ts';
 import { addKeychainSlot } from './keychain-slots.ts';
 import { removeSlot } from './slot-removal.ts';
-import type { SlotRemoval } from '../../shared/vault-types.ts';
-import type { VaultDeps, VaultFile } from './vault-file.ts';
+import type { SlotAdded, SlotRemoval } from '../../shared/vault-types.ts';
+import type { UnlockFactor, VaultDeps, VaultFile } from './vault-file.ts';
+import { addFactorSlot, confirmFresh, renameSlot } from './slot-management.ts';
+import type { AddSlotRequest } from './slot-management.ts';
+import type { PolicySlotParams } from './policy-slots.ts';
+import { summarizeSlot } from './slot-summary.ts';
 import { auditBrokenError } from './vault-session.ts';
 import type { VaultSession } from './vault-session.ts';
 
@@ -36,8 +39,14 @@ import type { VaultSession } from './vault-session.ts';
 export interface SlotEditor {
   list(): SlotRow[];
   /** Wraps the VMK under `kek` in a new slot; returns its id. `kek` is the caller's to zero. */
-  insert(kind: SlotKind, params: SlotParams, kek: Uint8Array): number;
+  insert(
+    kind: string,
+    params: SlotParams | PolicySlotParams,
+    kek: Uint8Array,
+    name?: string | null,
+  ): number;
   remove(slotId: number): void;
+  rename(slotId: number, name: string | null): void;
 }
 
 /** An unlocked vault. Every method throws VAULT_LOCKED after lock(). */
@@ -45,11 +54,14 @@ export class UnlockedVault {
   private readonly file: VaultFile;
   private session: VaultSession | null;
   private readonly deps: VaultDeps;
+  /** When this unlock happened: slot changes soon after need no factor again. */
+  readonly unlockedAt: Date;
 
   constructor(file: VaultFile, session: VaultSession, deps: VaultDeps) {
     this.file = file;
     this.session = session;
     this.deps = deps;
+    this.unlockedAt = deps.now();
   }
 
   private live(): VaultSession {
@@ -283,18 +295,22 @@ export class UnlockedVault {
     const session = this.live();
     const editor: SlotEditor = {
       list: () => readSlots(session.db),
-      insert: (kind, params, kek) =>
+      insert: (kind, params, kek, name = null) =>
         insertSlot(
           session.db,
           session.vaultId,
           kind,
-          params,
+          params as SlotParams,
           kek,
           session.vmk,
           this.deps.now().toISOString(),
+          name,
         ),
       remove: (slotId) => {
         session.db.prepare('DELETE FROM unlock_slots WHERE slot_id = ?').run(slotId);
+      },
+      rename: (slotId, name) => {
+        session.db.prepare('UPDATE unlock_slots SET name = ? WHERE slot_id = ?').run(name, slotId);
       },
     };
     return this.mutate(event, () => {
@@ -304,19 +320,63 @@ export class UnlockedVault {
     });
   }
 
-  /**
-   * Adds an OS keychain slot through the injected sealer (see keychain-slots.ts). Throws
-   * KEYCHAIN_UNAVAILABLE, AUDIT_WRITE_FAILED, VAULT_LOCKED.
-   */
-  addKeychainSlot(actor: string): Promise<{ slotId: number; sealer: string }> {
-    return addKeychainSlot(this, this.deps.keychain, actor);
+  /** The vault's unlock slots, as stored. Throws VAULT_LOCKED, VAULT_HEADER_TAMPERED. */
+  slotRows(): SlotRow[] {
+    return readSlots(this.live().db);
+  }
+
+  /** The vault id. Throws VAULT_LOCKED. */
+  get vaultId(): Buffer {
+    return this.live().vaultId;
+  }
+
+  /** Whether `vmk` is this vault's master key (constant time). Throws VAULT_LOCKED. */
+  holdsVmk(vmk: Uint8Array): boolean {
+    return equalBytes(this.live().vmk, vmk);
   }
 
   /**
-   * Removes unlock slot `slotId`, never the last one (see slot-removal.ts). Throws
-   * SLOT_NOT_FOUND, SLOT_LAST_REMAINING, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+   * Adds an OS keychain slot through the injected sealer (see keychain-slots.ts). Needs a fresh
+   * unlock. Throws REAUTH_REQUIRED, KEYCHAIN_UNAVAILABLE, AUDIT_WRITE_FAILED, VAULT_LOCKED.
    */
-  removeSlot(actor: string, slotId: number): Promise<SlotRemoval> {
+  async addKeychainSlot(
+    actor: string,
+    reauth?: readonly UnlockFactor[],
+  ): Promise<{ slotId: number; sealer: string }> {
+    await confirmFresh(this, this.deps, actor, 'keychain.add', reauth);
+    return addKeychainSlot(this, this.deps.keychain, actor);
+  }
+
+  /** Adds a slot of enrolled factors (see slot-management.ts). Needs a fresh unlock. */
+  addSlot(
+    actor: string,
+    request: AddSlotRequest,
+    reauth?: readonly UnlockFactor[],
+  ): Promise<SlotAdded> {
+    return addFactorSlot(this, this.deps, actor, request, reauth);
+  }
+
+  /** Names or unnames a slot (see slot-management.ts). Needs a fresh unlock. */
+  renameSlot(
+    actor: string,
+    slotId: number,
+    name: string | null,
+    reauth?: readonly UnlockFactor[],
+  ): Promise<void> {
+    return renameSlot(this, this.deps, actor, slotId, name, reauth);
+  }
+
+  /**
+   * Removes unlock slot `slotId`, never the last one (see slot-removal.ts). Needs a fresh
+   * unlock. Throws REAUTH_REQUIRED, SLOT_NOT_FOUND, SLOT_LAST_REMAINING, AUDIT_WRITE_FAILED,
+   * VAULT_LOCKED.
+   */
+  async removeSlot(
+    actor: string,
+    slotId: number,
+    reauth?: readonly UnlockFactor[],
+  ): Promise<SlotRemoval> {
+    await confirmFresh(this, this.deps, actor, 'slot.remove', reauth);
     return removeSlot(this, this.deps.keychain, actor, slotId);
   }
 

@@ -4,39 +4,29 @@ import { zeroize } from '../crypto/bytes.ts';
 import { appendAudit, listAudit, Outcome, verifyAudit } from '../audit/audit-log.ts';
 import { APPLICATION_ID } from './format.ts';
 import { LATEST_FORMAT_VERSION, migrate, verifySchema } from './migrations.ts';
-import { parseRecoveryKey } from './recovery-key.ts';
-import {
-  deriveRecoveryKek,
-  derivePassphraseKek,
-  openSlot,
-  readSlots,
-  summarizeSlot,
-} from './unlock-slots.ts';
-import type { PassphraseSlotParams, RecoverySlotParams, SlotRow } from './unlock-slots.ts';
+import { readSlots } from './unlock-slots.ts';
+import { summarizeSlot } from './slot-summary.ts';
 import { UnlockedVault } from './unlocked-vault.ts';
-import { openKeychainSlots } from './keychain-slots.ts';
+import { openWithOffers } from './slot-opening.ts';
 import { VaultSession } from './vault-session.ts';
-import type { Argon2id } from '../../../native/kdf/kdf.ts';
-import type { Sealer } from '../../../native/keychain/sealer.ts';
+import type { FactorDevices, OfferedFactor } from './factor-types.ts';
 import type { OpenSqlConnection, SqlConnection } from '../../../native/store/store.ts';
 
 // The opened, locked vault file: its public header, its audit log (readable while locked)
 // and unlock, which yields an UnlockedVault.
 
-/** What the vault needs from outside core: SQLite, Argon2id, a clock and the OS keychain. */
-export interface VaultDeps {
+/**
+ * What the vault needs from outside core: SQLite, a clock, and the factors' devices and
+ * keepers (Argon2id, the OS keychain, and where present the TPM, PKCS#11 tokens and HID
+ * tokens).
+ */
+export interface VaultDeps extends FactorDevices {
   openSql: OpenSqlConnection;
-  argon2: Argon2id;
   now: () => Date;
-  /** Keeps keychain slots' secrets: the keychain binding (CLI) or safeStorage (the app). */
-  keychain: Sealer;
 }
 
 /** One factor offered to unlock; its bytes are the caller's to zero. */
-export type UnlockFactor =
-  | { kind: 'passphrase'; passphrase: Uint8Array }
-  | { kind: 'recovery-key'; recoveryKey: Uint8Array }
-  | { kind: 'keychain' };
+export type UnlockFactor = OfferedFactor;
 
 interface HeaderRow {
   vault_id: Buffer;
@@ -129,76 +119,37 @@ export class VaultFile {
   }
 
   /**
-   * Tries every slot of the factor's kind; returns the VMK (the caller zeroes it) and the
-   * slot. Throws SLOT_NOT_FOUND, RECOVERY_KEY_MALFORMED, VAULT_HEADER_TAMPERED, the keychain
-   * codes (see openKeychainSlots), and PASSPHRASE_INCORRECT or RECOVERY_KEY_INCORRECT when no
-   * slot opens.
+   * Unlocks with the factors offered (one, or several for a combined or quorum slot): opens a
+   * slot (see slot-opening.ts), then authenticates the header, the record set and the audit
+   * chain from its checkpoint on. Every failed attempt is recorded in the audit log (while
+   * locked) with its code. Throws the slot codes (SLOT_NOT_FOUND, FACTOR_MISSING,
+   * QUORUM_NOT_MET, PASSPHRASE_INCORRECT, RECOVERY_KEY_INCORRECT, RECOVERY_KEY_MALFORMED,
+   * FACTOR_INCORRECT, the keychain, TPM, token and PIN codes), VAULT_HEADER_TAMPERED,
+   * RECORD_TAMPERED, AUDIT_CHAIN_BROKEN, and AUDIT_WRITE_FAILED (the success could not be
+   * recorded: the vault stays locked). Everything derived from the factors is zeroed here;
+   * their own bytes are the caller's to zero.
    */
-  private async openWith(factor: UnlockFactor): Promise<{ vmk: Buffer; slot: SlotRow }> {
-    const slots = readSlots(this.db).filter((slot) => slot.kind === factor.kind);
-    if (slots.length === 0) {
-      throw new KeywardenError(
-        ErrorCode.SLOT_NOT_FOUND,
-        `This vault has no ${factor.kind} slot; unlock it with another factor.`,
-      );
-    }
-    if (factor.kind === 'keychain')
-      return openKeychainSlots(slots, this.vaultId, this.deps.keychain);
-    let recoverySecret: Buffer | null = null;
-    try {
-      if (factor.kind === 'recovery-key') {
-        const typed = factor.recoveryKey;
-        // Decoded from a view of the caller's bytes: no copy of the key is left behind.
-        recoverySecret = parseRecoveryKey(
-          Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength).toString('latin1'),
-        );
-      }
-      const secret = recoverySecret;
-      for (const slot of slots) {
-        const vmk = await openSlot(slot, this.vaultId, (params) =>
-          factor.kind === 'passphrase'
-            ? derivePassphraseKek(
-                this.deps.argon2,
-                factor.passphrase,
-                params as PassphraseSlotParams,
-              )
-            : deriveRecoveryKek(secret ?? Buffer.alloc(0), params as RecoverySlotParams),
-        );
-        if (vmk) return { vmk, slot };
-      }
-    } finally {
-      zeroize(recoverySecret);
-    }
-    throw factor.kind === 'passphrase'
-      ? new KeywardenError(
-          ErrorCode.PASSPHRASE_INCORRECT,
-          'The passphrase is incorrect. The attempt was recorded in the audit log.',
-        )
-      : new KeywardenError(
-          ErrorCode.RECOVERY_KEY_INCORRECT,
-          'The recovery key does not open this vault. The attempt was recorded in the audit log.',
-        );
-  }
-
-  /**
-   * Unlocks with one factor: opens a slot, then authenticates the header, the record set and
-   * the audit chain from its checkpoint on. Every failed attempt is recorded in the audit log
-   * (while locked) with its code. Throws SLOT_NOT_FOUND, PASSPHRASE_INCORRECT,
-   * RECOVERY_KEY_INCORRECT, RECOVERY_KEY_MALFORMED, KEYCHAIN_UNAVAILABLE,
-   * KEYCHAIN_SECRET_MISSING, KEYCHAIN_SECRET_INCORRECT, VAULT_HEADER_TAMPERED, RECORD_TAMPERED,
-   * AUDIT_CHAIN_BROKEN, and AUDIT_WRITE_FAILED (the success could not be recorded: the
-   * vault stays locked). Everything derived from the factor is zeroed here; its own bytes
-   * are the caller's to zero.
-   */
-  async unlock(factor: UnlockFactor, actor: string): Promise<UnlockedVault> {
+  async unlock(
+    offered: UnlockFactor | readonly UnlockFactor[],
+    actor: string,
+  ): Promise<UnlockedVault> {
+    const factors: readonly UnlockFactor[] = Array.isArray(offered)
+      ? offered
+      : [offered as UnlockFactor];
+    const factorNames = factors.map((factor) => factor.kind).join('+');
     let session: VaultSession | null = null;
     try {
-      const { vmk, slot } = await this.openWith(factor);
+      const { vmk, slot } = await openWithOffers(
+        readSlots(this.db),
+        this.vaultId,
+        factors,
+        this.deps,
+      );
       session = new VaultSession(this.db, this.vaultId, vmk);
       zeroize(vmk);
       session.authenticate();
       const unlocked = new UnlockedVault(this, session, this.deps);
-      const detail = { factor: factor.kind, slot: slot.slot_id };
+      const detail = { factor: factorNames, slot: slot.slot_id };
       const event = {
         actor,
         action: 'vault.unlock',
@@ -211,7 +162,7 @@ export class VaultFile {
     } catch (error) {
       session?.zero();
       const code = error instanceof KeywardenError ? error.code : ErrorCode.INTERNAL;
-      if (code !== ErrorCode.AUDIT_WRITE_FAILED) this.recordFailedUnlock(actor, factor.kind, code);
+      if (code !== ErrorCode.AUDIT_WRITE_FAILED) this.recordFailedUnlock(actor, factorNames, code);
       throw error;
     }
   }

@@ -1,0 +1,128 @@
+import { ErrorCode, KeywardenError } from '../shared/errors.ts';
+import type { UnlockFactorRequest } from '../shared/contract.ts';
+import { filesOption, listOption } from './arguments.ts';
+import type { CommandSpec, ParsedOptions } from './arguments.ts';
+import {
+  normalizePassphrase,
+  promptHidden,
+  readSecretFile,
+  readStdinLines,
+} from './secret-input.ts';
+import type { CliIo } from './main.ts';
+
+// The unlock options, read into the factors a vault:unlock request offers. Several may be given
+// at once, for a combined or quorum slot. Every secret comes from a file or a prompt without
+// echo; the services zero the request's bytes when the call is done.
+
+const warnTo = (io: CliIo) => (line: string) => io.err(`${line}\n`);
+
+function usage(message: string): KeywardenError {
+  return new KeywardenError(ErrorCode.USAGE, `${message} Run "keywarden --help" for usage.`);
+}
+
+/** A PIN from `file`, or asked for on the terminal. */
+async function pinFrom(file: string | undefined, what: string, io: CliIo): Promise<Buffer> {
+  if (file !== undefined) return readSecretFile(file, what, warnTo(io));
+  return promptHidden(`${what[0]?.toUpperCase()}${what.slice(1)}: `);
+}
+
+/** The tokens offered to unlock, each with its PIN: --token/--pin-file where the command lets them, and every --unlock-token. */
+async function tokenFactors(
+  options: ParsedOptions,
+  command: CommandSpec,
+  io: CliIo,
+): Promise<UnlockFactorRequest[]> {
+  const serials = filesOption(options, 'unlock-token');
+  const pinFiles = filesOption(options, 'unlock-pin-file');
+  if (!command.ownsTokenOptions && options.token !== undefined) {
+    serials.unshift(options.token);
+    if (options['pin-file'] !== undefined) pinFiles.unshift(options['pin-file']);
+    else if (pinFiles.length > 0) throw usage('--token takes --pin-file F (or none, to be asked).');
+  }
+  if (pinFiles.length > serials.length) throw usage('There are more PIN files than tokens.');
+  if (pinFiles.length > 0 && pinFiles.length < serials.length)
+    throw usage('Give one PIN file for each token, in the same order (or none, to be asked).');
+  const module = listOption(options, 'module')?.[0];
+  const factors: UnlockFactorRequest[] = [];
+  for (const [index, serial] of serials.entries()) {
+    factors.push({
+      kind: 'pkcs11',
+      serial,
+      pin: await pinFrom(pinFiles[index], `PIN of token ${serial}`, io),
+      ...(module ? { module } : {}),
+      ...(options['final-try'] ? { acceptFinalTry: true } : {}),
+    });
+  }
+  return factors;
+}
+
+/**
+ * The factors the unlock options offer. With none of them, the passphrase is asked for on the
+ * terminal (or read from `stdinLine`). Throws USAGE, SECRET_INPUT_UNAVAILABLE.
+ */
+export async function readUnlockFactors(
+  options: ParsedOptions,
+  command: CommandSpec,
+  vault: string,
+  io: CliIo,
+  stdinLine?: Buffer,
+): Promise<UnlockFactorRequest[]> {
+  const factors: UnlockFactorRequest[] = [];
+  if (options.keychain) factors.push({ kind: 'keychain' });
+  if (options['recovery-key-file'] !== undefined) {
+    factors.push({
+      kind: 'recovery-key',
+      recoveryKey: readSecretFile(options['recovery-key-file'], 'recovery key', warnTo(io)),
+    });
+  }
+  if (options.tpm || options['tpm-pin-file'] !== undefined) {
+    const pinFile = options['tpm-pin-file'];
+    factors.push({
+      kind: 'tpm2',
+      ...(pinFile !== undefined ? { pin: readSecretFile(pinFile, 'TPM PIN', warnTo(io)) } : {}),
+    });
+  }
+  factors.push(...(await tokenFactors(options, command, io)));
+  if (options.yubikey) factors.push({ kind: 'yubikey-hmac' });
+  if (options.fido2 || options['fido2-pin-file'] !== undefined) {
+    const pinFile = options['fido2-pin-file'];
+    factors.push({
+      kind: 'fido2',
+      ...(pinFile !== undefined ? { pin: readSecretFile(pinFile, 'FIDO2 PIN', warnTo(io)) } : {}),
+    });
+  }
+  const passphraseGiven =
+    options['passphrase-file'] !== undefined || options['passphrase-stdin'] === true || stdinLine;
+  if (passphraseGiven || factors.length === 0) {
+    let raw: Buffer;
+    if (options['passphrase-file'] !== undefined)
+      raw = readSecretFile(options['passphrase-file'], 'passphrase', warnTo(io));
+    else if (stdinLine) raw = stdinLine;
+    else if (options['passphrase-stdin']) raw = (await readStdinLines(1))[0] ?? Buffer.alloc(0);
+    else raw = await promptHidden(`Passphrase for ${vault}: `);
+    try {
+      factors.unshift({ kind: 'passphrase', passphrase: normalizePassphrase(raw) });
+    } finally {
+      raw.fill(0);
+    }
+  }
+  return factors;
+}
+
+/** Whether any unlock option was given (a locked `status` reads the header only without one). */
+export function hasUnlockOption(options: ParsedOptions, command: CommandSpec): boolean {
+  const names: Array<keyof ParsedOptions> = [
+    'passphrase-file',
+    'passphrase-stdin',
+    'recovery-key-file',
+    'keychain',
+    'tpm',
+    'tpm-pin-file',
+    'unlock-token',
+    'yubikey',
+    'fido2',
+    'fido2-pin-file',
+  ];
+  if (!command.ownsTokenOptions) names.push('token');
+  return names.some((name) => options[name] !== undefined);
+}
