@@ -13,7 +13,7 @@ packages=(
   chromium xvfb
   sqlite3 ca-certificates openssl openssh-client
   libusb-1.0-0
-  g++ make python3
+  g++ make python3 pkg-config
 )
 
 sudo=()
