@@ -165,10 +165,16 @@ function nothingFits(slots: SlotRow[], attempts: FactorAttempts): KeywardenError
     if (coverage(params, attempts).served > 0)
       return missingFactors(slot.slot_id, params, attempts);
   }
-  const kinds = [...new Set(attempts.offered.map((offer) => offer.kind))].join(' + ');
+  const offers = [
+    ...new Set(
+      attempts.offered.map((offer) =>
+        offer.kind === 'pkcs11' ? `token ${offer.serial}` : offer.kind,
+      ),
+    ),
+  ].join(' + ');
   return new KeywardenError(
     ErrorCode.SLOT_NOT_FOUND,
-    `This vault has no ${kinds} slot; unlock it with another factor ("keywarden slots list" shows them).`,
+    `This vault has no slot that ${offers} opens; unlock it with another factor ("keywarden slots list" shows them).`,
   );
 }
 
