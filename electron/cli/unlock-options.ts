@@ -1,6 +1,6 @@
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import type { UnlockFactorRequest } from '../shared/contract.ts';
-import { filesOption, listOption } from './arguments.ts';
+import { filesOption, listOption, UNLOCK_OPTIONS } from './arguments.ts';
 import type { CommandSpec, ParsedOptions } from './arguments.ts';
 import {
   normalizePassphrase,
@@ -111,18 +111,8 @@ export async function readUnlockFactors(
 
 /** Whether any unlock option was given (a locked `status` reads the header only without one). */
 export function hasUnlockOption(options: ParsedOptions, command: CommandSpec): boolean {
-  const names: Array<keyof ParsedOptions> = [
-    'passphrase-file',
-    'passphrase-stdin',
-    'recovery-key-file',
-    'keychain',
-    'tpm',
-    'tpm-pin-file',
-    'unlock-token',
-    'yubikey',
-    'fido2',
-    'fido2-pin-file',
-  ];
-  if (!command.ownsTokenOptions) names.push('token');
-  return names.some((name) => options[name] !== undefined);
+  return (
+    UNLOCK_OPTIONS.some((name) => options[name] !== undefined) ||
+    (!command.ownsTokenOptions && options.token !== undefined)
+  );
 }

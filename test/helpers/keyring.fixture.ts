@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess } from './processes.ts';
 
 // A real gnome-keyring on a private D-Bus session bus, for the OS keychain slot tests: a
 // dbus-daemon of our own, and gnome-keyring-daemon (secrets component only) unlocked with a
@@ -27,18 +28,6 @@ export interface KeyringSession {
   store(service: string, account: string, secret: Buffer): void;
   /** Stops both daemons and removes the temp folder; restores DBUS_SESSION_BUS_ADDRESS. */
   stop(): Promise<void>;
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 function firstLine(child: ChildProcess): Promise<string> {

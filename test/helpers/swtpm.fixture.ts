@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess } from './processes.ts';
 
 // A real TPM 2.0 for the TPM slot tests: swtpm (libtpms) on two TCP ports of 127.0.0.1, with
 // its state in a temp folder, as DESIGN.md "Testing with real parts" starts it. There is no
@@ -82,18 +83,6 @@ async function freePortPair(): Promise<number> {
       return port;
     }
   }
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 function runTool(tool: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -79,10 +79,15 @@ Napi::Value failure_error(Napi::Env env, const Failure &failure) {
   return error.Value();
 }
 
-class SealWorker : public Napi::AsyncWorker {
+// One TPM call on the libuv thread pool, settling a Promise. `Op` is seal or unseal; `Settle`
+// turns its result into the value the Promise resolves with. The request (with its secret and
+// authValue copies) is dropped, and so cleared, as soon as the TPM is done with it.
+template <typename Request, typename Result, bool (*Op)(const Request &, Result *, Failure *),
+          Napi::Value (*Settle)(Napi::Env, Result *)>
+class TpmWorker : public Napi::AsyncWorker {
  public:
-  SealWorker(Napi::Env env, std::unique_ptr<SealRequest> request)
-      : Napi::AsyncWorker(env, "keywarden:tpm2-seal"),
+  TpmWorker(Napi::Env env, const char *name, std::unique_ptr<Request> request)
+      : Napi::AsyncWorker(env, name),
         deferred_(Napi::Promise::Deferred::New(env)),
         request_(std::move(request)) {}
 
@@ -91,11 +96,11 @@ class SealWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
-      ok_ = seal(*request_, &result_, &failure_);
+      ok_ = Op(*request_, &result_, &failure_);
     } catch (const std::exception &error) {
-      SetError(error.what());  // an allocation failure; nothing else in seal() throws
+      SetError(error.what());  // an allocation failure; nothing else in seal/unseal throws
     }
-    request_.reset();  // clears the secret and authValue copies as soon as the TPM is done
+    request_.reset();
   }
 
   void OnError(const Napi::Error &error) override { deferred_.Reject(error.Value()); }
@@ -103,69 +108,45 @@ class SealWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     if (!ok_) return deferred_.Reject(failure_error(env, failure_));
-    Napi::Object sealed = Napi::Object::New(env);
-    sealed.Set("public", Napi::Buffer<uint8_t>::Copy(env, result_.public_blob.data(),
-                                                     result_.public_blob.size()));
-    sealed.Set("private", Napi::Buffer<uint8_t>::Copy(env, result_.private_blob.data(),
-                                                      result_.private_blob.size()));
-    deferred_.Resolve(sealed);
+    deferred_.Resolve(Settle(env, &result_));
   }
 
  private:
   Napi::Promise::Deferred deferred_;
-  std::unique_ptr<SealRequest> request_;
-  SealResult result_;
+  std::unique_ptr<Request> request_;
+  Result result_;
   Failure failure_;
   bool ok_ = false;
 };
 
-class UnsealWorker : public Napi::AsyncWorker {
- public:
-  UnsealWorker(Napi::Env env, std::unique_ptr<UnsealRequest> request)
-      : Napi::AsyncWorker(env, "keywarden:tpm2-unseal"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        request_(std::move(request)) {}
+Napi::Value sealed_blobs(Napi::Env env, SealResult *result) {
+  Napi::Object sealed = Napi::Object::New(env);
+  sealed.Set("public", Napi::Buffer<uint8_t>::Copy(env, result->public_blob.data(),
+                                                   result->public_blob.size()));
+  sealed.Set("private", Napi::Buffer<uint8_t>::Copy(env, result->private_blob.data(),
+                                                    result->private_blob.size()));
+  return sealed;
+}
 
-  Napi::Promise promise() const { return deferred_.Promise(); }
+// Buffer::Copy gives the secret its own allocation (never a slice of Node's shared pool), so
+// the caller's fill(0) clears the only JS-side copy. Ours is cleared right after, and again by
+// the result's destructor.
+Napi::Value unsealed_secret(Napi::Env env, UnsealResult *result) {
+  const TPM2B_SENSITIVE_DATA &secret = result->secret.value;
+  Napi::Buffer<uint8_t> copy = Napi::Buffer<uint8_t>::Copy(env, secret.buffer, secret.size);
+  secure_zero(&result->secret.value, sizeof(result->secret.value));
+  return copy;
+}
 
- protected:
-  void Execute() override {
-    try {
-      ok_ = unseal(*request_, &result_, &failure_);
-    } catch (const std::exception &error) {
-      SetError(error.what());  // an allocation failure; nothing else in unseal() throws
-    }
-    request_.reset();  // clears the authValue copy
-  }
-
-  void OnError(const Napi::Error &error) override { deferred_.Reject(error.Value()); }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (!ok_) return deferred_.Reject(failure_error(env, failure_));
-    // Buffer::Copy gives the secret its own allocation (never a slice of Node's shared pool),
-    // so the caller's fill(0) clears the only JS-side copy. Ours is cleared right after, and
-    // again by result_'s destructor.
-    const TPM2B_SENSITIVE_DATA &secret = result_.secret.value;
-    Napi::Buffer<uint8_t> copy = Napi::Buffer<uint8_t>::Copy(env, secret.buffer, secret.size);
-    secure_zero(&result_.secret.value, sizeof(result_.secret.value));
-    deferred_.Resolve(copy);
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::unique_ptr<UnsealRequest> request_;
-  UnsealResult result_;
-  Failure failure_;
-  bool ok_ = false;
-};
+using SealWorker = TpmWorker<SealRequest, SealResult, seal, sealed_blobs>;
+using UnsealWorker = TpmWorker<UnsealRequest, UnsealResult, unseal, unsealed_secret>;
 
 // seal(tcti, secret, pcrs, authValue | null) → Promise<{ public: Buffer, private: Buffer }>
 Napi::Value Seal(const Napi::CallbackInfo &info) {
   auto request = std::make_unique<SealRequest>();
   read_policy(info, 2, request.get());
   copy_into(info[1], &request->secret.value, "secret");
-  auto *worker = new SealWorker(info.Env(), std::move(request));
+  auto *worker = new SealWorker(info.Env(), "keywarden:tpm2-seal", std::move(request));
   Napi::Promise promise = worker->promise();
   worker->Queue();  // the worker deletes itself after OnOK
   return promise;
@@ -177,7 +158,7 @@ Napi::Value Unseal(const Napi::CallbackInfo &info) {
   read_policy(info, 3, request.get());
   request->public_blob = copy_blob(info[1], "public");
   request->private_blob = copy_blob(info[2], "private");
-  auto *worker = new UnsealWorker(info.Env(), std::move(request));
+  auto *worker = new UnsealWorker(info.Env(), "keywarden:tpm2-unseal", std::move(request));
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
