@@ -91,7 +91,16 @@ export async function recoverTpm2(
   if (params.pin && (pin === undefined || pin.length === 0)) throw pinRequired();
   const parts = params.pin && pin ? await pinParts(devices, pin, params.pin) : null;
   try {
-    const unsealed = await tpm.unseal(params.sealed, parts?.authValue);
+    const unsealed = await tpm.unseal(params.sealed, parts?.authValue).catch((error: unknown) => {
+      // The stored object is checked before it reaches the TPM: one refused was altered.
+      if ((error as KeywardenError).code === ErrorCode.BAD_REQUEST) {
+        throw new KeywardenError(
+          ErrorCode.VAULT_HEADER_TAMPERED,
+          "This slot's TPM object is malformed: the header was altered outside Keywarden. Restore it from a backup.",
+        );
+      }
+      throw error;
+    });
     try {
       return parts ? mix(SECRET_LABEL, unsealed, parts.stretched) : mix(SECRET_LABEL, unsealed);
     } finally {

@@ -76,6 +76,15 @@ export function offerFits(params: FactorParams, offered: OfferedFactor): boolean
 }
 
 const isString = (value: unknown) => typeof value === 'string';
+/** Whether `value` is canonical base64 of `bytes` bytes (any length ≥ 1 when absent). */
+function isBase64(value: unknown, bytes?: number): boolean {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
+  const decoded = Buffer.from(value, 'base64');
+  return (
+    decoded.toString('base64') === value &&
+    (bytes === undefined ? decoded.length > 0 : decoded.length === bytes)
+  );
+}
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -101,16 +110,17 @@ export function factorParamsAreValid(value: unknown): value is FactorParams {
     }
     case 'pkcs11':
       return (
-        ['serial', 'label', 'module', 'keyId', 'data'].every((field) => isString(value[field])) &&
+        ['serial', 'label', 'module', 'keyId'].every((field) => isString(value[field])) &&
+        isBase64(value.data) &&
         ['ecdh-p256', 'rsa-oaep-sha256', 'rsa-oaep-sha1'].includes(value.mechanism as string)
       );
     case 'yubikey-hmac':
-      return (value.slot === 1 || value.slot === 2) && isString(value.challenge);
+      return (value.slot === 1 || value.slot === 2) && isBase64(value.challenge, 32);
     case 'fido2':
       return (
         isString(value.rpId) &&
-        isString(value.credentialId) &&
-        isString(value.salt) &&
+        isBase64(value.credentialId) &&
+        isBase64(value.salt, 32) &&
         typeof value.userVerified === 'boolean'
       );
   }

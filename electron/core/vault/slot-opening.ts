@@ -79,7 +79,11 @@ async function openOne(
   if (POLICY_SLOT_KINDS.has(slot.kind)) {
     const params = policyParams(slot);
     const kek = await policyKek(slot.slot_id, params, attempts);
-    return openSlot(slot, vaultId, () => kek);
+    try {
+      return await openSlot(slot, vaultId, () => kek);
+    } finally {
+      zeroize(kek);
+    }
   }
   if (slot.kind === SlotKind.KEYCHAIN)
     return (await openKeychainSlots([slot], vaultId, devices.keychain)).vmk;

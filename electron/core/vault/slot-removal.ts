@@ -1,10 +1,11 @@
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import { Outcome } from '../audit/audit-log.ts';
 import { SlotKind } from './unlock-slots.ts';
-import type { KeychainSlotParams } from './unlock-slots.ts';
+import type { KeychainSlotParams, SlotRow } from './unlock-slots.ts';
+import { POLICY_SLOT_KINDS, policyParamsAreValid } from './policy-slots.ts';
 import type { UnlockedVault } from './unlocked-vault.ts';
 import type { SlotRemoval } from '../../shared/vault-types.ts';
-import type { Sealer } from '../../../native/keychain/sealer.ts';
+import type { SealedRef, Sealer } from '../../../native/keychain/sealer.ts';
 
 // Removing an unlock slot: the slot row goes (no record is touched) and the header MAC is
 // rewritten, in one audited transaction. The last slot is never removed: without one, nothing
@@ -48,15 +49,35 @@ export async function removeSlot(
     return row;
   });
   const result: SlotRemoval = { slotId, kind: removed.kind };
-  if (removed.kind === SlotKind.KEYCHAIN) {
+  const items = keychainItems(removed);
+  if (items.length > 0) {
     result.keychainItemDeleted = false;
-    try {
-      const params = JSON.parse(removed.params) as KeychainSlotParams;
-      if (params.sealer === sealer.kind)
-        result.keychainItemDeleted = await sealer.forget(params.ref);
-    } catch {
-      // The keychain is unreachable: the item stays behind, useless without the slot.
+    for (const item of items) {
+      try {
+        if (item.sealer === sealer.kind && (await sealer.forget(item.ref)))
+          result.keychainItemDeleted = true;
+      } catch {
+        // The keychain is unreachable: the item stays behind, useless without the slot.
+      }
     }
   }
   return result;
+}
+
+/** The keychain items a slot names: its own (a keychain slot) or its keychain factors'. */
+function keychainItems(slot: SlotRow): Array<{ sealer: string; ref: SealedRef }> {
+  let params: unknown;
+  try {
+    params = JSON.parse(slot.params);
+  } catch {
+    return [];
+  }
+  if (slot.kind === SlotKind.KEYCHAIN) {
+    const own = params as Partial<KeychainSlotParams>;
+    return own.sealer && own.ref ? [{ sealer: own.sealer, ref: own.ref }] : [];
+  }
+  if (!POLICY_SLOT_KINDS.has(slot.kind) || !policyParamsAreValid(slot.kind, params)) return [];
+  return params.factors.flatMap((factor) =>
+    factor.kind === 'keychain' ? [{ sealer: factor.sealer, ref: factor.ref }] : [],
+  );
 }
