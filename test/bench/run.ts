@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { createVault, openVaultFile } from '../../electron/core/vault/vault.ts';
 import type { UnlockedVault, VaultDeps } from '../../electron/core/vault/vault.ts';
 import { realDeps } from '../../electron/services/runtime.ts';
@@ -10,10 +11,12 @@ import type { Argon2id } from '../../native/kdf/kdf.ts';
 import { benchInventory, INVENTORY_KEYS, inventoryRows } from './inventory-bench.ts';
 import { median, round, summary } from './stats.ts';
 import { benchTokens, tokenRows } from './token-bench.ts';
+import { benchSlotUnlock, slotUnlockRows } from './unlock-bench.ts';
 
 // The benchmark: `npm run bench` prints a table, `npm run bench -- --json` prints one JSON
-// object on stdout (the table then goes to stderr). Everything is measured side by side in
-// this one run, with the same Argon2id parameters (m = 64 MiB, t = 3, p = 4):
+// object on stdout (the table then goes to stderr); `-- --only slot-unlock` runs (e) alone.
+// Everything is measured side by side in this one run, with the same Argon2id parameters
+// (m = 64 MiB, t = 3, p = 4):
 //
 //  (a) unlock of an empty vault against a raw libargon2 hash (native/kdf/argon2-kdf.ts, the
 //      `argon2` package) of the same parameters, interleaved, median of several runs, and
@@ -27,7 +30,11 @@ import { benchTokens, tokenRows } from './token-bench.ts';
 //      the cheapest KDF the vault accepts (m = 19 MiB, t = 2, p = 1): unlock cost is (a)'s;
 //  (d) ECDSA P-256 and RSA-2048 signatures per second through the token layer against raw
 //      pkcs11js on the same SoftHSM2 token and keys, in interleaved rounds (token-bench.ts;
-//      target: layer / raw per-signature session at least 0.95).
+//      target: layer / raw per-signature session at least 0.95);
+//  (e) unlock time per slot kind on real parts (passphrase, TPM 2.0 on swtpm with and without
+//      a PIN, OS keychain on gnome-keyring, PKCS#11 P-256 and RSA-2048 on SoftHSM2, passphrase
+//      AND TPM combined, a 2-of-3 token quorum) beside a raw Argon2id hash, in interleaved
+//      rounds (unlock-bench.ts); a part that does not start makes its rows "unavailable".
 //
 // "Unlock" is what a user waits for: openVaultFile (open, pragmas, migration check) plus
 // VaultFile.unlock (KDF, slot open, header/record-set/audit authentication, audit entry).
@@ -51,7 +58,13 @@ const ACTOR = 'bench';
 const OVERHEAD_TARGET_PERCENT = 5;
 const PASSPHRASE = 'benchmark passphrase, not a secret';
 
-const json = process.argv.includes('--json');
+const { values: options } = parseArgs({
+  options: { json: { type: 'boolean', default: false }, only: { type: 'string' } },
+});
+const json = options.json;
+if (options.only !== undefined && options.only !== 'slot-unlock') {
+  throw new Error(`--only takes "slot-unlock" (section (e)); got "${options.only}".`);
+}
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** An Argon2id that adds the time of every derivation to `ms`. */
@@ -241,10 +254,12 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 const range = (s: { medianMs: number; minMs: number; maxMs: number; runs: number }) =>
   `${ms(s.medianMs)} (min ${ms(s.minMs)}, max ${ms(s.maxMs)}, n=${s.runs})`;
 
-function table(result: Awaited<ReturnType<typeof main>>): string {
+type Rows = Array<[string, string]>;
+
+function allRows(result: Awaited<ReturnType<typeof main>>): Rows {
   const { unlock: a, largeVault: b } = result;
   const kdf = `m=${KDF.memoryMiB} MiB, t=${KDF.iterations}, p=${KDF.parallelism}`;
-  const rows: Array<[string, string]> = [
+  return [
     [`(a) raw Argon2id hash, ${kdf} (median)`, range(a.rawKdf)],
     [`(a) vault unlock, same parameters (median)`, range(a.unlock)],
     [
@@ -272,8 +287,12 @@ function table(result: Awaited<ReturnType<typeof main>>): string {
     [`(b) process peak RSS`, mib(b.peakRssBytes)],
     ...inventoryRows(result.inventory),
     ...tokenRows(result.tokens),
+    ...slotUnlockRows(result.slotUnlock),
     [`total benchmark time`, `${(result.totalMs / 1000).toFixed(1)} s`],
   ];
+}
+
+function table(rows: Rows): string {
   const width = Math.max(...rows.map(([name]) => name.length));
   const line = `${'-'.repeat(width + 2)}+${'-'.repeat(Math.max(...rows.map(([, v]) => v.length)) + 2)}`;
   return [
@@ -283,6 +302,15 @@ function table(result: Awaited<ReturnType<typeof main>>): string {
     line,
   ].join('\n');
 }
+
+/** What every result starts with: where it ran, and the Argon2id parameters. */
+const machine = () => ({
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: availableParallelism(),
+  kdf: KDF_INPUT,
+});
 
 async function main() {
   const started = performance.now();
@@ -296,16 +324,15 @@ async function main() {
     const inventory = await benchInventory(dir, log);
     log(`(d) token signatures per second: token layer vs raw pkcs11js`);
     const tokens = await benchTokens(log);
+    log(`(e) unlock per slot kind on swtpm, gnome-keyring and SoftHSM2, vs raw Argon2id`);
+    const slotUnlock = await benchSlotUnlock(dir, KDF, log);
     return {
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: availableParallelism(),
-      kdf: KDF_INPUT,
+      ...machine(),
       unlock,
       largeVault,
       inventory,
       tokens,
+      slotUnlock,
       totalMs: round(performance.now() - started),
     };
   } finally {
@@ -313,10 +340,33 @@ async function main() {
   }
 }
 
-const result = await main();
+/** `--only slot-unlock`: section (e) alone. */
+async function slotUnlockAlone() {
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'keywarden-bench-'));
+  try {
+    log(`(e) unlock per slot kind on swtpm, gnome-keyring and SoftHSM2, vs raw Argon2id`);
+    const slotUnlock = await benchSlotUnlock(dir, KDF, log);
+    return { ...machine(), slotUnlock, totalMs: round(performance.now() - started) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The sections asked for: every one, or `--only` one; the result and its table rows. */
+async function run(): Promise<{ result: object; rows: Rows }> {
+  if (options.only === 'slot-unlock') {
+    const result = await slotUnlockAlone();
+    return { result, rows: slotUnlockRows(result.slotUnlock) };
+  }
+  const result = await main();
+  return { result, rows: allRows(result) };
+}
+
+const { result, rows } = await run();
 if (json) {
-  log(table(result));
+  log(table(rows));
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } else {
-  process.stdout.write(`${table(result)}\n`);
+  process.stdout.write(`${table(rows)}\n`);
 }

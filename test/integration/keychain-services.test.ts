@@ -186,6 +186,57 @@ describe('keychain slot (services, real gnome-keyring)', () => {
     await services.invoke('vault:lock', {});
   });
 
+  it('passphrase AND keychain: both open it, one alone does not; removing it deletes the keyring item', async () => {
+    const path = dir.file('combined.kw');
+    await makeVault(path);
+    await unlockWithPassphrase(path);
+    const added = await services.invoke('vault:add-slot', {
+      factors: [
+        {
+          kind: 'passphrase',
+          passphrase: passphraseBytes('second factor passphrase'),
+          kdf: { memoryMiB: 19, iterations: 2, parallelism: 1 },
+        },
+        { kind: 'keychain' },
+      ],
+    });
+    expect(added).toMatchObject({
+      slotId: 2,
+      kind: 'combined',
+      factors: ['passphrase', 'OS keychain (os-keyring)'],
+    });
+    const db = new Database(path, { readonly: true });
+    const stored = JSON.parse(
+      (db.prepare('SELECT params FROM unlock_slots WHERE slot_id = 2').get() as { params: string })
+        .params,
+    ) as { factors: Array<{ ref?: { service: string; account: string } }> };
+    db.close();
+    const ref = stored.factors[1]?.ref ?? { service: '', account: '' };
+    expect(keyring.lookup(ref.service, ref.account)).toHaveLength(32);
+    await services.invoke('vault:lock', {});
+
+    const both = [
+      { kind: 'passphrase', passphrase: passphraseBytes('second factor passphrase') },
+      { kind: 'keychain' },
+    ];
+    expect((await services.invoke('vault:unlock', { path, factors: both })).slots).toHaveLength(2);
+    expect(await lastAuditEntry(path)).toMatchObject({
+      action: 'vault.unlock',
+      detail: { factor: 'passphrase+keychain', slot: 2 },
+    });
+    await services.invoke('vault:lock', {});
+    await expect(unlockWithKeychain(path)).rejects.toMatchObject({ code: 'FACTOR_MISSING' });
+
+    await unlockWithPassphrase(path);
+    expect(await services.invoke('vault:remove-slot', { slotId: 2 })).toEqual({
+      slotId: 2,
+      kind: 'combined',
+      keychainItemDeleted: true,
+    });
+    expect(keyring.lookup(ref.service, ref.account)).toBeNull();
+    await services.invoke('vault:lock', {});
+  });
+
   it('refuses to add or remove a slot while locked, and a keychain factor carrying bytes', async () => {
     await expect(services.invoke('vault:add-keychain-slot', {})).rejects.toMatchObject({
       code: 'VAULT_LOCKED',
