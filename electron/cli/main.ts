@@ -23,6 +23,7 @@ import { runInventoryCommand } from './inventory-commands.ts';
 import { runLifecycleCommand } from './lifecycle-commands.ts';
 import { runFormatCommand } from './format-commands.ts';
 import { runTokenCommand } from './token-commands.ts';
+import { runSettingsCommand } from './settings-commands.ts';
 import { describeSlots, runSlotCommand } from './slot-commands.ts';
 import { readNewPassphrase, readStdinLines } from './secret-input.ts';
 
@@ -134,7 +135,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const passphrase = factors.find((factor) => factor.kind === 'passphrase');
       if (command.words.join(' ') === 'keys export-private' && passphrase)
         reauth.passphrase = Buffer.from(passphrase.passphrase);
-      return services.invoke('vault:unlock', { path: vault, factors });
+      const slotId = integerOption(options, 'unlock-slot');
+      return services.invoke('vault:unlock', {
+        path: vault,
+        factors,
+        ...(slotId !== undefined ? { slotId } : {}),
+      });
     };
     try {
       switch (command.words.join(' ')) {
@@ -245,6 +251,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             unlock,
           );
           if (slotCode !== null) return slotCode;
+          const settingsCode = runSettingsCommand(command.words.join(' '), options, operands, io);
+          if (settingsCode !== null) return settingsCode;
           const tokenCode = await runTokenCommand(command.words.join(' '), options, services, io);
           if (tokenCode !== null) return tokenCode;
           await unlock();

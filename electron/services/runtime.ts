@@ -8,8 +8,10 @@ import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import { keyringSealer } from '../../native/keychain/keyring-sealer.ts';
 import type { Sealer } from '../../native/keychain/sealer.ts';
 import { DEFAULT_TPM_TCTI, openTpm2 } from '../../native/tpm2/tpm2.ts';
+import type { Tpm2 } from '../../native/tpm2/tpm2.ts';
 import { nodeHidAccess } from '../../native/hid/hid-access.ts';
 import type { TokenProgress } from '../../native/hid/hid-transport.ts';
+import { loadSettings } from './settings.ts';
 
 /** The keychain sealer interface, for main's safeStorage sealer (main does not reach native/). */
 export type { SealedRef, Sealer } from '../../native/keychain/sealer.ts';
@@ -20,10 +22,33 @@ export type { SealedRef, Sealer } from '../../native/keychain/sealer.ts';
 export interface RealDepsOptions {
   /** The OS keychain's keeper: the keychain binding unless given (the app gives safeStorage). */
   keychain?: Sealer;
-  /** The TPM's TCTI; else KEYWARDEN_TPM_TCTI; else the kernel's resource manager. */
+  /** The TPM's TCTI; else KEYWARDEN_TPM_TCTI; else the settings' tpmTcti; else the kernel's resource manager. */
   tpmTcti?: string;
   /** A HID token waits for a touch, or works. */
   onTokenProgress?: (progress: TokenProgress) => void;
+}
+
+/**
+ * The TPM named by `explicit` (--tpm-tcti), else KEYWARDEN_TPM_TCTI, else the settings, else
+ * the kernel's resource manager. Resolved at first use, so a malformed settings file fails
+ * only what needs the TPM.
+ */
+function configuredTpm(explicit: string | undefined): Tpm2 {
+  let tpm: Tpm2 | null = null;
+  const resolved = () =>
+    (tpm ??= openTpm2(
+      explicit ??
+        (process.env.KEYWARDEN_TPM_TCTI || undefined) ??
+        loadSettings().tpmTcti ??
+        DEFAULT_TPM_TCTI,
+    ));
+  return {
+    get tcti() {
+      return resolved().tcti;
+    },
+    seal: async (secret, options) => resolved().seal(secret, options),
+    unseal: async (sealed, authValue) => resolved().unseal(sealed, authValue),
+  };
 }
 
 /**
@@ -32,13 +57,12 @@ export interface RealDepsOptions {
  * the services' token layer.
  */
 export function realDeps(options: RealDepsOptions = {}): VaultDeps {
-  const tcti = options.tpmTcti ?? process.env.KEYWARDEN_TPM_TCTI ?? DEFAULT_TPM_TCTI;
   return {
     openSql: openSqlConnection,
     argon2: libargon2,
     now: () => new Date(),
     keychain: options.keychain ?? keyringSealer(),
-    tpm2: openTpm2(tcti),
+    tpm2: configuredTpm(options.tpmTcti),
     hid: nodeHidAccess(),
     ...(options.onTokenProgress ? { onTokenProgress: options.onTokenProgress } : {}),
   };

@@ -66,11 +66,15 @@ function toKdfChoice(request: KdfRequest | undefined): KdfChoice {
 
 /** A factor to enrol as core takes it: KDF requests filled with the vault defaults. */
 function toEnrolment(request: FactorEnrolmentRequest): FactorEnrolment {
-  if (request.kind === 'passphrase' || request.kind === 'tpm2') {
-    const { kdf, ...rest } = request;
-    return (kdf ? { ...rest, kdf: toKdfChoice(kdf) } : rest) as FactorEnrolment;
+  if (request.kind === 'tpm2') {
+    const { kdf, pcrs, ...rest } = request;
+    return { ...rest, pcrs: pcrs ?? [], ...(kdf ? { kdf: toKdfChoice(kdf) } : {}) };
   }
-  return request as FactorEnrolment;
+  if (request.kind === 'passphrase') {
+    const { kdf, ...rest } = request;
+    return { ...rest, ...(kdf ? { kdf: toKdfChoice(kdf) } : {}) };
+  }
+  return request;
 }
 
 /** The services of one process: holds at most one unlocked vault. */
@@ -111,7 +115,11 @@ export class KeywardenServices {
         const file = openVaultFile(this.vaultDeps(), request.path, 'read-write');
         let unlocked: UnlockedVault;
         try {
-          unlocked = await file.unlock(request.factors ?? request.factor ?? [], actor);
+          unlocked = await file.unlock(
+            request.factors ?? request.factor ?? [],
+            actor,
+            request.slotId !== undefined ? { slotId: request.slotId } : {},
+          );
         } catch (error) {
           file.close();
           throw error;

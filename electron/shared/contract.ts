@@ -186,6 +186,8 @@ export const contract = {
         path: vaultPath,
         factor: unlockFactorSchema.optional(),
         factors: unlockFactorsSchema.optional(),
+        /** Try only this slot (two slots of one factor kind with different PINs). */
+        slotId: z.number().int().min(1).max(1_000_000).optional(),
       })
       .strict()
       .refine((request) => (request.factor === undefined) !== (request.factors === undefined), {

@@ -91,6 +91,8 @@ export const ErrorCode = {
   FACTOR_INCORRECT: 'FACTOR_INCORRECT',
   QUORUM_NOT_MET: 'QUORUM_NOT_MET',
   REAUTH_REQUIRED: 'REAUTH_REQUIRED',
+  /** This user's settings file cannot be read or written, or is malformed. */
+  SETTINGS_INVALID: 'SETTINGS_INVALID',
   // Everything else.
   INTERNAL: 'INTERNAL',
 } as const;
@@ -191,6 +193,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   FACTOR_INCORRECT: ExitCode.AUTH,
   QUORUM_NOT_MET: ExitCode.AUTH,
   REAUTH_REQUIRED: ExitCode.AUTH,
+  SETTINGS_INVALID: ExitCode.USAGE,
 };
 
 /** The CLI exit code for an error code. */

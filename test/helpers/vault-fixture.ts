@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createVault, openVaultFile } from '../../electron/core/vault/vault.ts';
-import type { UnlockedVault, VaultDeps } from '../../electron/core/vault/vault.ts';
+import { createVault, openVaultFile, UnlockedVault } from '../../electron/core/vault/vault.ts';
+import type { UnlockFactor, VaultDeps } from '../../electron/core/vault/vault.ts';
 import { realDeps } from '../../electron/services/runtime.ts';
 
 // Real vault files in a temp folder, with the cheapest Argon2id parameters the vault
@@ -49,5 +49,38 @@ export async function unlockVault(
   } catch (error) {
     file.close();
     throw error;
+  }
+}
+
+/**
+ * Opens the vault at `path` and unlocks it with `factors` (one or several). The file is closed
+ * again when the unlock fails.
+ */
+export async function unlockWith(
+  path: string,
+  factors: UnlockFactor | UnlockFactor[],
+  deps: VaultDeps = realDeps(),
+  options: { slotId?: number } = {},
+): Promise<UnlockedVault> {
+  const file = openVaultFile(deps, path, 'read-write');
+  try {
+    return await file.unlock(factors, 'tester', options);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/**
+ * 'OK' when `promise` resolves (a vault it unlocked is locked again), else the error's code:
+ * for tables of outcomes.
+ */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    const value = await promise;
+    if (value instanceof UnlockedVault) value.lock('tester');
+    return 'OK';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
   }
 }

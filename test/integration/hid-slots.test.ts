@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { openVaultFile } from '../../electron/core/vault/vault.ts';
-import type { UnlockFactor, UnlockedVault, VaultDeps } from '../../electron/core/vault/vault.ts';
+import type { UnlockFactor, VaultDeps } from '../../electron/core/vault/vault.ts';
 import type { FactorEnrolment } from '../../electron/core/vault/factor-types.ts';
 import type { AuditEntry } from '../../electron/shared/vault-types.ts';
 import { ErrorCode, KeywardenError } from '../../electron/shared/errors.ts';
@@ -19,6 +19,7 @@ import {
   passphraseBytes,
   tempDir,
   unlockVault,
+  unlockWith as unlockVaultWith,
 } from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
 
@@ -112,15 +113,7 @@ beforeEach(async () => {
 });
 afterEach(() => dir.cleanup());
 
-async function unlockWith(factors: UnlockFactor[]): Promise<UnlockedVault> {
-  const file = openVaultFile(bench.deps, path, 'read-write');
-  try {
-    return await file.unlock(factors, ACTOR);
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-}
+const unlockWith = (factors: UnlockFactor[]) => unlockVaultWith(path, factors, bench.deps);
 
 /** Unlocks with the vault's passphrase, adds a slot of `factors`, optionally removes slot 1. */
 async function addSlot(

@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { openVaultFile } from '../../electron/core/vault/vault.ts';
-import type { UnlockFactor, UnlockedVault, VaultDeps } from '../../electron/core/vault/vault.ts';
+import type { UnlockFactor, VaultDeps } from '../../electron/core/vault/vault.ts';
 import { realDeps } from '../../electron/services/runtime.ts';
+
 import {
+  codeOf,
   FAST_KDF,
   makeVault,
   passphraseBytes,
   tempDir,
   unlockVault,
+  unlockWith as unlockFile,
 } from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
 
@@ -42,25 +45,7 @@ const enrol = (text: string) => ({
   kdf: FAST_KDF,
 });
 
-async function unlockWith(path: string, factors: UnlockFactor[]): Promise<UnlockedVault> {
-  const file = openVaultFile(deps, path, 'read-write');
-  try {
-    return await file.unlock(factors, 'tester');
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    const value = await promise;
-    (value as UnlockedVault | undefined)?.lock?.('tester');
-    return 'OK';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-}
+const unlockWith = (path: string, factors: UnlockFactor[]) => unlockFile(path, factors, deps);
 
 function subsets<T>(items: readonly T[], size: number): T[][] {
   if (size === 0) return [[]];

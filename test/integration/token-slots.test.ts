@@ -1,14 +1,20 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openVaultFile } from '../../electron/core/vault/vault.ts';
-import type { UnlockFactor, UnlockedVault, VaultDeps } from '../../electron/core/vault/vault.ts';
+import type { UnlockFactor, VaultDeps } from '../../electron/core/vault/vault.ts';
 import { realDeps } from '../../electron/services/runtime.ts';
 import { KeywardenServices } from '../../electron/services/services.ts';
 import { openTokenLayer } from '../../native/pkcs11/pkcs11-client.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import { SOFTHSM_MODULE, startSoftHsm } from '../helpers/softhsm.fixture.ts';
 import type { SoftHsm } from '../helpers/softhsm.fixture.ts';
-import { makeVault, passphraseBytes, tempDir, unlockVault } from '../helpers/vault-fixture.ts';
+import {
+  codeOf,
+  makeVault,
+  passphraseBytes,
+  tempDir,
+  unlockVault,
+  unlockWith as unlockFile,
+} from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
 
 // The PKCS#11 token slot on real SoftHSM2 tokens: the slot key is recovered only by the token's
@@ -63,25 +69,7 @@ const enrolCard = (i: number, keyId = keys[i] ?? '') => ({
   pin: pin(),
 });
 
-async function unlockWith(path: string, factors: UnlockFactor[]): Promise<UnlockedVault> {
-  const file = openVaultFile(deps, path, 'read-write');
-  try {
-    return await file.unlock(factors, 'tester');
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    const value = await promise;
-    (value as UnlockedVault | undefined)?.lock?.('tester');
-    return 'OK';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-}
+const unlockWith = (path: string, factors: UnlockFactor[]) => unlockFile(path, factors, deps);
 
 function storedFactor(path: string, slotId: number): Record<string, unknown> {
   const db = new Database(path, { readonly: true });

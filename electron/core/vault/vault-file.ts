@@ -5,6 +5,7 @@ import { appendAudit, listAudit, Outcome, verifyAudit } from '../audit/audit-log
 import { APPLICATION_ID } from './format.ts';
 import { LATEST_FORMAT_VERSION, migrate, verifySchema } from './migrations.ts';
 import { readSlots } from './unlock-slots.ts';
+import type { SlotRow } from './unlock-slots.ts';
 import { summarizeSlot } from './slot-summary.ts';
 import { UnlockedVault } from './unlocked-vault.ts';
 import { openWithOffers } from './slot-opening.ts';
@@ -71,6 +72,18 @@ export function openVaultFile(
   }
 }
 
+/** Only slot `slotId`, when the person names the slot to try. Throws SLOT_NOT_FOUND. */
+function chosenSlot(slots: SlotRow[], slotId: number): SlotRow[] {
+  const chosen = slots.filter((slot) => slot.slot_id === slotId);
+  if (chosen.length === 0) {
+    throw new KeywardenError(
+      ErrorCode.SLOT_NOT_FOUND,
+      `This vault has no unlock slot #${slotId}; "keywarden slots list" shows them.`,
+    );
+  }
+  return chosen;
+}
+
 /** An opened, locked vault file: its header and audit log, and unlock. */
 export class VaultFile {
   private readonly deps: VaultDeps;
@@ -127,11 +140,15 @@ export class VaultFile {
    * FACTOR_INCORRECT, the keychain, TPM, token and PIN codes), VAULT_HEADER_TAMPERED,
    * RECORD_TAMPERED, AUDIT_CHAIN_BROKEN, and AUDIT_WRITE_FAILED (the success could not be
    * recorded: the vault stays locked). Everything derived from the factors is zeroed here;
-   * their own bytes are the caller's to zero.
+   * their own bytes are the caller's to zero. With `options.slotId` only that slot is tried:
+   * where two slots take the same factor with different PINs (two people's TPM PIN slots),
+   * naming the slot spares the other slot a wrong-PIN try (a PIN that failed is not offered to
+   * a second slot in the same unlock, which would spend another try).
    */
   async unlock(
     offered: UnlockFactor | readonly UnlockFactor[],
     actor: string,
+    options: { slotId?: number } = {},
   ): Promise<UnlockedVault> {
     const factors: readonly UnlockFactor[] = Array.isArray(offered)
       ? offered
@@ -139,8 +156,9 @@ export class VaultFile {
     const factorNames = factors.map((factor) => factor.kind).join('+');
     let session: VaultSession | null = null;
     try {
+      const all = readSlots(this.db);
       const { vmk, slot } = await openWithOffers(
-        readSlots(this.db),
+        options.slotId === undefined ? all : chosenSlot(all, options.slotId),
         this.vaultId,
         factors,
         this.deps,
