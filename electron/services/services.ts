@@ -146,6 +146,7 @@ export class KeywardenServices {
           request.newPassphrase,
           request.kdf ? toKdfChoice(request.kdf) : null,
           context.onProgress,
+          request.reauth,
         ),
       }),
       'vault:add-keychain-slot': async (request) =>

@@ -204,7 +204,13 @@ export const contract = {
     response: returns<VaultStatus>(),
   },
   'vault:change-passphrase': {
-    request: z.object({ newPassphrase: secretBytes, kdf: kdfRequestSchema.optional() }).strict(),
+    request: z
+      .object({
+        newPassphrase: secretBytes,
+        kdf: kdfRequestSchema.optional(),
+        reauth: unlockFactorsSchema.optional(),
+      })
+      .strict(),
     response: returns<{ slotId: number }>(),
   },
   /** Slot changes need a fresh unlock: within two minutes of it, or `reauth` factors. */

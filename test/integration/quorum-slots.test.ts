@@ -211,6 +211,46 @@ describe('slot changes', () => {
     second.lock('tester');
   });
 
+  it('a passphrase change replaces the passphrase slot that was opened, keeping its name', async () => {
+    const path = dir.file('two-passphrases.kw');
+    await makeVault(path);
+    const first = await unlockVault(path);
+    await first.addSlot('tester', { factors: [enrol('second passphrase')], name: 'B' });
+    await first.addSlot('tester', {
+      factors: [enrol('combined part one'), enrol('combined part two')],
+    });
+    first.lock('tester');
+    const second = await unlockWith(path, [phrase('second passphrase')]);
+    const slotId = await second.changePassphrase(
+      'tester',
+      passphraseBytes('third passphrase'),
+      FAST_KDF,
+    );
+    second.lock('tester');
+    expect(await codeOf(unlockWith(path, [phrase('second passphrase')]))).toBe(
+      'PASSPHRASE_INCORRECT',
+    );
+    const third = await unlockWith(path, [phrase('third passphrase')]);
+    expect(third.header().slots.map((s) => [s.slotId, s.kind, s.name])).toEqual([
+      [1, 'passphrase', undefined],
+      [3, 'combined', undefined],
+      [slotId, 'passphrase', 'B'],
+    ]);
+    third.lock('tester');
+    expect(await codeOf(unlockVault(path))).toBe('OK');
+    // Opened by the combined slot: which of the two passphrase slots is meant cannot be told.
+    const combined = await unlockWith(path, [
+      phrase('combined part one'),
+      phrase('combined part two'),
+    ]);
+    expect(
+      await codeOf(
+        combined.changePassphrase('tester', passphraseBytes('fourth passphrase'), FAST_KDF),
+      ),
+    ).toBe('BAD_REQUEST');
+    combined.lock('tester');
+  });
+
   it('a name is checked: empty, too long, control characters are BAD_REQUEST', async () => {
     const path = dir.file('names.kw');
     await makeVault(path);

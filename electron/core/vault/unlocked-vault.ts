@@ -56,12 +56,15 @@ export class UnlockedVault {
   private readonly deps: VaultDeps;
   /** When this unlock happened: slot changes soon after need no factor again. */
   readonly unlockedAt: Date;
+  /** The slot this unlock opened: a passphrase change replaces that passphrase slot. */
+  readonly openedSlotId: number;
 
-  constructor(file: VaultFile, session: VaultSession, deps: VaultDeps) {
+  constructor(file: VaultFile, session: VaultSession, deps: VaultDeps, openedSlotId: number) {
     this.file = file;
     this.session = session;
     this.deps = deps;
     this.unlockedAt = deps.now();
+    this.openedSlotId = openedSlotId;
   }
 
   private live(): VaultSession {
@@ -380,10 +383,16 @@ export class UnlockedVault {
     return removeSlot(this, this.deps.keychain, actor, slotId);
   }
 
-  /** Replaces every slot of `kind` with one wrapping the VMK under `kek`; returns its id. */
-  private replaceSlots(kind: SlotKind, params: SlotParams, kek: Buffer): number {
+  /**
+   * Replaces the slots of `kind` (only slot `only` when given) with one wrapping the VMK under
+   * `kek`, keeping the replaced slot's name; returns its id.
+   */
+  private replaceSlots(kind: SlotKind, params: SlotParams, kek: Buffer, only?: number): number {
     const session = this.live();
-    for (const slot of readSlots(session.db).filter((s) => s.kind === kind)) {
+    const replaced = readSlots(session.db).filter(
+      (s) => s.kind === kind && (only === undefined || s.slot_id === only),
+    );
+    for (const slot of replaced) {
       session.db.prepare('DELETE FROM unlock_slots WHERE slot_id = ?').run(slot.slot_id);
     }
     const slotId = insertSlot(
@@ -394,6 +403,7 @@ export class UnlockedVault {
       kek,
       session.vmk,
       this.deps.now().toISOString(),
+      replaced[0]?.name ?? null,
     );
     session.rewriteHeaderMac();
     return slotId;
@@ -437,15 +447,19 @@ export class UnlockedVault {
   }
 
   /**
-   * Replaces the passphrase slot(s) with one for `newPassphrase`, re-wrapping the VMK only:
-   * no record is re-encrypted. Without `kdf`, the current slot's parameters are kept.
-   * Throws PASSPHRASE_TOO_SHORT, KDF_PARAMS_INVALID, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+   * Replaces a passphrase slot with one for `newPassphrase`, re-wrapping the VMK only: no
+   * record is re-encrypted. The slot replaced is the one this unlock opened, or the vault's
+   * only passphrase slot (a vault with several, unlocked by another factor, is refused: which
+   * one is meant cannot be told). Without `kdf`, the current slot's parameters are kept. Needs
+   * a fresh unlock. Throws REAUTH_REQUIRED, BAD_REQUEST, PASSPHRASE_TOO_SHORT,
+   * KDF_PARAMS_INVALID, AUDIT_WRITE_FAILED, VAULT_LOCKED.
    */
   async changePassphrase(
     actor: string,
     newPassphrase: Uint8Array,
     kdf: KdfChoice | null,
     onProgress?: (progress: CalibrationProgress) => void,
+    reauth?: readonly UnlockFactor[],
   ): Promise<number> {
     const session = this.live();
     const event = {
@@ -454,11 +468,23 @@ export class UnlockedVault {
       target: session.db.path,
       outcome: Outcome.SUCCESS,
     };
+    await confirmFresh(this, this.deps, actor, 'passphrase.change', reauth);
     let params: PassphraseSlotParams;
     let kek: Buffer;
+    let target: number | undefined;
     try {
       validateNewPassphrase(newPassphrase);
-      const current = readSlots(session.db).find((slot) => slot.kind === SlotKind.PASSPHRASE);
+      const passphraseSlots = readSlots(session.db).filter((s) => s.kind === SlotKind.PASSPHRASE);
+      const current =
+        passphraseSlots.find((slot) => slot.slot_id === this.openedSlotId) ??
+        (passphraseSlots.length === 1 ? passphraseSlots[0] : undefined);
+      if (!current && passphraseSlots.length > 1) {
+        throw new KeywardenError(
+          ErrorCode.BAD_REQUEST,
+          `This vault has ${passphraseSlots.length} passphrase slots; unlock with the passphrase to change (--unlock-slot N picks its slot) and try again.`,
+        );
+      }
+      target = current?.slot_id;
       const kept = current ? summarizeSlot(current).kdf : undefined;
       const defaults: KdfChoice = { kind: 'calibrate', ...KDF_DEFAULTS };
       params = newPassphraseParams(
@@ -475,8 +501,9 @@ export class UnlockedVault {
         iterations: params.iterations,
         parallelism: params.parallelism,
       };
+      const only = target;
       return this.mutate({ ...event, detail }, () =>
-        this.replaceSlots(SlotKind.PASSPHRASE, params, kek),
+        this.replaceSlots(SlotKind.PASSPHRASE, params, kek, only ?? -1),
       );
     } finally {
       zeroize(kek);

@@ -166,7 +166,7 @@ export class VaultFile {
       session = new VaultSession(this.db, this.vaultId, vmk);
       zeroize(vmk);
       session.authenticate();
-      const unlocked = new UnlockedVault(this, session, this.deps);
+      const unlocked = new UnlockedVault(this, session, this.deps, slot.slot_id);
       const detail = { factor: factorNames, slot: slot.slot_id };
       const event = {
         actor,
