@@ -234,6 +234,17 @@ describe('keychain slot (services, real gnome-keyring)', () => {
       keychainItemDeleted: true,
     });
     expect(keyring.lookup(ref.service, ref.account)).toBeNull();
+    // A keychain factor alone is a keychain slot, as `keychain add` makes.
+    expect(await services.invoke('vault:add-slot', { factors: [{ kind: 'keychain' }] })).toEqual({
+      slotId: 2,
+      kind: 'keychain',
+      factors: ['OS keychain (os-keyring)'],
+    });
+    await services.invoke('vault:lock', {});
+    expect((await unlockWithKeychain(path)).slots.map((slot) => slot.kind)).toEqual([
+      'passphrase',
+      'keychain',
+    ]);
     await services.invoke('vault:lock', {});
   });
 

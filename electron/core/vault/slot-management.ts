@@ -8,6 +8,7 @@ import { enrolPassphrase } from './factor-local.ts';
 import { buildPolicySlot, policyKind } from './policy-slots.ts';
 import { describeFactor } from './factors.ts';
 import { openWithOffers } from './slot-opening.ts';
+import { addKeychainSlot } from './keychain-slots.ts';
 import type { FactorEnrolment, OfferedFactor } from './factor-types.ts';
 import type { UnlockedVault } from './unlocked-vault.ts';
 import type { VaultDeps } from './vault-file.ts';
@@ -105,6 +106,11 @@ export async function addFactorSlot(
   try {
     if (request.name !== undefined) checkSlotName(request.name);
     const only = request.factors.length === 1 ? request.factors[0] : undefined;
+    if (only?.kind === 'keychain' && request.threshold === undefined) {
+      // A lone keychain factor is a keychain slot, the kind `keychain add` makes.
+      const { slotId, sealer } = await addKeychainSlot(vault, deps.keychain, actor);
+      return { slotId, kind: SlotKind.KEYCHAIN, factors: [`OS keychain (${sealer})`] };
+    }
     if (only?.kind === 'passphrase' && request.threshold === undefined) {
       // A lone passphrase is stored as a passphrase slot, the kind every vault starts with.
       const enrolled = await enrolPassphrase(deps, only.passphrase, only.kdf);
