@@ -59,7 +59,6 @@ export async function readEnrolments(
   options: ParsedOptions,
   io: CliIo,
 ): Promise<FactorEnrolmentRequest[]> {
-  const warn = (line: string) => io.err(`${line}\n`);
   const kdf = kdfRequestFrom(options);
   const tokens = filesOption(options, 'new-token');
   const keys = filesOption(options, 'new-token-key');
@@ -75,7 +74,40 @@ export async function readEnrolments(
     );
   if (kinds.filter((kind) => kind === 'passphrase').length > 1 && options['new-passphrase-file'])
     throw usage('Only one passphrase factor can come from --new-passphrase-file.');
+  // Every option is checked before the first secret is read.
+  const pcrs = pcrsOption(options);
+  const yubiKeySlot = integerOption(options, 'yubikey-slot') ?? 2;
+  if (yubiKeySlot !== 1 && yubiKeySlot !== 2) throw usage('--yubikey-slot takes 1 or 2.');
   const enrolments: FactorEnrolmentRequest[] = [];
+  try {
+    await readEach(kinds, options, { kdf, tokens, keys, pins, pcrs, yubiKeySlot }, enrolments, io);
+    return enrolments;
+  } catch (error) {
+    for (const enrolment of enrolments) {
+      for (const value of Object.values(enrolment)) if (value instanceof Uint8Array) value.fill(0);
+    }
+    throw error;
+  }
+}
+
+interface EnrolmentInputs {
+  kdf: ReturnType<typeof kdfRequestFrom>;
+  tokens: string[];
+  keys: string[];
+  pins: string[];
+  pcrs: number[];
+  yubiKeySlot: 1 | 2;
+}
+
+/** Reads each factor's secrets into `enrolments`, in the order of `kinds`. */
+async function readEach(
+  kinds: string[],
+  options: ParsedOptions,
+  { kdf, tokens, keys, pins, pcrs, yubiKeySlot }: EnrolmentInputs,
+  enrolments: FactorEnrolmentRequest[],
+  io: CliIo,
+): Promise<void> {
+  const warn = (line: string) => io.err(`${line}\n`);
   let token = 0;
   for (const kind of kinds) {
     switch (kind) {
@@ -93,7 +125,7 @@ export async function readEnrolments(
         const pinFile = options['new-tpm-pin-file'];
         enrolments.push({
           kind,
-          pcrs: pcrsOption(options),
+          pcrs,
           ...(pinFile !== undefined ? { pin: readSecretFile(pinFile, 'TPM PIN', warn) } : {}),
           ...(kdf ? { kdf } : {}),
         });
@@ -118,12 +150,9 @@ export async function readEnrolments(
         token += 1;
         break;
       }
-      case 'yubikey-hmac': {
-        const slot = integerOption(options, 'yubikey-slot') ?? 2;
-        if (slot !== 1 && slot !== 2) throw usage('--yubikey-slot takes 1 or 2.');
-        enrolments.push({ kind, slot });
+      case 'yubikey-hmac':
+        enrolments.push({ kind, slot: yubiKeySlot });
         break;
-      }
       case 'fido2': {
         const pinFile = options['new-fido2-pin-file'];
         enrolments.push({
@@ -134,5 +163,4 @@ export async function readEnrolments(
       }
     }
   }
-  return enrolments;
 }

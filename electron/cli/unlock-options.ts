@@ -26,12 +26,22 @@ async function pinFrom(file: string | undefined, what: string, io: CliIo): Promi
   return promptHidden(`${what[0]?.toUpperCase()}${what.slice(1)}: `);
 }
 
-/** The tokens offered to unlock, each with its PIN: --token/--pin-file where the command lets them, and every --unlock-token. */
-async function tokenFactors(
+/** Zeroes every secret the factors read so far carry (a later one could not be read). */
+function zeroFactors(factors: UnlockFactorRequest[]): void {
+  for (const factor of factors) {
+    for (const value of Object.values(factor)) if (value instanceof Uint8Array) value.fill(0);
+  }
+}
+
+/**
+ * The tokens offered to unlock, each with its PIN file (or none, to be asked): --token/--pin-file
+ * where the command lets them, and every --unlock-token. Checked before any secret is read.
+ * Throws USAGE.
+ */
+function tokenOffers(
   options: ParsedOptions,
   command: CommandSpec,
-  io: CliIo,
-): Promise<UnlockFactorRequest[]> {
+): Array<{ serial: string; pinFile: string | undefined }> {
   const serials = filesOption(options, 'unlock-token');
   const pinFiles = filesOption(options, 'unlock-pin-file');
   if (!command.ownsTokenOptions && options.token !== undefined) {
@@ -42,18 +52,7 @@ async function tokenFactors(
   if (pinFiles.length > serials.length) throw usage('There are more PIN files than tokens.');
   if (pinFiles.length > 0 && pinFiles.length < serials.length)
     throw usage('Give one PIN file for each token, in the same order (or none, to be asked).');
-  const module = listOption(options, 'module')?.[0];
-  const factors: UnlockFactorRequest[] = [];
-  for (const [index, serial] of serials.entries()) {
-    factors.push({
-      kind: 'pkcs11',
-      serial,
-      pin: await pinFrom(pinFiles[index], `PIN of token ${serial}`, io),
-      ...(module ? { module } : {}),
-      ...(options['final-try'] ? { acceptFinalTry: true } : {}),
-    });
-  }
-  return factors;
+  return serials.map((serial, index) => ({ serial, pinFile: pinFiles[index] }));
 }
 
 /**
@@ -67,7 +66,26 @@ export async function readUnlockFactors(
   io: CliIo,
   stdinLine?: Buffer,
 ): Promise<UnlockFactorRequest[]> {
+  const tokens = tokenOffers(options, command);
   const factors: UnlockFactorRequest[] = [];
+  try {
+    await readFactors(options, tokens, factors, vault, io, stdinLine);
+    return factors;
+  } catch (error) {
+    zeroFactors(factors);
+    throw error;
+  }
+}
+
+/** Reads each offered factor's secret into `factors`, in order. */
+async function readFactors(
+  options: ParsedOptions,
+  tokens: Array<{ serial: string; pinFile: string | undefined }>,
+  factors: UnlockFactorRequest[],
+  vault: string,
+  io: CliIo,
+  stdinLine: Buffer | undefined,
+): Promise<void> {
   if (options.keychain) factors.push({ kind: 'keychain' });
   if (options['recovery-key-file'] !== undefined) {
     factors.push({
@@ -82,7 +100,16 @@ export async function readUnlockFactors(
       ...(pinFile !== undefined ? { pin: readSecretFile(pinFile, 'TPM PIN', warnTo(io)) } : {}),
     });
   }
-  factors.push(...(await tokenFactors(options, command, io)));
+  const module = listOption(options, 'module')?.[0];
+  for (const { serial, pinFile } of tokens) {
+    factors.push({
+      kind: 'pkcs11',
+      serial,
+      pin: await pinFrom(pinFile, `PIN of token ${serial}`, io),
+      ...(module ? { module } : {}),
+      ...(options['final-try'] ? { acceptFinalTry: true } : {}),
+    });
+  }
   if (options.yubikey) factors.push({ kind: 'yubikey-hmac' });
   if (options.fido2 || options['fido2-pin-file'] !== undefined) {
     const pinFile = options['fido2-pin-file'];
@@ -106,7 +133,6 @@ export async function readUnlockFactors(
       raw.fill(0);
     }
   }
-  return factors;
 }
 
 /** Whether any unlock option was given (a locked `status` reads the header only without one). */
