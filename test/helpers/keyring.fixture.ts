@@ -108,6 +108,11 @@ export async function startKeyring(): Promise<KeyringSession> {
       { env, stdio: ['pipe', 'ignore', 'ignore'] },
     );
     started.push(keyring);
+    // A daemon that is missing or exits at once must fail the start below (the probe item never
+    // appears), not crash the process with an unhandled 'error' event.
+    let keyringError: Error | undefined;
+    keyring.on('error', (error) => (keyringError = error));
+    keyring.stdin?.on('error', () => undefined);
     keyring.stdin?.end(KEYRING_PASSWORD);
     const run = (args: string[], input?: Buffer) =>
       spawnSync('secret-tool', args, { env, input: input ?? Buffer.alloc(0), timeout: 10_000 });
@@ -139,6 +144,7 @@ export async function startKeyring(): Promise<KeyringSession> {
         probe,
       );
       if (stored.status === 0 && session.lookup('probe', 'probe')?.equals(probe)) break;
+      if (keyringError) throw new Error(`gnome-keyring-daemon failed: ${keyringError.message}`);
       if (Date.now() > deadline) throw new Error('gnome-keyring did not become ready');
       await sleep(100);
     }
