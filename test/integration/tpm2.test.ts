@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../electron/shared/errors.ts';
 import { openTpm2, tpm2AddonAvailable } from '../../native/tpm2/tpm2.ts';
 import type { Tpm2, TpmSealed } from '../../native/tpm2/tpm2.ts';
 import { startSwtpm } from '../helpers/swtpm.fixture.ts';
 import type { SwtpmSession } from '../helpers/swtpm.fixture.ts';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 // The TPM 2.0 seal/unseal addon (native/tpm2) against real swtpm instances
 // (test/helpers/swtpm.fixture.ts). Tests that change a TPM's state (PCRs, lockout, clear,
@@ -249,6 +253,45 @@ describe('an unreachable TPM', () => {
       await expect(unreachable.seal(secret(), { pcrs: [7] })).rejects.toMatchObject({
         code: ErrorCode.TPM_UNAVAILABLE,
       });
+    }
+  });
+});
+
+describe('a build without the addon', () => {
+  it('answers TPM_UNAVAILABLE saying what to install, twice, without crashing at import', () => {
+    // The wrapper and what it imports, copied where no addon was built beside them.
+    const root = mkdtempSync(join(tmpdir(), 'keywarden-no-addon-'));
+    try {
+      for (const file of [
+        'native/tpm2/tpm2.ts',
+        'native/tpm2/tpm2-errors.ts',
+        'electron/shared/errors.ts',
+      ]) {
+        mkdirSync(dirname(join(root, file)), { recursive: true });
+        copyFileSync(join(REPO, file), join(root, file));
+      }
+      const script = `
+        import { openTpm2, tpm2AddonAvailable } from ${JSON.stringify(join(root, 'native/tpm2/tpm2.ts'))};
+        const tpm = openTpm2('device:/dev/tpmrm0');
+        const codes = [];
+        for (const call of [() => tpm.seal(new Uint8Array(32), { pcrs: [] }), () => tpm.seal(new Uint8Array(32), { pcrs: [] })]) {
+          await call().then(() => codes.push('OK'), (e) => codes.push(e.code + ': ' + e.message));
+        }
+        console.log(JSON.stringify({ available: tpm2AddonAvailable(), codes }));
+      `;
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+      });
+      expect(result.status).toBe(0);
+      const out = JSON.parse(result.stdout) as { available: boolean; codes: string[] };
+      expect(out.available).toBe(false);
+      expect(out.codes).toHaveLength(2);
+      for (const line of out.codes) {
+        expect(line).toMatch(/^TPM_UNAVAILABLE: The TPM 2\.0 support of this build is missing/);
+        expect(line).toContain('libtss2-dev');
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
