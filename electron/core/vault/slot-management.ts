@@ -56,14 +56,37 @@ export async function confirmFresh(
       }
       return;
     }
-    if (deps.now().getTime() - vault.unlockedAt.getTime() > REAUTH_WINDOW_MS) {
-      throw new KeywardenError(
-        ErrorCode.REAUTH_REQUIRED,
-        `Changing unlock slots needs a fresh unlock: the vault was unlocked more than ${REAUTH_WINDOW_MS / 60_000} minutes ago. Offer a factor again.`,
-      );
-    }
+    requireRecent(vault, deps);
   } catch (error) {
     vault.recordFailure(event, error);
+    throw error;
+  }
+}
+
+function requireRecent(vault: UnlockedVault, deps: VaultDeps): void {
+  if (deps.now().getTime() - vault.unlockedAt.getTime() > REAUTH_WINDOW_MS) {
+    throw new KeywardenError(
+      ErrorCode.REAUTH_REQUIRED,
+      `Changing unlock slots needs a fresh unlock: the vault was unlocked more than ${REAUTH_WINDOW_MS / 60_000} minutes ago. Unlock it again.`,
+    );
+  }
+}
+
+/**
+ * The synchronous form of confirmFresh for changes that take no factors (adding a recovery
+ * key): the vault was unlocked within REAUTH_WINDOW_MS. Audited as a failure of `action`.
+ * Throws REAUTH_REQUIRED.
+ */
+export function confirmRecentUnlock(
+  vault: UnlockedVault,
+  deps: VaultDeps,
+  actor: string,
+  action: string,
+): void {
+  try {
+    requireRecent(vault, deps);
+  } catch (error) {
+    vault.recordFailure({ actor, action, target: vault.path, outcome: Outcome.SUCCESS }, error);
     throw error;
   }
 }

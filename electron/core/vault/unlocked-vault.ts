@@ -1,24 +1,13 @@
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { AuditVerification, VaultHeader, VaultStatus } from '../../shared/vault-types.ts';
-import { equalBytes, zeroize } from '../crypto/bytes.ts';
+import { equalBytes } from '../crypto/bytes.ts';
 import { appendAudit, Outcome, verifyAudit } from '../audit/audit-log.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
-import { KDF_DEFAULTS, resolveKdfParams } from './kdf-params.ts';
 import type { CalibrationProgress, KdfChoice } from './kdf-params.ts';
-import { generateRecoveryKey } from './recovery-key.ts';
 import type { RecordMeta, RecordStore, RecordSummary } from './record-store.ts';
-import {
-  deriveRecoveryKek,
-  derivePassphraseKek,
-  insertSlot,
-  newPassphraseParams,
-  newRecoveryParams,
-  openSlot,
-  readSlots,
-  SlotKind,
-  validateNewPassphrase,
-} from './unlock-slots.ts';
-import type { PassphraseSlotParams, SlotParams, SlotRow } from './unlock-slots.ts';
+import { insertSlot, readSlots } from './unlock-slots.ts';
+import type { SlotParams, SlotRow } from './unlock-slots.ts';
+import { addRecoveryKey, changePassphrase, reauthenticate } from './passphrase-slots.ts';
 import { addKeychainSlot } from './keychain-slots.ts';
 import { removeSlot } from './slot-removal.ts';
 import type { SlotAdded, SlotRemoval } from '../../shared/vault-types.ts';
@@ -26,7 +15,6 @@ import type { UnlockFactor, VaultDeps, VaultFile } from './vault-file.ts';
 import { addFactorSlot, confirmFresh, renameSlot } from './slot-management.ts';
 import type { AddSlotRequest } from './slot-management.ts';
 import type { PolicySlotParams } from './policy-slots.ts';
-import { summarizeSlot } from './slot-summary.ts';
 import { auditBrokenError } from './vault-session.ts';
 import type { VaultSession } from './vault-session.ts';
 
@@ -383,163 +371,25 @@ export class UnlockedVault {
     return removeSlot(this, this.deps.keychain, actor, slotId);
   }
 
-  /**
-   * Replaces the slots of `kind` (only slot `only` when given) with one wrapping the VMK under
-   * `kek`, keeping the replaced slot's name; returns its id.
-   */
-  private replaceSlots(kind: SlotKind, params: SlotParams, kek: Buffer, only?: number): number {
-    const session = this.live();
-    const replaced = readSlots(session.db).filter(
-      (s) => s.kind === kind && (only === undefined || s.slot_id === only),
-    );
-    for (const slot of replaced) {
-      session.db.prepare('DELETE FROM unlock_slots WHERE slot_id = ?').run(slot.slot_id);
-    }
-    const slotId = insertSlot(
-      session.db,
-      session.vaultId,
-      kind,
-      params,
-      kek,
-      session.vmk,
-      this.deps.now().toISOString(),
-      replaced[0]?.name ?? null,
-    );
-    session.rewriteHeaderMac();
-    return slotId;
+  /** See passphrase-slots.ts. */
+  reauthenticate(actor: string, passphrase: Uint8Array, action: string): Promise<void> {
+    return reauthenticate(this, this.deps, actor, passphrase, action);
   }
 
-  /**
-   * Re-authentication for a sensitive operation (exporting a private key): checks that
-   * `passphrase` opens one of the vault's passphrase slots, whoever unlocked it and however.
-   * A wrong passphrase is audited as a failure of `action`. The derived keys are zeroed here;
-   * the passphrase bytes are the caller's to zero. Throws PASSPHRASE_INCORRECT, SLOT_NOT_FOUND,
-   * VAULT_HEADER_TAMPERED, VAULT_LOCKED.
-   */
-  async reauthenticate(actor: string, passphrase: Uint8Array, action: string): Promise<void> {
-    const session = this.live();
-    const event = { actor, action, target: session.db.path, outcome: Outcome.SUCCESS };
-    try {
-      const slots = readSlots(session.db).filter((slot) => slot.kind === SlotKind.PASSPHRASE);
-      if (slots.length === 0) {
-        throw new KeywardenError(
-          ErrorCode.SLOT_NOT_FOUND,
-          'This vault has no passphrase slot to re-authenticate with.',
-        );
-      }
-      for (const slot of slots) {
-        const vmk = await openSlot(slot, session.vaultId, (params) =>
-          derivePassphraseKek(this.deps.argon2, passphrase, params as PassphraseSlotParams),
-        );
-        if (vmk) {
-          zeroize(vmk);
-          return;
-        }
-      }
-      throw new KeywardenError(
-        ErrorCode.PASSPHRASE_INCORRECT,
-        'The vault passphrase is incorrect; re-authentication failed and nothing was exported.',
-      );
-    } catch (error) {
-      this.recordFailure(event, error);
-      throw error;
-    }
-  }
-
-  /**
-   * Replaces a passphrase slot with one for `newPassphrase`, re-wrapping the VMK only: no
-   * record is re-encrypted. The slot replaced is the one this unlock opened, or the vault's
-   * only passphrase slot (a vault with several, unlocked by another factor, is refused: which
-   * one is meant cannot be told). Without `kdf`, the current slot's parameters are kept. Needs
-   * a fresh unlock. Throws REAUTH_REQUIRED, BAD_REQUEST, PASSPHRASE_TOO_SHORT,
-   * KDF_PARAMS_INVALID, AUDIT_WRITE_FAILED, VAULT_LOCKED.
-   */
-  async changePassphrase(
+  /** Replaces a passphrase slot; see passphrase-slots.ts. Needs a fresh unlock. */
+  changePassphrase(
     actor: string,
     newPassphrase: Uint8Array,
     kdf: KdfChoice | null,
     onProgress?: (progress: CalibrationProgress) => void,
     reauth?: readonly UnlockFactor[],
   ): Promise<number> {
-    const session = this.live();
-    const event = {
-      actor,
-      action: 'passphrase.change',
-      target: session.db.path,
-      outcome: Outcome.SUCCESS,
-    };
-    await confirmFresh(this, this.deps, actor, 'passphrase.change', reauth);
-    let params: PassphraseSlotParams;
-    let kek: Buffer;
-    let target: number | undefined;
-    try {
-      validateNewPassphrase(newPassphrase);
-      const passphraseSlots = readSlots(session.db).filter((s) => s.kind === SlotKind.PASSPHRASE);
-      const current =
-        passphraseSlots.find((slot) => slot.slot_id === this.openedSlotId) ??
-        (passphraseSlots.length === 1 ? passphraseSlots[0] : undefined);
-      if (!current && passphraseSlots.length > 1) {
-        throw new KeywardenError(
-          ErrorCode.BAD_REQUEST,
-          `This vault has ${passphraseSlots.length} passphrase slots; unlock with the passphrase to change (--unlock-slot N picks its slot) and try again.`,
-        );
-      }
-      target = current?.slot_id;
-      const kept = current ? summarizeSlot(current).kdf : undefined;
-      const defaults: KdfChoice = { kind: 'calibrate', ...KDF_DEFAULTS };
-      params = newPassphraseParams(
-        kdf || !kept ? await resolveKdfParams(this.deps.argon2, kdf ?? defaults, onProgress) : kept,
-      );
-      kek = await derivePassphraseKek(this.deps.argon2, newPassphrase, params);
-    } catch (error) {
-      this.recordFailure(event, error);
-      throw error;
-    }
-    try {
-      const detail = {
-        memoryKiB: params.memoryKiB,
-        iterations: params.iterations,
-        parallelism: params.parallelism,
-      };
-      const only = target;
-      return this.mutate({ ...event, detail }, () =>
-        this.replaceSlots(SlotKind.PASSPHRASE, params, kek, only ?? -1),
-      );
-    } finally {
-      zeroize(kek);
-    }
+    return changePassphrase(this, this.deps, actor, { newPassphrase, kdf, onProgress, reauth });
   }
 
-  /**
-   * Adds a recovery-key slot and returns the key's text, to be shown once and never stored.
-   * Refuses when one exists unless `replace`. Throws RECOVERY_KEY_EXISTS, AUDIT_WRITE_FAILED,
-   * VAULT_LOCKED.
-   */
+  /** Adds a recovery-key slot; see passphrase-slots.ts. Needs a recent unlock. */
   addRecoveryKey(actor: string, replace: boolean): { slotId: number; recoveryKey: string } {
-    const session = this.live();
-    const event = {
-      actor,
-      action: 'recovery-key.add',
-      target: session.db.path,
-      outcome: Outcome.SUCCESS,
-      detail: { replace },
-    };
-    return this.mutate(event, () => {
-      if (!replace && readSlots(session.db).some((slot) => slot.kind === SlotKind.RECOVERY_KEY)) {
-        throw new KeywardenError(
-          ErrorCode.RECOVERY_KEY_EXISTS,
-          'This vault already has a recovery key; pass --replace to replace it (the old key stops working).',
-        );
-      }
-      const { secret, text } = generateRecoveryKey();
-      const params = newRecoveryParams();
-      const kek = deriveRecoveryKek(secret, params);
-      try {
-        return { slotId: this.replaceSlots(SlotKind.RECOVERY_KEY, params, kek), recoveryKey: text };
-      } finally {
-        zeroize(secret, kek);
-      }
-    });
+    return addRecoveryKey(this, this.deps, actor, replace);
   }
 
   /**
