@@ -357,5 +357,5 @@ describe('crash safety', () => {
     expect(overwrites).toBeGreaterThanOrEqual(50);
     expect(killedIn.writing + killedIn.acked).toBeGreaterThanOrEqual(60);
     expect(killedIn.ready + killedIn.opening + killedIn.unlocking).toBeGreaterThanOrEqual(20);
-  }, 180_000);
+  }, 600_000);
 });
