@@ -208,7 +208,7 @@ describe('the TPM dictionary-attack lockout', () => {
     expect(await unlockCode(deps, path, tpm(PIN))).toBe('OK');
   });
 
-  it('costs one try for one wrong PIN, however many TPM slots with a PIN the vault has', async () => {
+  it('a wrong PIN costs one try per TPM PIN slot, and --unlock-slot N limits it to one', async () => {
     const session = await freshTpm();
     // No failure is forgotten during the test, so the counter shows every try.
     await session.setLockout({ maxTries: 10, recoveryTime: 3600, lockoutRecovery: 3600 });
@@ -225,13 +225,18 @@ describe('the TPM dictionary-attack lockout', () => {
     vault.lock('tester');
 
     expect(await lockoutCounter(session)).toBe(0);
+    // A TPM PIN belongs to one sealed object, so it is offered to each: two objects, two tries.
     expect(await unlockCode(deps, path, tpm(WRONG_PIN))).toBe(ErrorCode.TPM_AUTH_FAILED);
-    expect(await lockoutCounter(session)).toBe(1);
+    expect(await lockoutCounter(session)).toBe(2);
+    expect(await unlockCode(deps, path, tpm(WRONG_PIN), { slotId: 3 })).toBe(
+      ErrorCode.TPM_AUTH_FAILED,
+    );
+    expect(await lockoutCounter(session)).toBe(3);
     expect(await unlockCode(deps, path, tpm(PIN))).toBe('OK');
-    expect(await lockoutCounter(session)).toBe(1);
+    expect(await lockoutCounter(session)).toBe(3);
   });
 
-  it('two people’s TPM PIN slots: a PIN that fails one slot is not offered to the other; naming the slot opens it', async () => {
+  it('two people’s TPM PIN slots: each PIN opens its own slot; naming the slot spares the other a try', async () => {
     const session = await freshTpm();
     await session.setLockout({ maxTries: 10, recoveryTime: 3600, lockoutRecovery: 3600 });
     const deps = tpmDeps(session);
@@ -239,10 +244,9 @@ describe('the TPM dictionary-attack lockout', () => {
     await addSlot(deps, path, [tpmEnrolment([], PIN)]);
     const second = await addSlot(deps, path, [tpmEnrolment([], 'second tpm pin 1138')]);
     expect(await unlockCode(deps, path, tpm(PIN))).toBe('OK');
-    // Slot #2 is tried first and refuses the second PIN: one dictionary-attack try, no more.
-    expect(await unlockCode(deps, path, tpm('second tpm pin 1138'))).toBe(
-      ErrorCode.TPM_AUTH_FAILED,
-    );
+    expect(await lockoutCounter(session)).toBe(0);
+    // Slot #2 is tried first and refuses the second PIN (one try), then slot #3 opens.
+    expect(await unlockCode(deps, path, tpm('second tpm pin 1138'))).toBe('OK');
     expect(await lockoutCounter(session)).toBe(1);
     // --unlock-slot 3: only that slot is tried, and nothing is spent on slot #2.
     expect(
@@ -250,6 +254,33 @@ describe('the TPM dictionary-attack lockout', () => {
     ).toBe('OK');
     expect(await lockoutCounter(session)).toBe(1);
     expect(await unlockCode(deps, path, tpm(PIN), { slotId: 9 })).toBe(ErrorCode.SLOT_NOT_FOUND);
+  });
+
+  it('a quorum of two people’s TPM PINs and a passphrase: any two open it', async () => {
+    const session = await freshTpm();
+    await session.setLockout({ maxTries: 10, recoveryTime: 3600, lockoutRecovery: 3600 });
+    const deps = tpmDeps(session);
+    const path = await newVault(deps);
+    const vault = await unlockVault(path, undefined, deps);
+    await vault.addSlot('tester', {
+      factors: [
+        tpmEnrolment([], PIN),
+        tpmEnrolment([], 'bob tpm pin 5521'),
+        { kind: 'passphrase', passphrase: passphraseBytes(SECOND_PASSPHRASE), kdf: FAST_KDF },
+      ],
+      threshold: 2,
+    });
+    await vault.removeSlot('tester', 1);
+    vault.lock('tester');
+    // The passphrase costs no try and goes first; Bob's PIN then meets Alice's object once.
+    expect(await unlockCode(deps, path, [tpm('bob tpm pin 5521'), phrase(SECOND_PASSPHRASE)])).toBe(
+      'OK',
+    );
+    expect(await lockoutCounter(session)).toBe(1);
+    expect(await unlockCode(deps, path, [tpm(PIN), phrase(SECOND_PASSPHRASE)])).toBe('OK');
+    expect(await lockoutCounter(session)).toBe(1);
+    expect(await unlockCode(deps, path, [tpm(PIN), tpm('bob tpm pin 5521')])).toBe('OK');
+    expect(await unlockCode(deps, path, [tpm(PIN)])).toBe(ErrorCode.QUORUM_NOT_MET);
   });
 });
 

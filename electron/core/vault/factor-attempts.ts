@@ -1,12 +1,14 @@
+import { ErrorCode } from '../../shared/errors.ts';
 import { zeroize } from '../crypto/bytes.ts';
 import { isKeywardenCode, offerFits, recoverFactor, SPENT_FACTOR_CODES } from './factors.ts';
 import type { FactorDevices, FactorParams, OfferedFactor } from './factor-types.ts';
 
 // One unlock attempt's use of the offered factors. A factor's secret is recovered once per
 // offer and reused by every slot that needs it (a passphrase is stretched once, a token asked
-// once). An offer that failed its PIN or auth check is not tried again in the same attempt:
-// a second try would spend another PIN or TPM lockout try for nothing. clear() zeroes every
-// secret recovered.
+// once). An offer whose PIN a device refused is not tried on that device again in the same
+// attempt: a token's or security key's PIN is the device's own, so the offer is spent for every
+// factor; a TPM PIN belongs to one sealed object, so it is spent for that object only (another
+// person's TPM PIN slot may take it). clear() zeroes every secret recovered.
 
 export class FactorAttempts {
   readonly offered: readonly OfferedFactor[];
@@ -20,6 +22,15 @@ export class FactorAttempts {
     this.offered = offered;
   }
 
+  /** Whether recovering `factor` may spend a PIN or lockout try (a PIN goes to a device). */
+  static costsATry(factor: FactorParams): boolean {
+    return (
+      (factor.kind === 'tpm2' && factor.pin !== undefined) ||
+      factor.kind === 'pkcs11' ||
+      (factor.kind === 'fido2' && factor.userVerified)
+    );
+  }
+
   /** The indices of the offers meant for `factor`. */
   offersFor(factor: FactorParams): number[] {
     return this.offered.flatMap((offer, index) => (offerFits(factor, offer) ? [index] : []));
@@ -29,6 +40,7 @@ export class FactorAttempts {
   secret(factor: FactorParams, index: number): Promise<Buffer> {
     if (this.#spent.has(index)) return Promise.reject(this.#spent.get(index));
     const key = `${index}:${JSON.stringify(factor)}`;
+    // A failed recovery is cached under `key` too: that object is never asked twice.
     let pending = this.#secrets.get(key);
     if (!pending) {
       pending = recoverFactor(this.#devices, factor, this.offered[index]!).then(
@@ -37,7 +49,9 @@ export class FactorAttempts {
           return secret;
         },
         (error: unknown) => {
-          if (isKeywardenCode(error, SPENT_FACTOR_CODES)) this.#spent.set(index, error);
+          const objectOnly = (error as { code?: string }).code === ErrorCode.TPM_AUTH_FAILED;
+          if (!objectOnly && isKeywardenCode(error, SPENT_FACTOR_CODES))
+            this.#spent.set(index, error);
           throw error;
         },
       );

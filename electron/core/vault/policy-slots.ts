@@ -5,7 +5,7 @@ import { encodeFields, zeroize } from '../crypto/bytes.ts';
 import { open, seal } from '../crypto/aead.ts';
 import { hkdfSha256 } from '../crypto/subkeys.ts';
 import { describeFactor, enrolFactor, factorParamsAreValid, optionFor } from './factors.ts';
-import type { FactorAttempts } from './factor-attempts.ts';
+import { FactorAttempts } from './factor-attempts.ts';
 import type { FactorDevices, FactorEnrolment, FactorParams } from './factor-types.ts';
 
 // Slots built from device factors: one factor (TPM, token, YubiKey, FIDO2), several at once
@@ -245,7 +245,11 @@ async function quorumKek(
   const failures: string[] = [];
   const used = new Set<number>();
   try {
-    for (const [index, factor] of params.factors.entries()) {
+    // Factors that cost no PIN try first: a quorum met without them spends none.
+    const order = [...params.factors.entries()].sort(
+      ([, a], [, b]) => Number(FactorAttempts.costsATry(a)) - Number(FactorAttempts.costsATry(b)),
+    );
+    for (const [index, factor] of order) {
       if (shares.length === params.threshold) break;
       for (const offer of attempts.offersFor(factor).filter((i) => !used.has(i))) {
         const share = await openShare(params, index, factor, attempts, offer, salt).catch(
