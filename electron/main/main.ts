@@ -46,7 +46,7 @@ function start(): void {
   }
   app.enableSandbox();
   const services = new KeywardenServices({
-    deps: realDeps({ keychain: safeStorageSealer }),
+    deps: realDeps({ keychain: safeStorageSealer, tctiFromEnvironment: false }),
     actor: osActor(),
     openTokens: realTokens(),
   });

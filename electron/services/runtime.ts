@@ -11,7 +11,8 @@ import { DEFAULT_TPM_TCTI, openTpm2 } from '../../native/tpm2/tpm2.ts';
 import type { Tpm2 } from '../../native/tpm2/tpm2.ts';
 import { nodeHidAccess } from '../../native/hid/hid-access.ts';
 import type { TokenProgress } from '../../native/hid/hid-transport.ts';
-import { loadSettings } from './settings.ts';
+import { checkTcti, loadSettings } from './settings.ts';
+import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 
 /** The keychain sealer interface, for main's safeStorage sealer (main does not reach native/). */
 export type { SealedRef, Sealer } from '../../native/keychain/sealer.ts';
@@ -26,6 +27,11 @@ export interface RealDepsOptions {
   tpmTcti?: string;
   /** A HID token waits for a touch, or works. */
   onTokenProgress?: (progress: TokenProgress) => void;
+  /**
+   * Whether KEYWARDEN_TPM_TCTI is read (the CLI, default). The app does not read it: its
+   * environment is not a place to configure what the vault trusts.
+   */
+  tctiFromEnvironment?: boolean;
 }
 
 /**
@@ -33,15 +39,26 @@ export interface RealDepsOptions {
  * the kernel's resource manager. Resolved at first use, so a malformed settings file fails
  * only what needs the TPM.
  */
-function configuredTpm(explicit: string | undefined): Tpm2 {
+function configuredTpm(explicit: string | undefined, environment: boolean): Tpm2 {
   let tpm: Tpm2 | null = null;
-  const resolved = () =>
-    (tpm ??= openTpm2(
-      explicit ??
-        (process.env.KEYWARDEN_TPM_TCTI || undefined) ??
-        loadSettings().tpmTcti ??
-        DEFAULT_TPM_TCTI,
-    ));
+  const resolved = () => {
+    if (tpm) return tpm;
+    const fromEnvironment = environment ? process.env.KEYWARDEN_TPM_TCTI || undefined : undefined;
+    const [tcti, from] =
+      explicit !== undefined
+        ? [explicit, '--tpm-tcti']
+        : fromEnvironment !== undefined
+          ? [fromEnvironment, 'KEYWARDEN_TPM_TCTI']
+          : [loadSettings().tpmTcti ?? DEFAULT_TPM_TCTI, 'the settings'];
+    try {
+      checkTcti(tcti, from);
+    } catch (error) {
+      // A TCTI refused makes the TPM unavailable, like one that is not there.
+      throw new KeywardenError(ErrorCode.TPM_UNAVAILABLE, (error as Error).message);
+    }
+    tpm = openTpm2(tcti);
+    return tpm;
+  };
   return {
     get tcti() {
       return resolved().tcti;
@@ -62,7 +79,7 @@ export function realDeps(options: RealDepsOptions = {}): VaultDeps {
     argon2: libargon2,
     now: () => new Date(),
     keychain: options.keychain ?? keyringSealer(),
-    tpm2: configuredTpm(options.tpmTcti),
+    tpm2: configuredTpm(options.tpmTcti, options.tctiFromEnvironment ?? true),
     hid: nodeHidAccess(),
     ...(options.onTokenProgress ? { onTokenProgress: options.onTokenProgress } : {}),
   };

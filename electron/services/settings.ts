@@ -17,7 +17,28 @@ export interface Settings {
 export const SETTING_NAMES = { 'tpm-tcti': 'tpmTcti' } as const;
 export type SettingName = keyof typeof SETTING_NAMES;
 
-const TCTI = /^(device|swtpm|mssim|tabrmd|cmd|libtpms|spi-helper)(:[\x20-\x7e]{0,500})?$/;
+/**
+ * The TCTIs Keywarden lets the loader open: the kernel's device (direct or through its resource
+ * manager), the tpm2-abrmd daemon, and the simulators' sockets. A TCTI string can also name a
+ * shared library by path, or `cmd:` to run a program, so only these names are let through:
+ * otherwise a setting or an environment variable could make Keywarden load code.
+ */
+const TCTI = /^(device|tabrmd|swtpm|mssim)(:[\x20-\x7e]{0,500})?$/;
+
+/** Whether `tcti` is one Keywarden may open. */
+export function tctiAllowed(tcti: string): boolean {
+  return TCTI.test(tcti);
+}
+
+/** Checks a TCTI from an option, the environment or the settings. Throws BAD_REQUEST. */
+export function checkTcti(tcti: string, from: string): void {
+  if (!tctiAllowed(tcti)) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      `The TPM TCTI from ${from} is not one Keywarden opens: use device (device:/dev/tpmrm0), tabrmd, swtpm or mssim with an optional ":configuration"; got "${tcti.slice(0, 80)}".`,
+    );
+  }
+}
 
 /** Where the settings live for this user. */
 export function settingsPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -38,12 +59,7 @@ export function settingName(name: string): SettingName {
 
 /** Checks a setting's value. Throws BAD_REQUEST. */
 export function checkSettingValue(name: SettingName, value: string): void {
-  if (name === 'tpm-tcti' && !TCTI.test(value)) {
-    throw new KeywardenError(
-      ErrorCode.BAD_REQUEST,
-      `A TPM TCTI is a name such as device, swtpm or tabrmd with an optional ":configuration" (for example device:/dev/tpmrm0); got "${value.slice(0, 80)}".`,
-    );
-  }
+  if (name === 'tpm-tcti') checkTcti(value, 'the command line');
 }
 
 /** Reads the settings; none when the file does not exist. Throws SETTINGS_INVALID for a malformed or unreadable file. */
@@ -88,7 +104,7 @@ export function saveSettings(settings: Settings, path: string = settingsPath()):
     renameSync(temporary, path);
   } catch (error) {
     throw new KeywardenError(
-      ErrorCode.BAD_REQUEST,
+      ErrorCode.SETTINGS_INVALID,
       `The settings file ${path} cannot be written.`,
       {
         cause: error,

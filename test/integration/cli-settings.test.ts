@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeywarden } from '../helpers/cli.ts';
@@ -92,6 +92,8 @@ describe('keywarden settings', () => {
     const before = readFileSync(settingsFile, 'utf8');
     for (const args of [
       ['settings', 'set', 'tpm-tcti', 'rm -rf /'],
+      ['settings', 'set', 'tpm-tcti', `cmd:touch ${dir.file('ran')}`],
+      ['settings', 'set', 'tpm-tcti', '/tmp/libtss2-tcti-evil.so'],
       ['settings', 'set', 'tpm-tcti', `device:${'x'.repeat(600)}`],
       ['settings', 'set', 'colour', 'blue'],
       ['settings', 'unset', '__proto__'],
@@ -114,6 +116,22 @@ describe('keywarden settings', () => {
       KEYWARDEN_TPM_TCTI: 'swtpm:host=127.0.0.1,port=2',
     });
     expect(errorLine(fromOption.stderr)).toMatch(/^error \[TPM_UNAVAILABLE\].*port=3/);
+  });
+
+  it('a TCTI that would load a library or run a program is refused from every source', async () => {
+    const marker = dir.file('ran');
+    for (const [args, extra] of [
+      [['--tpm-tcti', `cmd:touch ${marker}`], {}],
+      [[], { KEYWARDEN_TPM_TCTI: `cmd:touch ${marker}` }],
+      [[], { KEYWARDEN_TPM_TCTI: '/tmp/libtss2-tcti-evil.so' }],
+      [['--tpm-tcti', 'libtss2-tcti-cmd.so.0:touch x'], {}],
+    ] as const) {
+      const result = await keywarden(['status', '--vault', vault, '--tpm', ...args], extra);
+      expect(errorLine(result.stderr)).toMatch(
+        /^error \[TPM_UNAVAILABLE\]: The TPM TCTI from .* is not one Keywarden opens/,
+      );
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('a malformed settings file fails what needs the TPM, and only that', async () => {

@@ -251,6 +251,38 @@ describe('slot changes', () => {
     combined.lock('tester');
   });
 
+  it('refuses one device twice in a slot, before asking any device', async () => {
+    const path = dir.file('twice.kw');
+    await makeVault(path);
+    const vault = await unlockVault(path);
+    const card = {
+      kind: 'pkcs11' as const,
+      serial: '1234',
+      keyId: '01',
+      pin: passphraseBytes('1234'),
+    };
+    for (const factors of [
+      [{ kind: 'keychain' as const }, { kind: 'keychain' as const }],
+      [
+        { kind: 'tpm2' as const, pcrs: [] },
+        { kind: 'tpm2' as const, pcrs: [7] },
+      ],
+      [
+        { kind: 'yubikey-hmac' as const, slot: 1 as const },
+        { kind: 'yubikey-hmac' as const, slot: 2 as const },
+      ],
+      [{ kind: 'fido2' as const }, { kind: 'fido2' as const }],
+      [card, { ...card, keyId: '02' }],
+    ]) {
+      for (const threshold of [undefined, 2]) {
+        const request = { factors, ...(threshold ? { threshold } : {}) };
+        expect(await codeOf(vault.addSlot('tester', request))).toBe('BAD_REQUEST');
+      }
+    }
+    expect(vault.header().slots).toHaveLength(1);
+    vault.lock('tester');
+  });
+
   it('a name is checked: empty, too long, control characters are BAD_REQUEST', async () => {
     const path = dir.file('names.kw');
     await makeVault(path);

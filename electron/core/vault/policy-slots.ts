@@ -85,6 +85,27 @@ function combinedKek(secrets: Uint8Array[], salt: Buffer): Buffer {
   }
 }
 
+/**
+ * Refuses factors one slot cannot tell apart: a TPM, the OS keychain, a YubiKey or a FIDO2 key
+ * is one device here (the one plugged in, the machine's TPM), so two of them would be the same
+ * device twice, and a quorum of them would open with one. Tokens are told apart by serial;
+ * passphrases by trying each. Throws BAD_REQUEST.
+ */
+function checkDistinct(enrolments: FactorEnrolment[]): void {
+  const seen = new Set<string>();
+  for (const enrolment of enrolments) {
+    if (enrolment.kind === 'passphrase') continue;
+    const device = enrolment.kind === 'pkcs11' ? `token ${enrolment.serial}` : enrolment.kind;
+    if (seen.has(device)) {
+      throw new KeywardenError(
+        ErrorCode.BAD_REQUEST,
+        `A slot cannot take the same device twice (${device}): it would open with that one device alone. Give each factor its own device.`,
+      );
+    }
+    seen.add(device);
+  }
+}
+
 /** Checks the shape of a slot to build. Throws BAD_REQUEST. */
 function checkShape(count: number, threshold: number | undefined): void {
   if (count < 1 || count > MAX_SLOT_FACTORS) {
@@ -124,6 +145,7 @@ export async function buildPolicySlot(
   threshold?: number,
 ): Promise<BuiltSlot> {
   checkShape(enrolments.length, threshold);
+  checkDistinct(enrolments);
   const secrets: Buffer[] = [];
   const factors: FactorParams[] = [];
   const undos: Array<() => Promise<void>> = [];
