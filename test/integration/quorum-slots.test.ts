@@ -251,6 +251,25 @@ describe('slot changes', () => {
     combined.lock('tester');
   });
 
+  it('never removes the last slot this session has seen work; offering its factors proves it', async () => {
+    const path = dir.file('last-working.kw');
+    await makeVault(path);
+    const first = await unlockVault(path);
+    await first.addSlot('tester', { factors: [enrol('second passphrase')] });
+    first.lock('tester');
+    // A new session, opened by slot #1: slot #2 has not been seen to work in it.
+    const vault = await unlockVault(path);
+    expect(await codeOf(vault.removeSlot('tester', 1))).toBe('SLOT_LAST_WORKING');
+    expect(vault.header().slots).toHaveLength(2);
+    expect(await codeOf(vault.removeSlot('tester', 1, [phrase('not the second one')]))).toBe(
+      'PASSPHRASE_INCORRECT',
+    );
+    await vault.removeSlot('tester', 1, [phrase('second passphrase')]);
+    expect(vault.header().slots.map((slot) => slot.slotId)).toEqual([2]);
+    vault.lock('tester');
+    expect(await codeOf(unlockWith(path, [phrase('second passphrase')]))).toBe('OK');
+  });
+
   it('refuses one device twice in a slot, before asking any device', async () => {
     const path = dir.file('twice.kw');
     await makeVault(path);

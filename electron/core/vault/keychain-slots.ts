@@ -84,6 +84,7 @@ export async function addKeychainSlot(
   vault: UnlockedVault,
   sealer: Sealer,
   actor: string,
+  name?: string,
 ): Promise<{ slotId: number; sealer: string }> {
   const event = {
     actor,
@@ -107,7 +108,7 @@ export async function addKeychainSlot(
     kek = wrapKey;
     try {
       const slotId = vault.editSlots(event, (slots) =>
-        slots.insert(SlotKind.KEYCHAIN, params, wrapKey),
+        slots.insert(SlotKind.KEYCHAIN, params, wrapKey, name ?? null),
       );
       return { slotId, sealer: sealer.kind };
     } catch (error) {

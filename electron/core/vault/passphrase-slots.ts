@@ -144,9 +144,11 @@ export async function changePassphrase(
     };
     // No passphrase slot yet (a vault kept by devices alone): one is added.
     const only = target ?? -1;
-    return vault.editSlots({ ...event, detail }, (slots) =>
+    const slotId = vault.editSlots({ ...event, detail }, (slots) =>
       replaceSlots(slots, SlotKind.PASSPHRASE, params, kek, only),
     );
+    vault.slotWorks(slotId, target);
+    return slotId;
   } finally {
     zeroize(kek);
   }
@@ -171,7 +173,7 @@ export function addRecoveryKey(
     detail: { replace },
   };
   confirmRecentUnlock(vault, deps, actor, 'recovery-key.add');
-  return vault.editSlots(event, (slots) => {
+  const added = vault.editSlots(event, (slots) => {
     if (!replace && slots.list().some((slot) => slot.kind === SlotKind.RECOVERY_KEY)) {
       throw new KeywardenError(
         ErrorCode.RECOVERY_KEY_EXISTS,
@@ -187,4 +189,6 @@ export function addRecoveryKey(
       zeroize(secret, kek);
     }
   });
+  vault.slotWorks(added.slotId);
+  return added;
 }

@@ -89,12 +89,13 @@ function combinedKek(secrets: Uint8Array[], salt: Buffer): Buffer {
  * Refuses factors one slot cannot tell apart: a TPM, the OS keychain, a YubiKey or a FIDO2 key
  * is one device here (the one plugged in, the machine's TPM), so two of them would be the same
  * device twice, and a quorum of them would open with one. Tokens are told apart by serial;
- * passphrases by trying each. Throws BAD_REQUEST.
+ * passphrases, and TPM factors with a PIN (two people's PINs on one TPM), by what is typed.
+ * Throws BAD_REQUEST.
  */
 function checkDistinct(enrolments: FactorEnrolment[]): void {
   const seen = new Set<string>();
   for (const enrolment of enrolments) {
-    if (enrolment.kind === 'passphrase') continue;
+    if (enrolment.kind === 'passphrase' || (enrolment.kind === 'tpm2' && enrolment.pin)) continue;
     const device = enrolment.kind === 'pkcs11' ? `token ${enrolment.serial}` : enrolment.kind;
     if (seen.has(device)) {
       throw new KeywardenError(

@@ -43,7 +43,7 @@ export async function confirmFresh(
   const event = { actor, action, target: vault.path, outcome: Outcome.SUCCESS };
   try {
     if (reauth && reauth.length > 0) {
-      const { vmk } = await openWithOffers(vault.slotRows(), vault.vaultId, reauth, deps);
+      const { vmk, slot } = await openWithOffers(vault.slotRows(), vault.vaultId, reauth, deps);
       try {
         if (!vault.holdsVmk(vmk)) {
           throw new KeywardenError(
@@ -54,6 +54,7 @@ export async function confirmFresh(
       } finally {
         zeroize(vmk);
       }
+      vault.slotWorks(slot.slot_id);
       return;
     }
     requireRecent(vault, deps);
@@ -131,8 +132,14 @@ export async function addFactorSlot(
     const only = request.factors.length === 1 ? request.factors[0] : undefined;
     if (only?.kind === 'keychain' && request.threshold === undefined) {
       // A lone keychain factor is a keychain slot, the kind `keychain add` makes.
-      const { slotId, sealer } = await addKeychainSlot(vault, deps.keychain, actor);
-      return { slotId, kind: SlotKind.KEYCHAIN, factors: [`OS keychain (${sealer})`] };
+      const { slotId, sealer } = await addKeychainSlot(vault, deps.keychain, actor, request.name);
+      vault.slotWorks(slotId);
+      return {
+        slotId,
+        kind: SlotKind.KEYCHAIN,
+        factors: [`OS keychain (${sealer})`],
+        ...(request.name ? { name: request.name } : {}),
+      };
     }
     if (only?.kind === 'passphrase' && request.threshold === undefined) {
       // A lone passphrase is stored as a passphrase slot, the kind every vault starts with.
@@ -170,6 +177,8 @@ export async function addFactorSlot(
     const slotId = vault.editSlots({ ...event, detail }, (slots) =>
       slots.insert(kind as SlotKind, params as never, kek, request.name ?? null),
     );
+    // Enrolment recovered every factor's secret once: the new slot is known to open the vault.
+    vault.slotWorks(slotId);
     return {
       slotId,
       kind,
@@ -202,7 +211,7 @@ export async function renameSlot(
     action: 'slot.rename',
     target: vault.path,
     outcome: Outcome.SUCCESS,
-    detail: { slot: slotId },
+    detail: { slot: slotId, ...(name !== null ? { name } : {}) },
   };
   await confirmFresh(vault, deps, actor, 'slot.rename', reauth);
   vault.editSlots(event, (slots) => {

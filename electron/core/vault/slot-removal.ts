@@ -45,6 +45,12 @@ export async function removeSlot(
         `Slot #${slotId} is the vault's only unlock slot: without it nothing opens the vault. Add another slot first.`,
       );
     }
+    if (!all.some((slot) => slot.slot_id !== slotId && vault.isWorking(slot.slot_id))) {
+      throw new KeywardenError(
+        ErrorCode.SLOT_LAST_WORKING,
+        `Removing slot #${slotId} would leave only slots not seen to open this vault in this session (a device may be gone, a keychain item deleted). Unlock with one of the others, or offer its factors with the request, then remove #${slotId}.`,
+      );
+    }
     slots.remove(slotId);
     return row;
   });

@@ -45,14 +45,36 @@ export class UnlockedVault {
   /** When this unlock happened: slot changes soon after need no factor again. */
   readonly unlockedAt: Date;
   /** The slot this unlock opened: a passphrase change replaces that passphrase slot. */
-  readonly openedSlotId: number;
+  #openedSlotId: number;
+  /** Slots seen to open the vault in this session: opened, offered again, or added. */
+  readonly #working = new Set<number>();
 
   constructor(file: VaultFile, session: VaultSession, deps: VaultDeps, openedSlotId: number) {
     this.file = file;
     this.session = session;
     this.deps = deps;
     this.unlockedAt = deps.now();
-    this.openedSlotId = openedSlotId;
+    this.#openedSlotId = openedSlotId;
+    this.#working.add(openedSlotId);
+  }
+
+  /** The slot this unlock opened (after a passphrase change, the slot that replaced it). */
+  get openedSlotId(): number {
+    return this.#openedSlotId;
+  }
+
+  /** Whether slot `slotId` was seen to open the vault in this session. */
+  isWorking(slotId: number): boolean {
+    return this.#working.has(slotId);
+  }
+
+  /**
+   * Records that slot `slotId` opens the vault (it was just opened or added), and that it took
+   * the place of slot `replaced` when given.
+   */
+  slotWorks(slotId: number, replaced?: number): void {
+    this.#working.add(slotId);
+    if (replaced !== undefined && replaced === this.#openedSlotId) this.#openedSlotId = slotId;
   }
 
   private live(): VaultSession {
@@ -335,7 +357,9 @@ export class UnlockedVault {
     reauth?: readonly UnlockFactor[],
   ): Promise<{ slotId: number; sealer: string }> {
     await confirmFresh(this, this.deps, actor, 'keychain.add', reauth);
-    return addKeychainSlot(this, this.deps.keychain, actor);
+    const added = await addKeychainSlot(this, this.deps.keychain, actor);
+    this.slotWorks(added.slotId);
+    return added;
   }
 
   /** Adds a slot of enrolled factors (see slot-management.ts). Needs a fresh unlock. */
