@@ -131,11 +131,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     // command unlocked with, kept for that call only and zeroed when the command ends.
     const reauth: { passphrase: Buffer | null } = { passphrase: null };
     const unlock = async (stdinLine?: Buffer) => {
+      const slotId = integerOption(options, 'unlock-slot');
       const factors = await readUnlockFactors(options, command, vault, io, stdinLine);
       const passphrase = factors.find((factor) => factor.kind === 'passphrase');
       if (command.words.join(' ') === 'keys export-private' && passphrase)
         reauth.passphrase = Buffer.from(passphrase.passphrase);
-      const slotId = integerOption(options, 'unlock-slot');
       return services.invoke('vault:unlock', {
         path: vault,
         factors,

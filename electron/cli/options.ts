@@ -10,6 +10,7 @@ export const UNLOCK_OPTIONS = [
   'tpm-pin-file',
   'unlock-token',
   'unlock-pin-file',
+  'unlock-final-try',
   'yubikey',
   'fido2',
   'fido2-pin-file',
@@ -156,6 +157,8 @@ export const OPTION_SPEC = {
   'unlock-slot': { type: 'string' },
   'unlock-token': { type: 'string', multiple: true },
   'unlock-pin-file': { type: 'string', multiple: true },
+  /** Let an unlock token's login use its PIN's final try. */
+  'unlock-final-try': { type: 'boolean' },
   yubikey: { type: 'boolean' },
   fido2: { type: 'boolean' },
   'fido2-pin-file': { type: 'string' },

@@ -2,7 +2,7 @@ import { ErrorCode, ExitCode, KeywardenError } from '../shared/errors.ts';
 import type { VaultHeader } from '../shared/vault-types.ts';
 import type { KeywardenServices } from '../services/services.ts';
 import { integerOption, requiredOption } from './arguments.ts';
-import { readEnrolments, slotFactorKinds } from './slot-enrolment.ts';
+import { readEnrolments, slotFactorKinds, zeroEnrolments } from './slot-enrolment.ts';
 import type { ParsedOptions } from './arguments.ts';
 import type { CliIo } from './main.ts';
 
@@ -85,8 +85,8 @@ export async function runSlotCommand(
           '--quorum K takes several factors (--kind K --with K...). Run "keywarden --help" for usage.',
         );
       }
-      await unlock();
       if (kinds[0] === 'recovery') {
+        await unlock();
         const { slotId, recoveryKey } = services.addRecoveryKey(false);
         io.out(
           json
@@ -95,7 +95,15 @@ export async function runSlotCommand(
         );
         return ExitCode.OK;
       }
+      // The new factors are read (and their options checked) before the unlock: a bad option
+      // costs no KDF run and no audit entry, and slow typing cannot outlast the fresh unlock.
       const factors = await readEnrolments(kinds, options, io);
+      try {
+        await unlock();
+      } catch (error) {
+        zeroEnrolments(factors);
+        throw error;
+      }
       const added = await services.invoke('vault:add-slot', {
         factors,
         ...(quorum !== undefined ? { threshold: quorum } : {}),

@@ -83,10 +83,15 @@ export async function readEnrolments(
     await readEach(kinds, options, { kdf, tokens, keys, pins, pcrs, yubiKeySlot }, enrolments, io);
     return enrolments;
   } catch (error) {
-    for (const enrolment of enrolments) {
-      for (const value of Object.values(enrolment)) if (value instanceof Uint8Array) value.fill(0);
-    }
+    zeroEnrolments(enrolments);
     throw error;
+  }
+}
+
+/** Zeroes the secrets (passphrases, PINs) the enrolments carry. */
+export function zeroEnrolments(enrolments: FactorEnrolmentRequest[]): void {
+  for (const enrolment of enrolments) {
+    for (const value of Object.values(enrolment)) if (value instanceof Uint8Array) value.fill(0);
   }
 }
 

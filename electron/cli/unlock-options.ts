@@ -44,6 +44,8 @@ function tokenOffers(
 ): Array<{ serial: string; pinFile: string | undefined }> {
   const serials = filesOption(options, 'unlock-token');
   const pinFiles = filesOption(options, 'unlock-pin-file');
+  if (!command.ownsTokenOptions && options.token === undefined && options['pin-file'] !== undefined)
+    throw usage('--pin-file goes with --token SERIAL.');
   if (!command.ownsTokenOptions && options.token !== undefined) {
     serials.unshift(options.token);
     if (options['pin-file'] !== undefined) pinFiles.unshift(options['pin-file']);
@@ -69,7 +71,15 @@ export async function readUnlockFactors(
   const tokens = tokenOffers(options, command);
   const factors: UnlockFactorRequest[] = [];
   try {
-    await readFactors(options, tokens, factors, vault, io, stdinLine);
+    await readFactors(
+      options,
+      tokens,
+      command.ownsTokenOptions === true,
+      factors,
+      vault,
+      io,
+      stdinLine,
+    );
     return factors;
   } catch (error) {
     zeroFactors(factors);
@@ -81,6 +91,7 @@ export async function readUnlockFactors(
 async function readFactors(
   options: ParsedOptions,
   tokens: Array<{ serial: string; pinFile: string | undefined }>,
+  ownsToken: boolean,
   factors: UnlockFactorRequest[],
   vault: string,
   io: CliIo,
@@ -107,7 +118,10 @@ async function readFactors(
       serial,
       pin: await pinFrom(pinFile, `PIN of token ${serial}`, io),
       ...(module ? { module } : {}),
-      ...(options['final-try'] ? { acceptFinalTry: true } : {}),
+      // --final-try is consent for the command's own token; an unlock token takes its own.
+      ...(options['unlock-final-try'] || (!ownsToken && options['final-try'])
+        ? { acceptFinalTry: true }
+        : {}),
     });
   }
   if (options.yubikey) factors.push({ kind: 'yubikey-hmac' });

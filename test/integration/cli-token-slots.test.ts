@@ -192,4 +192,31 @@ describe('keywarden slots add --kind pkcs11', () => {
     }>;
     expect(listed.map((slot) => slot.name)).toEqual(['three officers']);
   });
+
+  it('checks every slots add and unlock option before unlocking: a bad one leaves no audit entry', async () => {
+    const entries = async () =>
+      (JSON.parse((await keywarden('audit', 'list', '--json')).stdout) as unknown[]).length;
+    const before = await entries();
+    const cases: string[][] = [
+      ['slots', 'add', '--kind', 'tpm2', '--tpm-pcrs', '99', ...officer(0), ...officer(1)],
+      ['slots', 'add', '--kind', 'pkcs11', ...officer(0), ...officer(1)],
+      [
+        'slots',
+        'add',
+        '--kind',
+        'yubikey-hmac',
+        '--yubikey-slot',
+        '3',
+        ...officer(0),
+        ...officer(1),
+      ],
+      ['slots', 'rename', '3', '--name', 'x', '--pin-file', pinFile],
+      ['status', '--unlock-slot', 'abc', ...officer(0), ...officer(1)],
+    ];
+    for (const args of cases) {
+      const result = await keywarden(...args);
+      expect([args.join(' '), errorCode(result.stderr)]).toEqual([args.join(' '), 'USAGE']);
+    }
+    expect(await entries()).toBe(before);
+  });
 });

@@ -20,6 +20,7 @@ import type { TokenObjectView } from '../../shared/token-types.ts';
 // once at enrolment, before the slot is written.
 
 const SECRET_LABEL = 'keywarden/v1/pkcs11-factor';
+const ONE = Buffer.concat([Buffer.alloc(31), Buffer.from([1])]);
 
 function layerOf(devices: FactorDevices): TokenLayer {
   if (!devices.tokens) {
@@ -180,6 +181,9 @@ export async function enrolPkcs11(
   let onToken: Buffer | null = null;
   try {
     shared = ephemeral.computeSecret(p256Point(key.publicKey ?? ''));
+    // The ephemeral private key goes at once: with the stored point it would give Z again.
+    // (OpenSSL clears a private key it frees; 1 is simply a valid scalar to replace it with.)
+    ephemeral.setPrivateKey(ONE);
     onToken = await layer.deriveSharedSecret(ref, enrolment.pin, {
       keyId: key.id,
       peerPublicKey: point,
