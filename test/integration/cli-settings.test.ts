@@ -148,36 +148,11 @@ describe('keywarden settings', () => {
   });
 
   it('--unlock-slot N tries that slot only', async () => {
-    const named = await keywarden([
-      'status',
-      '--vault',
-      vault,
-      '--passphrase-file',
-      passFile,
-      '--unlock-slot',
-      '1',
-    ]);
-    expect(named.code).toBe(0);
-    const other = await keywarden([
-      'status',
-      '--vault',
-      vault,
-      '--passphrase-file',
-      passFile,
-      '--unlock-slot',
-      '2',
-    ]);
-    expect(errorLine(other.stderr)).toMatch(/^error \[SLOT_NOT_FOUND\]/);
-    const missing = await keywarden([
-      'status',
-      '--vault',
-      vault,
-      '--passphrase-file',
-      passFile,
-      '--unlock-slot',
-      '9',
-    ]);
-    expect(errorLine(missing.stderr)).toMatch(
+    const withSlot = (slot: string) =>
+      keywarden(['status', '--vault', vault, '--passphrase-file', passFile, '--unlock-slot', slot]);
+    expect((await withSlot('1')).code).toBe(0);
+    expect(errorLine((await withSlot('2')).stderr)).toMatch(/^error \[SLOT_NOT_FOUND\]/);
+    expect(errorLine((await withSlot('9')).stderr)).toMatch(
       /^error \[SLOT_NOT_FOUND\]: This vault has no unlock slot #9/,
     );
   });
