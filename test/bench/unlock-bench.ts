@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createVault, openVaultFile } from '../../electron/core/vault/vault.ts';
+import { createVault } from '../../electron/core/vault/vault.ts';
+import { unlockWith } from '../helpers/vault-fixture.ts';
 import type { UnlockedVault, VaultDeps } from '../../electron/core/vault/vault.ts';
 import type { OfferedFactor } from '../../electron/core/vault/factor-types.ts';
 import { libargon2 } from '../../native/kdf/argon2-kdf.ts';
@@ -24,7 +25,7 @@ import { reason, startParts } from './unlock-parts.ts';
 // how many rounds fit the budget. "Unlock" is timed as in (a): openVaultFile plus
 // VaultFile.unlock; lock() follows, timed apart. After a token unlock the layer's held
 // sessions are logged out, as the app does on lock, so each token unlock logs in afresh. Every
-// unlock checks in the audit log that the slot it opened is the kind's own (the combined slot,
+// unlock checks that the slot it opened is the kind's own (the combined slot,
 // say, not the passphrase slot beside it). A part that does not start makes its kinds' rows
 // "unavailable: why"; the others still run.
 
@@ -69,16 +70,9 @@ async function rawArgon2id(kdf: FixedKdf): Promise<number> {
 /** Opens and unlocks `path` (timed), reads which slot opened it, and locks it (timed apart). */
 async function unlockOnce(deps: VaultDeps, path: string, offered: OfferedFactor[]) {
   const started = performance.now();
-  const file = openVaultFile(deps, path, 'read-write');
-  let vault: UnlockedVault;
-  try {
-    vault = await file.unlock(offered, ACTOR);
-  } catch (error) {
-    file.close();
-    throw error;
-  }
+  const vault = await unlockWith(path, offered, deps);
   const unlockMs = performance.now() - started;
-  const opened = file.listAudit().at(-1)?.detail.slot;
+  const opened = vault.openedSlotId;
   const lockStarted = performance.now();
   vault.lock(ACTOR);
   return { unlockMs, lockMs: performance.now() - lockStarted, opened };
@@ -93,13 +87,9 @@ async function prepareVault(deps: VaultDeps, path: string, kind: SlotKindBench, 
     secret.fill(0);
   }
   const offered = [offerPassphrase()];
-  const file = openVaultFile(deps, path, 'read-write');
   let vault: UnlockedVault;
   try {
-    vault = await file.unlock(offered, ACTOR);
-  } catch (error) {
-    file.close();
-    throw error;
+    vault = await unlockWith(path, offered, deps);
   } finally {
     zeroFactors(offered);
   }
