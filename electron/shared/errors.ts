@@ -93,6 +93,9 @@ export const ErrorCode = {
   FACTOR_INCORRECT: 'FACTOR_INCORRECT',
   QUORUM_NOT_MET: 'QUORUM_NOT_MET',
   REAUTH_REQUIRED: 'REAUTH_REQUIRED',
+  // Ceremonies: shares and key components.
+  SHARE_INVALID: 'SHARE_INVALID',
+  KCV_MISMATCH: 'KCV_MISMATCH',
   /** This user's settings file cannot be read or written, or is malformed. */
   SETTINGS_INVALID: 'SETTINGS_INVALID',
   // Everything else.
@@ -197,6 +200,8 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   QUORUM_NOT_MET: ExitCode.AUTH,
   REAUTH_REQUIRED: ExitCode.AUTH,
   SETTINGS_INVALID: ExitCode.USAGE,
+  SHARE_INVALID: ExitCode.USAGE,
+  KCV_MISMATCH: ExitCode.AUTH,
 };
 
 /** The CLI exit code for an error code. */
