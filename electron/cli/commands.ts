@@ -12,6 +12,23 @@ import type { CommandSpec } from './options.ts';
 
 export const COMMANDS: CommandSpec[] = [
   {
+    words: ['ceremony', 'split'],
+    operands: ['ID'],
+    summary: 'split a secret key k-of-n among custodians: one owner-only .share file each',
+    usage:
+      'ceremony split ID --vault PATH --threshold K --custodian NAME... --out-dir DIR [--json] [unlock options]',
+    options: [...COMMON, 'threshold', 'custodian', 'out-dir'],
+    needsVault: true,
+  },
+  {
+    words: ['ceremony', 'combine'],
+    summary: 'rebuild a secret key from share files into the vault as a new key',
+    usage:
+      'ceremony combine --vault PATH --share FILE... --name N --purpose P[,P] --owner NAME [entry options] [--wrapped-by KEK_ID] [--json] [unlock options]',
+    options: [...COMMON, 'share', ...ENTRY_OPTIONS, 'wrapped-by'],
+    needsVault: true,
+  },
+  {
     words: ['init'],
     summary: 'create a vault protected by a new passphrase',
     usage:

@@ -1,12 +1,4 @@
-import {
-  closeSync,
-  existsSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ErrorCode, ExitCode, KeywardenError } from '../shared/errors.ts';
 import { KEY_STATES } from '../shared/inventory-types.ts';
@@ -17,6 +9,7 @@ import type { ParsedOptions } from './arguments.ts';
 import type { CliIo } from './main.ts';
 import { promptHidden } from './secret-input.ts';
 import { readPin } from './token-commands.ts';
+import { reserveOutputs } from '../services/output-files.ts';
 
 // The inventory commands: people, policy and keys. The vault is already unlocked.
 
@@ -65,49 +58,6 @@ function signaturePaths(inputs: string[], dir: string, out: unknown): string[] {
     }
   }
   return paths;
-}
-
-/**
- * Creates each output file (refusing one that exists, a dangling link included) and holds it
- * open; `write` fills and closes them, `abandon` removes them. Throws BAD_REQUEST naming the
- * file that cannot be created, having removed the ones made before it.
- */
-function reserveOutputs(paths: string[]): {
-  write: (contents: Uint8Array[]) => void;
-  abandon: () => void;
-} {
-  const made: Array<{ path: string; fd: number }> = [];
-  const abandon = () => {
-    for (const { path, fd } of made.splice(0)) {
-      closeSync(fd);
-      rmSync(path, { force: true });
-    }
-  };
-  for (const path of paths) {
-    try {
-      made.push({ path, fd: openSync(path, 'wx', 0o644) });
-    } catch {
-      abandon();
-      throw new KeywardenError(
-        ErrorCode.BAD_REQUEST,
-        `Cannot write ${path} (it may already exist); nothing was signed.`,
-      );
-    }
-  }
-  return {
-    write: (contents) => {
-      try {
-        made.forEach(({ fd }, index) => writeSync(fd, contents[index] ?? new Uint8Array(0)));
-      } catch (error) {
-        abandon();
-        throw new KeywardenError(ErrorCode.BAD_REQUEST, 'Cannot write the signature files.', {
-          cause: error,
-        });
-      }
-      for (const { fd } of made.splice(0)) closeSync(fd);
-    },
-    abandon,
-  };
 }
 
 function formatPeople(people: PersonView[]): string {
@@ -345,7 +295,7 @@ export async function runInventoryCommand(
         });
       // Every signature file is created before anything is signed, and removed again if the
       // signing fails: a run leaves all of them or none.
-      const files = reserveOutputs(outputs);
+      const files = reserveOutputs(outputs, { what: 'signature', mode: 0o644 });
       let signed;
       try {
         if (options['pin-file']) signed = await sign(await readPin(options, 'pin-file', 'PIN', io));

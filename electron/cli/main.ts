@@ -24,6 +24,7 @@ import { runLifecycleCommand } from './lifecycle-commands.ts';
 import { runFormatCommand } from './format-commands.ts';
 import { runTokenCommand } from './token-commands.ts';
 import { runSettingsCommand } from './settings-commands.ts';
+import { runCeremonyCommand } from './ceremony-commands.ts';
 import { describeSlots, runSlotCommand } from './slot-commands.ts';
 import { readNewPassphrase, readStdinLines } from './secret-input.ts';
 
@@ -251,6 +252,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             unlock,
           );
           if (slotCode !== null) return slotCode;
+          const ceremonyCode = await runCeremonyCommand(
+            command.words.join(' '),
+            options,
+            operands,
+            services,
+            io,
+            unlock,
+          );
+          if (ceremonyCode !== null) return ceremonyCode;
           const settingsCode = runSettingsCommand(command.words.join(' '), options, operands, io);
           if (settingsCode !== null) return settingsCode;
           const tokenCode = await runTokenCommand(command.words.join(' '), options, services, io);

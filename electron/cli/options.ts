@@ -118,6 +118,8 @@ export const OPTION_SPEC = {
   in: { type: 'string', multiple: true },
   out: { type: 'string' },
   'out-dir': { type: 'string' },
+  threshold: { type: 'string' },
+  share: { type: 'string', multiple: true },
   signature: { type: 'string' },
   pss: { type: 'boolean' },
   format: { type: 'string' },

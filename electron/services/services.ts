@@ -16,6 +16,7 @@ import { KDF_DEFAULTS } from '../core/vault/kdf-params.ts';
 import { inventoryHandlers } from './inventory-handlers.ts';
 import { keyFormatHandlers } from './key-format-handlers.ts';
 import { tokenHandlers } from './token-handlers.ts';
+import { ceremonyHandlers } from './ceremony-handlers.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import type { z } from 'zod';
 
@@ -224,6 +225,7 @@ export class KeywardenServices {
         deps.now,
         context.appVersion ?? 'unknown',
       ),
+      ...ceremonyHandlers(() => this.requireUnlocked(), deps, actor),
     };
   }
 

@@ -10,6 +10,7 @@ import type {
 } from './vault-types.ts';
 import { KEY_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
 import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
+import type { KeyCombineView, KeySplitView } from './ceremony-types.ts';
 import type { TokenChange, TokenList, TokenObjectView, TokenView } from './token-types.ts';
 
 // The one IPC contract: channel name → request schema → response type. The main process
@@ -291,6 +292,42 @@ export const contract = {
       })
       .strict(),
     response: returns<KeyView>(),
+  },
+  /**
+   * Splits a secret key among registered custodians; main writes one `.share` file each into
+   * `outDir` (owner-only): the shares themselves never cross this boundary.
+   */
+  'ceremony:split-key': {
+    request: z
+      .object({
+        keyId,
+        threshold: z.number().int().min(2).max(255),
+        custodians: z.array(personName).min(2).max(255),
+        outDir: z.string().min(1).max(4096),
+      })
+      .strict(),
+    response: returns<KeySplitView>(),
+  },
+  /** Rebuilds a secret key from share files' contents (secret bytes) as a new vault key. */
+  'ceremony:combine-shares': {
+    request: z
+      .object({
+        shares: z
+          .array(
+            z.instanceof(Uint8Array).refine((b) => b.length > 0 && b.length <= 64 * 1024, {
+              message: 'must be 1 byte to 64 KiB',
+            }),
+          )
+          .min(1)
+          .max(255),
+        /** What to call each share in errors (its file name). */
+        names: z.array(z.string().min(1).max(4096)).max(255).optional(),
+        name: z.string().min(1).max(200),
+        ...keyEntryFields,
+        wrappedBy: keyId.optional(),
+      })
+      .strict(),
+    response: returns<KeyCombineView>(),
   },
   'keys:import': {
     request: z

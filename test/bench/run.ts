@@ -9,12 +9,14 @@ import { realDeps } from '../../electron/services/runtime.ts';
 import { libargon2 } from '../../native/kdf/argon2-kdf.ts';
 import type { Argon2id } from '../../native/kdf/kdf.ts';
 import { benchInventory, INVENTORY_KEYS, inventoryRows } from './inventory-bench.ts';
+import { benchShares, sharesRows } from './shares-bench.ts';
 import { median, round, summary } from './stats.ts';
 import { benchTokens, tokenRows } from './token-bench.ts';
 import { benchSlotUnlock, slotUnlockRows } from './unlock-bench.ts';
 
 // The benchmark: `npm run bench` prints a table, `npm run bench -- --json` prints one JSON
-// object on stdout (the table then goes to stderr); `-- --only slot-unlock` runs (e) alone.
+// object on stdout (the table then goes to stderr); `-- --only slot-unlock` runs (e) alone,
+// `-- --only shares` runs (f) alone.
 // Everything is measured side by side in this one run, with the same Argon2id parameters
 // (m = 64 MiB, t = 3, p = 4):
 //
@@ -34,7 +36,11 @@ import { benchSlotUnlock, slotUnlockRows } from './unlock-bench.ts';
 //  (e) unlock time per slot kind on real parts (passphrase, TPM 2.0 on swtpm with and without
 //      a PIN, OS keychain on gnome-keyring, PKCS#11 P-256 and RSA-2048 on SoftHSM2, passphrase
 //      AND TPM combined, a 2-of-3 token quorum) beside a raw Argon2id hash, in interleaved
-//      rounds (unlock-bench.ts); a part that does not start makes its rows "unavailable".
+//      rounds (unlock-bench.ts); a part that does not start makes its rows "unavailable";
+//  (f) Shamir split and combine of a random 32-byte secret per second at 3-of-5 and 10-of-20,
+//      through Keywarden's share objects (with encoding and decoding, check values and
+//      fingerprints) against the raw `shamir-secret-sharing` library, in interleaved rounds
+//      (shares-bench.ts). The printed share sheet (PDF) is not built yet and not measured.
 //
 // "Unlock" is what a user waits for: openVaultFile (open, pragmas, migration check) plus
 // VaultFile.unlock (KDF, slot open, header/record-set/audit authentication, audit entry).
@@ -57,13 +63,18 @@ const COLLECTION = 'keys';
 const ACTOR = 'bench';
 const OVERHEAD_TARGET_PERCENT = 5;
 const PASSPHRASE = 'benchmark passphrase, not a secret';
+const SHARES_HEADING = `(f) Shamir split and combine per second: Keywarden shares vs raw shamir-secret-sharing`;
 
 const { values: options } = parseArgs({
   options: { json: { type: 'boolean', default: false }, only: { type: 'string' } },
 });
 const json = options.json;
-if (options.only !== undefined && options.only !== 'slot-unlock') {
-  throw new Error(`--only takes "slot-unlock" (section (e)); got "${options.only}".`);
+const SECTIONS = { 'slot-unlock': '(e)', shares: '(f)' } as const;
+type Section = keyof typeof SECTIONS;
+const isSection = (name: string): name is Section => Object.hasOwn(SECTIONS, name);
+if (options.only !== undefined && !isSection(options.only)) {
+  const known = Object.entries(SECTIONS).map(([name, section]) => `"${name}" (section ${section})`);
+  throw new Error(`--only takes ${known.join(' or ')}; got "${options.only}".`);
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -288,6 +299,7 @@ function allRows(result: Awaited<ReturnType<typeof main>>): Rows {
     ...inventoryRows(result.inventory),
     ...tokenRows(result.tokens),
     ...slotUnlockRows(result.slotUnlock),
+    ...sharesRows(result.shares),
     [`total benchmark time`, `${(result.totalMs / 1000).toFixed(1)} s`],
   ];
 }
@@ -326,6 +338,8 @@ async function main() {
     const tokens = await benchTokens(log);
     log(`(e) unlock per slot kind on swtpm, gnome-keyring and SoftHSM2, vs raw Argon2id`);
     const slotUnlock = await benchSlotUnlock(dir, KDF, log);
+    log(SHARES_HEADING);
+    const shares = await benchShares(log);
     return {
       ...machine(),
       unlock,
@@ -333,6 +347,7 @@ async function main() {
       inventory,
       tokens,
       slotUnlock,
+      shares,
       totalMs: round(performance.now() - started),
     };
   } finally {
@@ -353,11 +368,23 @@ async function slotUnlockAlone() {
   }
 }
 
+/** `--only shares`: section (f) alone. */
+async function sharesAlone() {
+  const started = performance.now();
+  log(SHARES_HEADING);
+  const shares = await benchShares(log);
+  return { ...machine(), shares, totalMs: round(performance.now() - started) };
+}
+
 /** The sections asked for: every one, or `--only` one; the result and its table rows. */
 async function run(): Promise<{ result: object; rows: Rows }> {
   if (options.only === 'slot-unlock') {
     const result = await slotUnlockAlone();
     return { result, rows: slotUnlockRows(result.slotUnlock) };
+  }
+  if (options.only === 'shares') {
+    const result = await sharesAlone();
+    return { result, rows: sharesRows(result.shares) };
   }
   const result = await main();
   return { result, rows: allRows(result) };

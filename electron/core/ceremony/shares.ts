@@ -24,6 +24,8 @@ export interface ShareObject {
   threshold: number;
   shares: number;
   custodian: string;
+  /** What the secret is ('aes256', 'hmac-sha256', or 'secret' for bytes of no known kind). */
+  algorithm: string;
   kcv: string;
   fingerprint: string;
   /** Base64 of the share (the library's y values and its x coordinate). Secret. */
@@ -50,6 +52,7 @@ export function shareCheck(share: Omit<ShareObject, 'check'>): string {
     share.threshold,
     share.shares,
     share.custodian,
+    share.algorithm,
     share.kcv,
     share.fingerprint,
     share.value,
@@ -69,6 +72,7 @@ export async function splitSecret(
   secret: Uint8Array,
   threshold: number,
   custodians: readonly string[],
+  algorithm = 'secret',
 ): Promise<SplitResult> {
   const n = custodians.length;
   if (!Number.isInteger(threshold) || threshold < 2 || n > 255 || threshold > n) {
@@ -99,6 +103,7 @@ export async function splitSecret(
         threshold,
         shares: n,
         custodian: custodians[i]!,
+        algorithm,
         kcv,
         fingerprint,
         value: Buffer.from(part).toString('base64'),
@@ -150,7 +155,7 @@ export function decodeShare(text: string, name: string): ShareObject {
     s.shares! <= 255 &&
     s.index! >= 1 &&
     s.index! <= s.shares! &&
-    ['custodian', 'kcv', 'fingerprint', 'value', 'check'].every(
+    ['custodian', 'algorithm', 'kcv', 'fingerprint', 'value', 'check'].every(
       (field) => typeof s[field as keyof ShareObject] === 'string',
     );
   if (!whole) throw invalid(name, 'is missing a field or has one out of range.');
@@ -181,6 +186,7 @@ export async function combineShares(
       share.ceremony === first.ceremony &&
       share.threshold === first.threshold &&
       share.shares === first.shares &&
+      share.algorithm === first.algorithm &&
       share.kcv === first.kcv &&
       share.fingerprint === first.fingerprint;
     if (!same)

@@ -1,5 +1,10 @@
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
-import type { AuditVerification, VaultHeader, VaultStatus } from '../../shared/vault-types.ts';
+import type {
+  AuditEntry,
+  AuditVerification,
+  VaultHeader,
+  VaultStatus,
+} from '../../shared/vault-types.ts';
 import { equalBytes } from '../crypto/bytes.ts';
 import { appendAudit, Outcome, verifyAudit } from '../audit/audit-log.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
@@ -331,6 +336,12 @@ export class UnlockedVault {
       session.rewriteHeaderMac();
       return result;
     });
+  }
+
+  /** Lists audit entries. Throws VAULT_LOCKED. */
+  listAudit(options: { afterSeq?: number; limit?: number } = {}): AuditEntry[] {
+    this.live();
+    return this.file.listAudit(options);
   }
 
   /** The vault's unlock slots, as stored. Throws VAULT_LOCKED, VAULT_HEADER_TAMPERED. */

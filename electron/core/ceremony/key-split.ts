@@ -1,0 +1,184 @@
+import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
+import type { KeyView } from '../../shared/inventory-types.ts';
+import { zeroize } from '../crypto/bytes.ts';
+import { Outcome } from '../audit/audit-log.ts';
+import { readKey, requireOperator } from '../inventory/key-inventory.ts';
+import { readKeyMaterial } from '../inventory/key-material.ts';
+import { findPerson } from '../inventory/people-registry.ts';
+import { importKey } from '../inventory/key-import.ts';
+import type { ImportKeyRequest } from '../inventory/key-import.ts';
+import { confirmRecentUnlock } from '../vault/slot-management.ts';
+import type { UnlockedVault, VaultDeps } from '../vault/vault.ts';
+import { combineShares, splitSecret } from './shares.ts';
+import type { ShareObject, SplitResult } from './shares.ts';
+
+// Splitting a vault key among custodians, and rebuilding a key from shares. The shares leave
+// the vault only through the result of splitVaultKey, after the split is recorded (ceremony
+// id, threshold, custodians, check value and fingerprint: never the key or a share) in the
+// audit log in the same step. For now the secret keys Keywarden holds (AES-256, HMAC-SHA-256)
+// are split; a private key's turn comes with the ceremony engine.
+
+const SPLITTABLE = new Set(['aes256', 'hmac-sha256']);
+const LIVE = new Set(['pre-activation', 'active', 'suspended', 'deactivated']);
+
+export interface SplitKeyRequest {
+  keyId: string;
+  threshold: number;
+  /** Registered people with the custodian role, one share each. */
+  custodians: string[];
+}
+
+/**
+ * Splits vault key `keyId` k-of-n among its custodians; returns the shares (secret: the caller
+ * writes each once and drops it). Needs a recent unlock; audited as key.split. Throws
+ * REAUTH_REQUIRED, KEY_NOT_FOUND, KEY_NOT_HELD, KEY_STATE_INVALID, FORMAT_UNSUPPORTED (not a
+ * secret key), PERSON_NOT_FOUND, BAD_REQUEST (shape; a custodian without the role),
+ * SEPARATION_OF_DUTIES, AUDIT_WRITE_FAILED, VAULT_LOCKED.
+ */
+export async function splitVaultKey(
+  vault: UnlockedVault,
+  deps: VaultDeps,
+  actor: string,
+  request: SplitKeyRequest,
+): Promise<SplitResult> {
+  const event = { actor, action: 'key.split', target: request.keyId, outcome: Outcome.SUCCESS };
+  confirmRecentUnlock(vault, deps, actor, 'key.split');
+  let read: { material: Buffer; algorithm: string; custodians: string[] };
+  try {
+    read = vault.query((records) => {
+      requireOperator(records, actor);
+      const people = custodiansOf(records, request.custodians);
+      const key = readKey(records, request.keyId);
+      checkSplittable(key);
+      return {
+        material: readKeyMaterial(records, key),
+        algorithm: key.algorithm,
+        custodians: people,
+      };
+    });
+  } catch (error) {
+    vault.recordFailure(event, error);
+    throw error;
+  }
+  const { material, algorithm, custodians } = read;
+  let split: SplitResult;
+  try {
+    split = await splitSecret(material, request.threshold, custodians, algorithm);
+  } catch (error) {
+    vault.recordFailure(event, error);
+    throw error;
+  } finally {
+    zeroize(material);
+  }
+  const detail = {
+    ceremony: split.ceremony,
+    threshold: request.threshold,
+    shares: custodians.length,
+    custodians: custodians.join(', '),
+    kcv: split.kcv,
+    fingerprint: split.fingerprint,
+  };
+  // The shares are handed over only once the split is on the record.
+  vault.apply({ ...event, detail }, () => undefined);
+  return split;
+}
+
+function custodiansOf(
+  records: Parameters<typeof findPerson>[0],
+  names: readonly string[],
+): string[] {
+  return names.map((name) => {
+    const person = findPerson(records, name);
+    if (!person.roles.includes('custodian')) {
+      throw new KeywardenError(
+        ErrorCode.BAD_REQUEST,
+        `${person.name} is not a custodian; give them the role first (keywarden people add --name … --role custodian).`,
+      );
+    }
+    return person.name;
+  });
+}
+
+function checkSplittable(key: KeyView): void {
+  if (!SPLITTABLE.has(key.algorithm)) {
+    throw new KeywardenError(
+      ErrorCode.FORMAT_UNSUPPORTED,
+      `Key ${key.id} is ${key.algorithm}; only secret keys (aes256, hmac-sha256) are split into shares for now.`,
+    );
+  }
+  if (!LIVE.has(key.state)) {
+    throw new KeywardenError(
+      ErrorCode.KEY_STATE_INVALID,
+      `Key ${key.id} is ${key.state}; it is not split.`,
+    );
+  }
+}
+
+export interface CombineRequest extends Omit<
+  ImportKeyRequest,
+  'file' | 'passphrase' | 'secretAlgorithm'
+> {
+  name: string;
+}
+
+/**
+ * Rebuilds a secret key from shares and enters it into the vault as a new key (as an import
+ * would). Whether this vault recorded the split is reported; the shares' own check value and
+ * fingerprint are verified either way. Throws QUORUM_NOT_MET, SHARE_INVALID, FORMAT_UNSUPPORTED,
+ * and the import codes.
+ */
+export async function combineToVaultKey(
+  vault: UnlockedVault,
+  actor: string,
+  shares: readonly ShareObject[],
+  names: readonly string[],
+  entry: CombineRequest,
+  now: Date,
+): Promise<{ key: KeyView; ceremony: string; kcv: string; recorded: boolean }> {
+  const event = {
+    actor,
+    action: 'key.combine',
+    target: shares[0]?.ceremony ?? '',
+    outcome: Outcome.SUCCESS,
+  };
+  let secret: Buffer;
+  try {
+    secret = await combineShares(shares, names);
+  } catch (error) {
+    vault.recordFailure(event, error);
+    throw error;
+  }
+  const first = shares[0]!;
+  let jwk: Buffer | null = null;
+  try {
+    if (!SPLITTABLE.has(first.algorithm)) {
+      throw new KeywardenError(
+        ErrorCode.FORMAT_UNSUPPORTED,
+        `The shares hold a ${first.algorithm}; only secret keys (aes256, hmac-sha256) are entered from shares for now.`,
+      );
+    }
+    jwk = Buffer.from(JSON.stringify({ kty: 'oct', k: secret.toString('base64url') }));
+    const key = await importKey(
+      vault,
+      actor,
+      { ...entry, file: jwk, secretAlgorithm: first.algorithm as 'aes256' | 'hmac-sha256' },
+      now,
+    );
+    const recorded = vault
+      .listAudit()
+      .some(
+        (e) =>
+          e.action === 'key.split' &&
+          e.outcome === 'success' &&
+          e.detail.ceremony === first.ceremony,
+      );
+    const detail = { ceremony: first.ceremony, kcv: first.kcv, shares: shares.length, recorded };
+    vault.apply({ ...event, target: key.id, detail }, () => undefined);
+    return { key, ceremony: first.ceremony, kcv: first.kcv, recorded };
+  } catch (error) {
+    vault.recordFailure(event, error);
+    throw error;
+  } finally {
+    zeroize(secret, jwk);
+  }
+}

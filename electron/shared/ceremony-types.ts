@@ -1,0 +1,28 @@
+import type { KeyView } from './inventory-types.ts';
+
+// What ceremonies return across IPC: ids, check values, words to read aloud and file paths;
+// never a key or a share.
+
+/** A key split into share files. */
+export interface KeySplitView {
+  ceremony: string;
+  keyId: string;
+  threshold: number;
+  /** The key's check value (hex) and the same as PGP words, for reading aloud. */
+  kcv: string;
+  kcvWords: string[];
+  fingerprint: string;
+  fingerprintWords: string[];
+  /** One share file per custodian, owner-only. */
+  files: Array<{ index: number; custodian: string; path: string }>;
+}
+
+/** A key rebuilt from shares and entered into the vault. */
+export interface KeyCombineView {
+  key: KeyView;
+  ceremony: string;
+  kcv: string;
+  kcvWords: string[];
+  /** Whether this vault recorded the split (the shares may come from another vault). */
+  recorded: boolean;
+}
