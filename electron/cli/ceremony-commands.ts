@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ErrorCode, ExitCode, KeywardenError } from '../shared/errors.ts';
 import type { KeywardenServices } from '../services/services.ts';
+import type { KeyCombineView } from '../shared/ceremony-types.ts';
 import { filesOption, integerOption, listOption, requiredOption } from './arguments.ts';
 import type { ParsedOptions } from './arguments.ts';
 import { entryRequest } from './inventory-commands.ts';
@@ -11,15 +12,51 @@ import type { CliIo } from './main.ts';
 // files, and a key rebuilt from them. Check values and fingerprints are printed in hex and as
 // PGP words, for reading aloud.
 
-/** Reads each share file (secret bytes, zeroed by the services call). Throws SHARE_INVALID. */
-function readShares(paths: readonly string[]): Buffer[] {
-  return paths.map((path) => {
+/** Reads each piece file (secret bytes, zeroed by the services call). Throws SHARE_INVALID. */
+function readPieces(paths: readonly string[], what: string): Buffer[] {
+  const read: Buffer[] = [];
+  for (const path of paths) {
     try {
-      return readFileSync(path);
+      read.push(readFileSync(path));
     } catch {
-      throw new KeywardenError(ErrorCode.SHARE_INVALID, `Share ${path} cannot be read.`);
+      for (const bytes of read) bytes.fill(0);
+      throw new KeywardenError(ErrorCode.SHARE_INVALID, `${what} ${path} cannot be read.`);
     }
-  });
+  }
+  return read;
+}
+
+/** Reads the piece files, then unlocks; the pieces are zeroed when the unlock fails. */
+async function piecesThenUnlock(
+  paths: readonly string[],
+  what: string,
+  unlock: () => Promise<unknown>,
+): Promise<Buffer[]> {
+  const pieces = readPieces(paths, what);
+  try {
+    await unlock();
+  } catch (error) {
+    for (const piece of pieces) piece.fill(0);
+    throw error;
+  }
+  return pieces;
+}
+
+function required(paths: readonly string[], option: string): void {
+  if (paths.length === 0) {
+    throw new KeywardenError(
+      ErrorCode.USAGE,
+      `--${option} FILE is required, once per file. Run "keywarden --help" for usage.`,
+    );
+  }
+}
+
+function combinedText(combined: KeyCombineView, count: number, what: string): string {
+  const elsewhere =
+    combined.recorded === false
+      ? '\nThis vault has no record of the split: the shares came from elsewhere.'
+      : '';
+  return `Rebuilt key ${combined.key.id} "${combined.key.name}" from ${count} ${what} of ceremony ${combined.ceremony}.\nCheck value: ${combined.kcv}  (${combined.kcvWords.join(' ')})${elsewhere}\n`;
 }
 
 /** Runs a ceremony command; returns null for any other. `unlock` opens the vault. */
@@ -67,20 +104,9 @@ export async function runCeremonyCommand(
     }
     case 'ceremony combine': {
       const paths = filesOption(options, 'share');
-      if (paths.length === 0) {
-        throw new KeywardenError(
-          ErrorCode.USAGE,
-          '--share FILE is required, once per share. Run "keywarden --help" for usage.',
-        );
-      }
+      required(paths, 'share');
       const entry = entryRequest(options);
-      const shares = readShares(paths);
-      try {
-        await unlock();
-      } catch (error) {
-        for (const share of shares) share.fill(0);
-        throw error;
-      }
+      const shares = await piecesThenUnlock(paths, 'Share', unlock);
       const combined = await services.invoke('ceremony:combine-shares', {
         ...entry,
         name: requiredOption(options, 'name'),
@@ -91,7 +117,51 @@ export async function runCeremonyCommand(
       io.out(
         json
           ? `${JSON.stringify(combined, null, 2)}\n`
-          : `Rebuilt key ${combined.key.id} "${combined.key.name}" from ${paths.length} shares of ceremony ${combined.ceremony}.\nCheck value: ${combined.kcv}  (${combined.kcvWords.join(' ')})${combined.recorded ? '' : '\nThis vault has no record of the split: the shares came from elsewhere.'}\n`,
+          : combinedText(combined, paths.length, 'shares'),
+      );
+      return ExitCode.OK;
+    }
+    case 'ceremony components split': {
+      const outDir = requiredOption(options, 'out-dir');
+      await unlock();
+      const split = await services.invoke('ceremony:split-components', {
+        keyId: operands.ID ?? '',
+        custodians: listOption(options, 'custodian') ?? [],
+        outDir,
+      });
+      io.out(
+        json
+          ? `${JSON.stringify(split, null, 2)}\n`
+          : [
+              `Split key ${split.keyId} into ${split.files.length} XOR components (ceremony ${split.ceremony}); every one is needed to rebuild it.`,
+              `Key check value: ${split.kcv}  (${split.kcvWords.join(' ')})`,
+              ...split.files.map(
+                (f) =>
+                  `  component ${f.index} for ${f.custodian} (check value ${f.kcv}): ${f.path}`,
+              ),
+              'Hand each file to its custodian and delete it here; the vault keeps no component.',
+              '',
+            ].join('\n'),
+      );
+      return ExitCode.OK;
+    }
+    case 'ceremony components combine': {
+      const paths = filesOption(options, 'component');
+      required(paths, 'component');
+      const entry = entryRequest(options);
+      const components = await piecesThenUnlock(paths, 'Component', unlock);
+      const combined = await services.invoke('ceremony:combine-components', {
+        ...entry,
+        name: requiredOption(options, 'name'),
+        components,
+        names: paths.map((path) => basename(path)),
+        ...(options.kcv ? { kcv: options.kcv } : {}),
+        ...(options['wrapped-by'] ? { wrappedBy: options['wrapped-by'] } : {}),
+      } as never);
+      io.out(
+        json
+          ? `${JSON.stringify(combined, null, 2)}\n`
+          : combinedText(combined, paths.length, 'components'),
       );
       return ExitCode.OK;
     }

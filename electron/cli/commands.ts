@@ -21,6 +21,23 @@ export const COMMANDS: CommandSpec[] = [
     needsVault: true,
   },
   {
+    words: ['ceremony', 'components', 'split'],
+    operands: ['ID'],
+    summary: 'split a secret key into XOR components (PCI), one owner-only file per custodian',
+    usage:
+      'ceremony components split ID --vault PATH --custodian NAME... --out-dir DIR [--json] [unlock options]',
+    options: [...COMMON, 'custodian', 'out-dir'],
+    needsVault: true,
+  },
+  {
+    words: ['ceremony', 'components', 'combine'],
+    summary: 'combine every XOR component (each from another custodian) into a new vault key',
+    usage:
+      'ceremony components combine --vault PATH --component FILE... [--kcv HEX] --name N --purpose P[,P] --owner NAME [entry options] [--json] [unlock options]',
+    options: [...COMMON, 'component', 'kcv', ...ENTRY_OPTIONS, 'wrapped-by'],
+    needsVault: true,
+  },
+  {
     words: ['ceremony', 'combine'],
     summary: 'rebuild a secret key from share files into the vault as a new key',
     usage:

@@ -120,6 +120,8 @@ export const OPTION_SPEC = {
   'out-dir': { type: 'string' },
   threshold: { type: 'string' },
   share: { type: 'string', multiple: true },
+  component: { type: 'string', multiple: true },
+  kcv: { type: 'string' },
   signature: { type: 'string' },
   pss: { type: 'boolean' },
   format: { type: 'string' },

@@ -1,25 +1,81 @@
 import { join } from 'node:path';
 import { combineToVaultKey, splitVaultKey } from '../core/ceremony/key-split.ts';
+import type { CombineRequest } from '../core/ceremony/key-split.ts';
+import {
+  combineComponentsToVaultKey,
+  decodeComponent,
+  encodeComponent,
+  splitVaultKeyComponents,
+} from '../core/ceremony/key-components.ts';
 import { decodeShare, encodeShare } from '../core/ceremony/shares.ts';
 import { hexToPgpWords } from '../core/ceremony/pgp-words.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
 import { reserveOutputs } from './output-files.ts';
 import type { ChannelHandlers } from './services.ts';
 
-// The ceremony channels: split a secret key into share files, one per custodian, written here
-// in main (never sent to the renderer); and rebuild a key from shares into the vault.
+// The ceremony channels: a secret key split into share files or XOR component files, one per
+// custodian, written here in main (the pieces never cross to the renderer); and a key rebuilt
+// from them into the vault.
 
-type CeremonyChannel = 'ceremony:split-key' | 'ceremony:combine-shares';
+type CeremonyChannel =
+  | 'ceremony:split-key'
+  | 'ceremony:combine-shares'
+  | 'ceremony:split-components'
+  | 'ceremony:combine-components';
 
 /** A file name from a custodian's name: letters, digits and dashes only. */
 function slug(name: string): string {
-  return (
-    name
-      .normalize('NFKD')
-      .replace(/[^A-Za-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .toLowerCase() || 'custodian'
-  );
+  const plain = name
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase();
+  return plain || 'custodian';
+}
+
+/**
+ * Creates one owner-only file per custodian in `outDir` before `divide` reads the key, fills
+ * them with the pieces it returns, and removes them all if anything fails: a split leaves all
+ * its files or none. Returns what `divide` returned and the paths.
+ */
+async function writePieces<T>(
+  outDir: string,
+  custodians: readonly string[],
+  extension: string,
+  divide: () => Promise<{ result: T; texts: string[] }>,
+): Promise<{ result: T; paths: string[] }> {
+  const paths = custodians.map((name, i) => join(outDir, `${i + 1}-${slug(name)}${extension}`));
+  const files = reserveOutputs(paths, { what: extension.slice(1), mode: 0o600 });
+  let contents: Buffer[] = [];
+  try {
+    const { result, texts } = await divide();
+    contents = texts.map((text) => Buffer.from(text));
+    files.write(contents);
+    return { result, paths };
+  } catch (error) {
+    files.abandon();
+    throw error;
+  } finally {
+    for (const content of contents) content.fill(0);
+  }
+}
+
+/** The pieces' file contents as text, and what to call each in errors. */
+function piecesOf(
+  bytes: readonly Uint8Array[],
+  names: readonly string[] | undefined,
+): { texts: string[]; labels: string[] } {
+  return {
+    texts: bytes.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')),
+    labels: bytes.map((_, i) => names?.[i] ?? `#${i + 1}`),
+  };
+}
+
+/** The new key's entry: the request without the pieces and the channel's own fields. */
+function entryOf(request: Record<string, unknown>, own: readonly string[]): CombineRequest {
+  return Object.fromEntries(
+    Object.entries(request).filter(([name, value]) => value !== undefined && !own.includes(name)),
+  ) as unknown as CombineRequest;
 }
 
 /** The handlers of the ceremony channels, over the services' unlocked vault. */
@@ -30,62 +86,74 @@ export function ceremonyHandlers(
 ): Pick<ChannelHandlers, CeremonyChannel> {
   return {
     'ceremony:split-key': async (request) => {
-      const paths = request.custodians.map((name, i) =>
-        join(request.outDir, `${i + 1}-${slug(name)}.share`),
+      const { result: split, paths } = await writePieces(
+        request.outDir,
+        request.custodians,
+        '.share',
+        async () => {
+          const result = await splitVaultKey(vault(), deps, actor, request);
+          return { result, texts: result.shares.map(encodeShare) };
+        },
       );
-      // Every file exists before the key is read, so a split leaves all its files or none.
-      const files = reserveOutputs(paths, { what: 'share', mode: 0o600 });
-      let contents: Buffer[] = [];
-      try {
-        const split = await splitVaultKey(vault(), deps, actor, request);
-        contents = split.shares.map((share) => Buffer.from(encodeShare(share)));
-        files.write(contents);
-        return {
-          ceremony: split.ceremony,
-          keyId: request.keyId,
-          threshold: request.threshold,
-          kcv: split.kcv,
-          kcvWords: hexToPgpWords(split.kcv),
-          fingerprint: split.fingerprint,
-          fingerprintWords: hexToPgpWords(split.fingerprint),
-          files: split.shares.map((share, i) => ({
-            index: share.index,
-            custodian: share.custodian,
-            path: paths[i]!,
-          })),
-        };
-      } catch (error) {
-        files.abandon();
-        throw error;
-      } finally {
-        for (const content of contents) content.fill(0);
-      }
+      return {
+        ceremony: split.ceremony,
+        keyId: request.keyId,
+        threshold: request.threshold,
+        kcv: split.kcv,
+        kcvWords: hexToPgpWords(split.kcv),
+        fingerprint: split.fingerprint,
+        fingerprintWords: hexToPgpWords(split.fingerprint),
+        files: split.shares.map((share, i) => ({
+          index: share.index,
+          custodian: share.custodian,
+          path: paths[i]!,
+        })),
+      };
     },
     'ceremony:combine-shares': async (request) => {
-      const names = request.shares.map((_, i) => request.names?.[i] ?? `#${i + 1}`);
-      const shares = request.shares.map((bytes, i) =>
-        decodeShare(
-          Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-          names[i]!,
-        ),
+      const { texts, labels } = piecesOf(request.shares, request.names);
+      const shares = texts.map((text, i) => decodeShare(text, labels[i]!));
+      const entry = entryOf(request, ['shares', 'names']);
+      const combined = await combineToVaultKey(vault(), actor, shares, labels, entry, deps.now());
+      return { ...combined, kcvWords: hexToPgpWords(combined.kcv) };
+    },
+    'ceremony:split-components': async (request) => {
+      const { result: split, paths } = await writePieces(
+        request.outDir,
+        request.custodians,
+        '.component',
+        async () => {
+          const result = await splitVaultKeyComponents(vault(), deps, actor, request);
+          return { result, texts: result.components.map(encodeComponent) };
+        },
       );
-      const entry: Partial<typeof request> = { ...request };
-      delete entry.shares;
-      delete entry.names;
-      const combined = await combineToVaultKey(
+      return {
+        ceremony: split.ceremony,
+        keyId: request.keyId,
+        kcv: split.kcv,
+        kcvWords: hexToPgpWords(split.kcv),
+        files: split.components.map((c, i) => ({
+          index: c.index,
+          custodian: c.custodian,
+          path: paths[i]!,
+          kcv: c.kcv,
+        })),
+      };
+    },
+    'ceremony:combine-components': async (request) => {
+      const { texts, labels } = piecesOf(request.components, request.names);
+      const components = texts.map((text, i) => decodeComponent(text, labels[i]!));
+      const entry = entryOf(request, ['components', 'names', 'kcv']);
+      const combined = await combineComponentsToVaultKey(
         vault(),
         actor,
-        shares,
-        names,
-        defined(entry) as typeof request,
+        components,
+        labels,
+        request.kcv,
+        entry,
         deps.now(),
       );
       return { ...combined, kcvWords: hexToPgpWords(combined.kcv) };
     },
   };
-}
-
-/** Drops the keys whose value is undefined (the contract's optional fields, as parsed). */
-function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 }

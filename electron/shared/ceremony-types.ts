@@ -17,12 +17,22 @@ export interface KeySplitView {
   files: Array<{ index: number; custodian: string; path: string }>;
 }
 
-/** A key rebuilt from shares and entered into the vault. */
+/** A key split into XOR component files. */
+export interface ComponentSplitView {
+  ceremony: string;
+  keyId: string;
+  kcv: string;
+  kcvWords: string[];
+  /** One component file per custodian, owner-only, with the component's own check value. */
+  files: Array<{ index: number; custodian: string; path: string; kcv: string }>;
+}
+
+/** A key rebuilt from shares or components and entered into the vault. */
 export interface KeyCombineView {
   key: KeyView;
   ceremony: string;
   kcv: string;
   kcvWords: string[];
-  /** Whether this vault recorded the split (the shares may come from another vault). */
-  recorded: boolean;
+  /** Shares only: whether this vault recorded the split (they may come from another vault). */
+  recorded?: boolean;
 }

@@ -10,7 +10,7 @@ import type {
 } from './vault-types.ts';
 import { KEY_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
 import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
-import type { KeyCombineView, KeySplitView } from './ceremony-types.ts';
+import type { ComponentSplitView, KeyCombineView, KeySplitView } from './ceremony-types.ts';
 import type { TokenChange, TokenList, TokenObjectView, TokenView } from './token-types.ts';
 
 // The one IPC contract: channel name → request schema → response type. The main process
@@ -307,6 +307,42 @@ export const contract = {
       })
       .strict(),
     response: returns<KeySplitView>(),
+  },
+  /** Splits a secret key into XOR components, one `.component` file per custodian in `outDir`. */
+  'ceremony:split-components': {
+    request: z
+      .object({
+        keyId,
+        custodians: z.array(personName).min(2).max(16),
+        outDir: z.string().min(1).max(4096),
+      })
+      .strict(),
+    response: returns<ComponentSplitView>(),
+  },
+  /** Combines every XOR component (file contents: secret bytes) into a new vault key. */
+  'ceremony:combine-components': {
+    request: z
+      .object({
+        components: z
+          .array(
+            z.instanceof(Uint8Array).refine((b) => b.length > 0 && b.length <= 64 * 1024, {
+              message: 'must be 1 byte to 64 KiB',
+            }),
+          )
+          .min(1)
+          .max(16),
+        names: z.array(z.string().min(1).max(4096)).max(16).optional(),
+        /** The key's check value as the officer states it, checked too. */
+        kcv: z
+          .string()
+          .regex(/^[0-9A-Fa-f]{6}$/)
+          .optional(),
+        name: z.string().min(1).max(200),
+        ...keyEntryFields,
+        wrappedBy: keyId.optional(),
+      })
+      .strict(),
+    response: returns<KeyCombineView>(),
   },
   /** Rebuilds a secret key from share files' contents (secret bytes) as a new vault key. */
   'ceremony:combine-shares': {

@@ -1,7 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
-import type { KeyCombineView, KeySplitView } from '../../electron/shared/ceremony-types.ts';
+import type {
+  ComponentSplitView,
+  KeyCombineView,
+  KeySplitView,
+} from '../../electron/shared/ceremony-types.ts';
 import { runKeywarden } from '../helpers/cli.ts';
 import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
@@ -251,5 +255,78 @@ describe('keywarden ceremony split and combine', () => {
     expect(readdirSync(dir.path).filter((name) => name.endsWith('.share'))).toEqual([
       'damaged.share',
     ]);
+  });
+
+  it('splits into XOR components and combines every one back; refuses a missing, mistyped or doubled-up one', async () => {
+    const out = dir.file('components');
+    mkdirSync(out);
+    const splitRun = await run(
+      'ceremony',
+      'components',
+      'split',
+      key.id,
+      '--custodian',
+      'Carol',
+      '--custodian',
+      'Dave',
+      '--custodian',
+      'Erin',
+      '--out-dir',
+      out,
+      '--json',
+    );
+    expect(splitRun.stderr).toBe('');
+    const parts = JSON.parse(splitRun.stdout) as ComponentSplitView;
+    expect(parts.kcv).toBe(split.kcv);
+    expect(readdirSync(out).sort()).toEqual([
+      '1-carol.component',
+      '2-dave.component',
+      '3-erin.component',
+    ]);
+    for (const file of parts.files) {
+      expect(statSync(file.path).mode & 0o777).toBe(0o600);
+      expect((JSON.parse(readFileSync(file.path, 'utf8')) as { kcv: string }).kcv).toBe(file.kcv);
+    }
+    const paths = parts.files.map((f) => f.path);
+    const combine = (files: string[], ...more: string[]) =>
+      run(
+        'ceremony',
+        'components',
+        'combine',
+        ...files.flatMap((f) => ['--component', f]),
+        '--name',
+        'from components',
+        '--purpose',
+        'encrypt',
+        '--owner',
+        'Alice',
+        ...more,
+      );
+    const all = await combine(paths, '--kcv', split.kcv.toLowerCase(), '--json');
+    expect(all.stderr).toBe('');
+    expect((JSON.parse(all.stdout) as KeyCombineView).kcv).toBe(split.kcv);
+
+    const typo = dir.file('typo.component');
+    const text = readFileSync(paths[1]!, 'utf8');
+    const value = (JSON.parse(text) as { value: string }).value;
+    writeFileSync(typo, text.replace(value, `${value[0] === '0' ? '1' : '0'}${value.slice(1)}`));
+    const twice = dir.file('twice.component');
+    writeFileSync(
+      twice,
+      readFileSync(paths[2]!, 'utf8').replace('"custodian": "Erin"', '"custodian": "Carol"'),
+    );
+    const cases: Array<[string[], RegExp]> = [
+      [[paths[0]!, paths[1]!], /^error \[QUORUM_NOT_MET\]: 2 of the 3 components/],
+      [
+        [paths[0]!, typo, paths[2]!],
+        /^error \[SHARE_INVALID\]: Component typo\.component does not match its check value/,
+      ],
+      [[paths[0]!, paths[1]!, twice], /^error \[BAD_REQUEST\]: Carol holds two components/],
+    ];
+    for (const [files, expected] of cases)
+      expect(errorLine((await combine(files)).stderr)).toMatch(expected);
+    expect(errorLine((await combine(paths, '--kcv', '000000')).stderr)).toMatch(
+      /^error \[KCV_MISMATCH\]/,
+    );
   });
 });

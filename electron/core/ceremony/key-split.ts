@@ -42,24 +42,7 @@ export async function splitVaultKey(
   request: SplitKeyRequest,
 ): Promise<SplitResult> {
   const event = { actor, action: 'key.split', target: request.keyId, outcome: Outcome.SUCCESS };
-  confirmRecentUnlock(vault, deps, actor, 'key.split');
-  let read: { material: Buffer; algorithm: string; custodians: string[] };
-  try {
-    read = vault.query((records) => {
-      requireOperator(records, actor);
-      const people = custodiansOf(records, request.custodians);
-      const key = readKey(records, request.keyId);
-      checkSplittable(key);
-      return {
-        material: readKeyMaterial(records, key),
-        algorithm: key.algorithm,
-        custodians: people,
-      };
-    });
-  } catch (error) {
-    vault.recordFailure(event, error);
-    throw error;
-  }
+  const read = readForCustodians(vault, deps, event, request.keyId, request.custodians);
   const { material, algorithm, custodians } = read;
   let split: SplitResult;
   try {
@@ -81,6 +64,33 @@ export async function splitVaultKey(
   // The shares are handed over only once the split is on the record.
   vault.apply({ ...event, detail }, () => undefined);
   return split;
+}
+
+/**
+ * Reads a secret key's material for dividing among registered custodians, after checking the
+ * unlock is recent, the actor may operate keys, each custodian has the role, and the key is a
+ * live secret key. A refusal is audited as a failure of `event`. The caller zeroes `material`.
+ */
+export function readForCustodians(
+  vault: UnlockedVault,
+  deps: VaultDeps,
+  event: { actor: string; action: string; target: string; outcome: typeof Outcome.SUCCESS },
+  keyId: string,
+  names: readonly string[],
+): { material: Buffer; algorithm: string; custodians: string[] } {
+  confirmRecentUnlock(vault, deps, event.actor, event.action);
+  try {
+    return vault.query((records) => {
+      requireOperator(records, event.actor);
+      const custodians = custodiansOf(records, names);
+      const key = readKey(records, keyId);
+      checkSplittable(key);
+      return { material: readKeyMaterial(records, key), algorithm: key.algorithm, custodians };
+    });
+  } catch (error) {
+    vault.recordFailure(event, error);
+    throw error;
+  }
 }
 
 function custodiansOf(
@@ -149,21 +159,8 @@ export async function combineToVaultKey(
     throw error;
   }
   const first = shares[0]!;
-  let jwk: Buffer | null = null;
   try {
-    if (!SPLITTABLE.has(first.algorithm)) {
-      throw new KeywardenError(
-        ErrorCode.FORMAT_UNSUPPORTED,
-        `The shares hold a ${first.algorithm}; only secret keys (aes256, hmac-sha256) are entered from shares for now.`,
-      );
-    }
-    jwk = Buffer.from(JSON.stringify({ kty: 'oct', k: secret.toString('base64url') }));
-    const key = await importKey(
-      vault,
-      actor,
-      { ...entry, file: jwk, secretAlgorithm: first.algorithm as 'aes256' | 'hmac-sha256' },
-      now,
-    );
+    const key = await enterSecretKey(vault, actor, secret, first.algorithm, entry, now);
     const recorded = vault
       .listAudit()
       .some(
@@ -179,6 +176,40 @@ export async function combineToVaultKey(
     vault.recordFailure(event, error);
     throw error;
   } finally {
-    zeroize(secret, jwk);
+    zeroize(secret);
+  }
+}
+
+/**
+ * Enters a rebuilt secret key into the vault as a new key, as an import would (its entry
+ * checked, audited as key.import). `secret` stays the caller's to zero. Throws
+ * FORMAT_UNSUPPORTED (not a secret key kind) and the import codes.
+ */
+export async function enterSecretKey(
+  vault: UnlockedVault,
+  actor: string,
+  secret: Buffer,
+  algorithm: string,
+  entry: CombineRequest,
+  now: Date,
+): Promise<KeyView> {
+  if (!SPLITTABLE.has(algorithm)) {
+    throw new KeywardenError(
+      ErrorCode.FORMAT_UNSUPPORTED,
+      `The pieces hold a ${algorithm}; only secret keys (aes256, hmac-sha256) are rebuilt for now.`,
+    );
+  }
+  // A JWK "oct" key is the one import path for a raw secret key. Its base64 passes through a
+  // string, which cannot be wiped; the buffer that holds the file is.
+  const jwk = Buffer.from(JSON.stringify({ kty: 'oct', k: secret.toString('base64url') }));
+  try {
+    return await importKey(
+      vault,
+      actor,
+      { ...entry, file: jwk, secretAlgorithm: algorithm as 'aes256' | 'hmac-sha256' },
+      now,
+    );
+  } finally {
+    zeroize(jwk);
   }
 }
