@@ -21,6 +21,7 @@ let base: string[];
 let key: KeyView;
 
 const run = (...args: string[]) => runKeywarden([...args, ...base]);
+const CUSTODIANS = ['--custodian', 'Carol', '--custodian', 'Dave', '--custodian', 'Erin'];
 const errorLine = (stderr: string) => stderr.trim().split('\n')[0] ?? '';
 
 beforeAll(async () => {
@@ -69,12 +70,7 @@ describe('keywarden ceremony split and combine', () => {
       key.id,
       '--threshold',
       '2',
-      '--custodian',
-      'Carol',
-      '--custodian',
-      'Dave',
-      '--custodian',
-      'Erin',
+      ...CUSTODIANS,
       '--out-dir',
       out,
       '--json',
@@ -265,12 +261,7 @@ describe('keywarden ceremony split and combine', () => {
       'components',
       'split',
       key.id,
-      '--custodian',
-      'Carol',
-      '--custodian',
-      'Dave',
-      '--custodian',
-      'Erin',
+      ...CUSTODIANS,
       '--out-dir',
       out,
       '--json',
