@@ -7,6 +7,7 @@ import { filesOption, integerOption, listOption, requiredOption } from './argume
 import type { ParsedOptions } from './arguments.ts';
 import { entryRequest } from './inventory-commands.ts';
 import type { CliIo } from './main.ts';
+import { hexFromTyped, promptHidden, promptLine } from './secret-input.ts';
 
 // `ceremony split` and `ceremony combine`: a secret key split among custodians into share
 // files, and a key rebuilt from them. Check values and fingerprints are printed in hex and as
@@ -165,7 +166,86 @@ export async function runCeremonyCommand(
       );
       return ExitCode.OK;
     }
+    case 'ceremony components enter':
+      return enterComponents(options, services, io, unlock);
     default:
       return null;
+  }
+}
+
+/** Clears the terminal and its scrollback, so the next custodian sees nothing of the last. */
+const CLEAR_SCREEN = '\x1b[2J\x1b[3J\x1b[H';
+
+/**
+ * `ceremony components enter`: each custodian in turn gives their name, types their component
+ * without echo, reads back its check value and confirms it; the screen is cleared before the
+ * next. Then the key is entered, its check value checked against --kcv. Every component typed
+ * is zeroed by the services call (or here, on the way out).
+ */
+async function enterComponents(
+  options: ParsedOptions,
+  services: KeywardenServices,
+  io: CliIo,
+  unlock: () => Promise<unknown>,
+): Promise<number> {
+  const count = integerOption(options, 'count');
+  const kcv = requiredOption(options, 'kcv');
+  const algorithm = options.algorithm ?? 'aes256';
+  if (count === undefined || count < 2 || count > 16) {
+    throw new KeywardenError(
+      ErrorCode.USAGE,
+      '--count N takes 2 to 16 components. Run "keywarden --help" for usage.',
+    );
+  }
+  const entry = { ...entryRequest(options), name: requiredOption(options, 'name') };
+  await unlock();
+  const components: Array<{ custodian: string; value: Buffer }> = [];
+  try {
+    while (components.length < count) {
+      const index = components.length + 1;
+      const custodian = await promptLine(`Custodian entering component ${index} of ${count}: `);
+      if (components.some((c) => c.custodian.toLowerCase() === custodian.toLowerCase())) {
+        io.err(
+          `${custodian} has entered a component already: under dual control each custodian enters one.\n`,
+        );
+        continue;
+      }
+      const typed = await promptHidden(`Component ${index}, in hex (not shown): `);
+      let value: Buffer;
+      try {
+        value = hexFromTyped(typed);
+      } finally {
+        typed.fill(0);
+      }
+      const check = await services.invoke('ceremony:check-component', {
+        value: Buffer.from(value),
+      });
+      io.err(`Check value of component ${index}: ${check.kcv}  (${check.kcvWords.join(' ')})\n`);
+      const answer = await promptLine(
+        'Does it match the check value on your component form? [y/N] ',
+      );
+      if (answer.toLowerCase() !== 'y') {
+        value.fill(0);
+        io.err('Component discarded; enter it again.\n');
+        continue;
+      }
+      components.push({ custodian, value });
+      io.err(CLEAR_SCREEN);
+    }
+    const entered = await services.invoke('ceremony:enter-components', {
+      ...entry,
+      components,
+      kcv,
+      algorithm,
+      ...(options['wrapped-by'] ? { wrappedBy: options['wrapped-by'] } : {}),
+    } as never);
+    io.out(
+      options.json
+        ? `${JSON.stringify(entered, null, 2)}\n`
+        : `Entered key ${entered.key.id} "${entered.key.name}" from ${count} components.\nCheck value: ${entered.kcv}  (${entered.kcvWords.join(' ')})\n`,
+    );
+    return ExitCode.OK;
+  } finally {
+    for (const component of components) component.value.fill(0);
   }
 }

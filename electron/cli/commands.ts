@@ -38,6 +38,14 @@ export const COMMANDS: CommandSpec[] = [
     needsVault: true,
   },
   {
+    words: ['ceremony', 'components', 'enter'],
+    summary: 'enter a key from components typed by their custodians, one at a time (dual control)',
+    usage:
+      'ceremony components enter --vault PATH --count N --kcv HEX [--algorithm aes256|hmac-sha256] --name N --purpose P[,P] --owner NAME [entry options] [unlock options]',
+    options: [...COMMON, 'count', 'kcv', 'algorithm', ...ENTRY_OPTIONS, 'wrapped-by'],
+    needsVault: true,
+  },
+  {
     words: ['ceremony', 'combine'],
     summary: 'rebuild a secret key from share files into the vault as a new key',
     usage:

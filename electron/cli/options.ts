@@ -121,6 +121,7 @@ export const OPTION_SPEC = {
   threshold: { type: 'string' },
   share: { type: 'string', multiple: true },
   component: { type: 'string', multiple: true },
+  count: { type: 'string' },
   kcv: { type: 'string' },
   signature: { type: 'string' },
   pss: { type: 'boolean' },

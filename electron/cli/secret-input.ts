@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import { readFileSync, statSync } from 'node:fs';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 
@@ -77,6 +78,64 @@ export async function readStdinLines(count: number): Promise<Buffer[]> {
   } finally {
     all.fill(0);
   }
+}
+
+/**
+ * Asks a question on the terminal and returns the answer, echoed as typed (for what is not
+ * secret: a name, a yes or no). Throws SECRET_INPUT_UNAVAILABLE when standard input is not a
+ * terminal.
+ */
+export async function promptLine(question: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    throw new KeywardenError(
+      ErrorCode.SECRET_INPUT_UNAVAILABLE,
+      'No terminal to ask on: this command is run by people at a terminal.',
+    );
+  }
+  const reader = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return (await reader.question(question)).trim();
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Decodes hex typed at a prompt (spaces allowed between groups) straight from its bytes, with
+ * no string holding the secret on the way. The caller zeroes both. Throws BAD_REQUEST.
+ */
+export function hexFromTyped(typed: Uint8Array): Buffer {
+  const nibbles: number[] = [];
+  for (const byte of typed) {
+    if (byte === 0x20 || byte === 0x09) continue;
+    const value =
+      byte >= 0x30 && byte <= 0x39
+        ? byte - 0x30
+        : byte >= 0x41 && byte <= 0x46
+          ? byte - 0x37
+          : byte >= 0x61 && byte <= 0x66
+            ? byte - 0x57
+            : -1;
+    if (value < 0) {
+      nibbles.fill(0);
+      throw new KeywardenError(
+        ErrorCode.BAD_REQUEST,
+        'A component is typed in hex (0-9, A-F), spaces allowed.',
+      );
+    }
+    nibbles.push(value);
+  }
+  if (nibbles.length === 0 || nibbles.length % 2 !== 0) {
+    nibbles.fill(0);
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      'A component has an even number of hex digits.',
+    );
+  }
+  const out = Buffer.alloc(nibbles.length / 2);
+  for (let i = 0; i < out.length; i += 1) out[i] = (nibbles[2 * i]! << 4) | nibbles[2 * i + 1]!;
+  nibbles.fill(0);
+  return out;
 }
 
 /**

@@ -5,8 +5,10 @@ import {
   combineComponentsToVaultKey,
   decodeComponent,
   encodeComponent,
+  enterComponentsToVaultKey,
   splitVaultKeyComponents,
 } from '../core/ceremony/key-components.ts';
+import { keyCheckValue } from '../core/ceremony/kcv.ts';
 import { decodeShare, encodeShare } from '../core/ceremony/shares.ts';
 import { hexToPgpWords } from '../core/ceremony/pgp-words.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
@@ -18,6 +20,8 @@ import type { ChannelHandlers } from './services.ts';
 // from them into the vault.
 
 type CeremonyChannel =
+  | 'ceremony:check-component'
+  | 'ceremony:enter-components'
   | 'ceremony:split-key'
   | 'ceremony:combine-shares'
   | 'ceremony:split-components'
@@ -85,6 +89,21 @@ export function ceremonyHandlers(
   actor: string,
 ): Pick<ChannelHandlers, CeremonyChannel> {
   return {
+    'ceremony:check-component': async (request) => {
+      const kcv = keyCheckValue(request.value);
+      return { kcv, kcvWords: hexToPgpWords(kcv) };
+    },
+    'ceremony:enter-components': async (request) => {
+      const entry = entryOf(request, ['components', 'kcv', 'algorithm']);
+      const entered = await enterComponentsToVaultKey(
+        vault(),
+        actor,
+        { components: request.components, kcv: request.kcv, algorithm: request.algorithm },
+        entry,
+        deps.now(),
+      );
+      return { ...entered, ceremony: '', kcvWords: hexToPgpWords(entered.kcv) };
+    },
     'ceremony:split-key': async (request) => {
       const { result: split, paths } = await writePieces(
         request.outDir,

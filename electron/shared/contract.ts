@@ -344,6 +344,28 @@ export const contract = {
       .strict(),
     response: returns<KeyCombineView>(),
   },
+  /** A component's check value as its custodian types it, to read back before going on. */
+  'ceremony:check-component': {
+    request: z.object({ value: secretBytes }).strict(),
+    response: returns<{ kcv: string; kcvWords: string[] }>(),
+  },
+  /** A key from components typed in by their custodians, one each (dual control). */
+  'ceremony:enter-components': {
+    request: z
+      .object({
+        components: z
+          .array(z.object({ custodian: personName, value: secretBytes }).strict())
+          .min(2)
+          .max(16),
+        kcv: z.string().regex(/^[0-9A-Fa-f]{6}$/),
+        algorithm: z.enum(['aes256', 'hmac-sha256']),
+        name: z.string().min(1).max(200),
+        ...keyEntryFields,
+        wrappedBy: keyId.optional(),
+      })
+      .strict(),
+    response: returns<KeyCombineView>(),
+  },
   /** Rebuilds a secret key from share files' contents (secret bytes) as a new vault key. */
   'ceremony:combine-shares': {
     request: z

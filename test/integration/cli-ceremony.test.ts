@@ -6,7 +6,8 @@ import type {
   KeyCombineView,
   KeySplitView,
 } from '../../electron/shared/ceremony-types.ts';
-import { runKeywarden } from '../helpers/cli.ts';
+import { spawn } from 'node:child_process';
+import { CLI_PATH, runKeywarden } from '../helpers/cli.ts';
 import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
@@ -21,6 +22,8 @@ let base: string[];
 let key: KeyView;
 
 const run = (...args: string[]) => runKeywarden([...args, ...base]);
+/** A terminal control sequence (ESC [ … letter), as readline writes to move the cursor. */
+const CONTROL_SEQUENCE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');
 const CUSTODIANS = ['--custodian', 'Carol', '--custodian', 'Dave', '--custodian', 'Erin'];
 const errorLine = (stderr: string) => stderr.trim().split('\n')[0] ?? '';
 
@@ -319,5 +322,91 @@ describe('keywarden ceremony split and combine', () => {
     expect(errorLine((await combine(paths, '--kcv', '000000')).stderr)).toMatch(
       /^error \[KCV_MISMATCH\]/,
     );
+  });
+
+  it('enters a key from components typed by each custodian at the terminal, one each', async () => {
+    const out = dir.file('typed');
+    mkdirSync(out);
+    const splitRun = await run(
+      'ceremony',
+      'components',
+      'split',
+      key.id,
+      '--custodian',
+      'Carol',
+      '--custodian',
+      'Dave',
+      '--out-dir',
+      out,
+      '--json',
+    );
+    const parts = JSON.parse(splitRun.stdout) as ComponentSplitView;
+    const hex = parts.files.map(
+      (f) => (JSON.parse(readFileSync(f.path, 'utf8')) as { value: string }).value,
+    );
+    // Carol types hers; then tries again as the second custodian and is turned away; Dave
+    // mistypes his once, sees a check value he does not know, says no, and types it again.
+    const answers: Array<[RegExp, string]> = [
+      [/Custodian entering component 1 of 2: $/, 'Carol'],
+      [/Component 1, in hex \(not shown\): $/, hex[0]!],
+      [/\[y\/N\] $/, 'y'],
+      [/Custodian entering component 2 of 2: $/, 'carol'],
+      [/Custodian entering component 2 of 2: $/, 'Dave'],
+      [
+        /Component 2, in hex \(not shown\): $/,
+        `0${hex[1]!.slice(1)}` === hex[1] ? `1${hex[1]!.slice(1)}` : `0${hex[1]!.slice(1)}`,
+      ],
+      [/\[y\/N\] $/, 'n'],
+      [/Custodian entering component 2 of 2: $/, 'Dave'],
+      [/Component 2, in hex \(not shown\): $/, hex[1]!],
+      [/\[y\/N\] $/, 'y'],
+    ];
+    const command = [
+      process.execPath,
+      CLI_PATH,
+      'ceremony',
+      'components',
+      'enter',
+      '--count',
+      '2',
+      '--kcv',
+      parts.kcv,
+      '--name',
+      'typed',
+      '--purpose',
+      'encrypt',
+      '--owner',
+      'Alice',
+      '--json',
+      ...base,
+    ]
+      .map((arg) => `'${arg}'`)
+      .join(' ');
+    let seen = '';
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: 'pipe' });
+      child.on('error', reject);
+      child.on('close', resolve);
+      child.stdout.on('data', (chunk: Buffer) => {
+        // The terminal's control sequences (readline moves the cursor) are not what people read.
+        seen += chunk.toString('utf8').replace(CONTROL_SEQUENCE, '');
+        const next = answers[0];
+        if (next && next[0].test(seen)) {
+          answers.shift();
+          seen += '\n';
+          child.stdin.write(`${next[1]}\r`);
+        }
+      });
+    });
+    expect(answers).toHaveLength(0);
+    expect(code).toBe(0);
+    expect(seen).toContain('carol has entered a component already');
+    expect(seen).toContain(`Check value of component 2: ${parts.files[1]!.kcv}`);
+    expect(seen).not.toContain(hex[0]!);
+    expect(seen).not.toContain(hex[1]!);
+    const entered = JSON.parse(
+      seen.slice(seen.indexOf('{'), seen.lastIndexOf('}') + 1),
+    ) as KeyCombineView;
+    expect(entered.kcv).toBe(parts.kcv);
   });
 });

@@ -5,7 +5,7 @@ import { zeroize } from '../crypto/bytes.ts';
 import { Outcome } from '../audit/audit-log.ts';
 import type { UnlockedVault, VaultDeps } from '../vault/vault.ts';
 import { keyCheckValue, secretFingerprint } from './kcv.ts';
-import { enterSecretKey, readForCustodians } from './key-split.ts';
+import { custodiansOf, enterSecretKey, readForCustodians } from './key-split.ts';
 import type { CombineRequest } from './key-split.ts';
 import { combineComponents, MAX_COMPONENTS, splitComponents } from './xor-components.ts';
 
@@ -227,5 +227,63 @@ export async function combineComponentsToVaultKey(
     throw error;
   } finally {
     zeroize(key, ...values);
+  }
+}
+
+/**
+ * Enters a key from components typed in by their custodians one at a time (PCI dual control):
+ * each custodian is registered with the custodian role and enters one component only; the
+ * combined key must have `kcv`. The component bytes are the caller's to zero. Audited as
+ * key.components-enter (custodians, count, check value). Throws BAD_REQUEST, PERSON_NOT_FOUND,
+ * KCV_MISMATCH and the import codes.
+ */
+export async function enterComponentsToVaultKey(
+  vault: UnlockedVault,
+  actor: string,
+  request: {
+    components: Array<{ custodian: string; value: Uint8Array }>;
+    kcv: string;
+    algorithm: string;
+  },
+  entry: CombineRequest,
+  now: Date,
+): Promise<{ key: KeyView; kcv: string }> {
+  const event = {
+    actor,
+    action: 'key.components-enter',
+    target: request.kcv,
+    outcome: Outcome.SUCCESS,
+  };
+  let key: Buffer | null = null;
+  try {
+    const custodians = vault.query((records) =>
+      custodiansOf(
+        records,
+        request.components.map((c) => c.custodian),
+      ),
+    );
+    if (new Set(custodians).size !== custodians.length) {
+      throw new KeywardenError(
+        ErrorCode.BAD_REQUEST,
+        'One custodian entered two components: under dual control each enters one.',
+      );
+    }
+    key = combineComponents(
+      request.components.map((c) => c.value),
+      request.kcv,
+    );
+    const view = await enterSecretKey(vault, actor, key, request.algorithm, entry, now);
+    const detail = {
+      count: custodians.length,
+      custodians: custodians.join(', '),
+      kcv: request.kcv.toUpperCase(),
+    };
+    vault.apply({ ...event, target: view.id, detail }, () => undefined);
+    return { key: view, kcv: request.kcv.toUpperCase() };
+  } catch (error) {
+    vault.recordFailure(event, error);
+    throw error;
+  } finally {
+    zeroize(key);
   }
 }

@@ -93,7 +93,8 @@ export function readForCustodians(
   }
 }
 
-function custodiansOf(
+/** The registered custodians `names` name. Throws PERSON_NOT_FOUND, BAD_REQUEST (no custodian role). */
+export function custodiansOf(
   records: Parameters<typeof findPerson>[0],
   names: readonly string[],
 ): string[] {
