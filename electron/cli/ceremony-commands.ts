@@ -82,11 +82,19 @@ export async function runCeremonyCommand(
         );
       }
       await unlock();
+      const format = options.format ?? 'file';
+      if (format !== 'file' && format !== 'slip39') {
+        throw new KeywardenError(
+          ErrorCode.USAGE,
+          `--format takes file or slip39; got "${format}". Run "keywarden --help" for usage.`,
+        );
+      }
       const split = await services.invoke('ceremony:split-key', {
         keyId: operands.ID ?? '',
         threshold,
         custodians,
         outDir,
+        format,
       });
       io.out(
         json
@@ -113,6 +121,7 @@ export async function runCeremonyCommand(
         name: requiredOption(options, 'name'),
         shares,
         names: paths.map((path) => basename(path)),
+        ...(options.algorithm ? { algorithm: options.algorithm } : {}),
         ...(options['wrapped-by'] ? { wrappedBy: options['wrapped-by'] } : {}),
       } as never);
       io.out(

@@ -16,8 +16,8 @@ export const COMMANDS: CommandSpec[] = [
     operands: ['ID'],
     summary: 'split a secret key k-of-n among custodians: one owner-only .share file each',
     usage:
-      'ceremony split ID --vault PATH --threshold K --custodian NAME... --out-dir DIR [--json] [unlock options]',
-    options: [...COMMON, 'threshold', 'custodian', 'out-dir'],
+      'ceremony split ID --vault PATH --threshold K --custodian NAME... --out-dir DIR [--format file|slip39] [--json] [unlock options]',
+    options: [...COMMON, 'threshold', 'custodian', 'out-dir', 'format'],
     needsVault: true,
   },
   {
@@ -49,8 +49,8 @@ export const COMMANDS: CommandSpec[] = [
     words: ['ceremony', 'combine'],
     summary: 'rebuild a secret key from share files into the vault as a new key',
     usage:
-      'ceremony combine --vault PATH --share FILE... --name N --purpose P[,P] --owner NAME [entry options] [--wrapped-by KEK_ID] [--json] [unlock options]',
-    options: [...COMMON, 'share', ...ENTRY_OPTIONS, 'wrapped-by'],
+      'ceremony combine --vault PATH --share FILE... [--algorithm aes256|hmac-sha256 (SLIP-39 shares)] --name N --purpose P[,P] --owner NAME [entry options] [--wrapped-by KEK_ID] [--json] [unlock options]',
+    options: [...COMMON, 'share', 'algorithm', ...ENTRY_OPTIONS, 'wrapped-by'],
     needsVault: true,
   },
   {

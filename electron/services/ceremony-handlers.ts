@@ -1,5 +1,10 @@
 import { join } from 'node:path';
-import { combineToVaultKey, splitVaultKey } from '../core/ceremony/key-split.ts';
+import {
+  combineMnemonicsToVaultKey,
+  combineToVaultKey,
+  isMnemonic,
+  splitVaultKey,
+} from '../core/ceremony/key-split.ts';
 import type { CombineRequest } from '../core/ceremony/key-split.ts';
 import {
   combineComponentsToVaultKey,
@@ -9,7 +14,7 @@ import {
   splitVaultKeyComponents,
 } from '../core/ceremony/key-components.ts';
 import { keyCheckValue } from '../core/ceremony/kcv.ts';
-import { decodeShare, encodeShare } from '../core/ceremony/shares.ts';
+import { decodeShare } from '../core/ceremony/shares.ts';
 import { hexToPgpWords } from '../core/ceremony/pgp-words.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
 import { reserveOutputs } from './output-files.ts';
@@ -111,7 +116,7 @@ export function ceremonyHandlers(
         '.share',
         async () => {
           const result = await splitVaultKey(vault(), deps, actor, request);
-          return { result, texts: result.shares.map(encodeShare) };
+          return { result, texts: result.pieces.map((piece) => piece.text) };
         },
       );
       return {
@@ -122,18 +127,33 @@ export function ceremonyHandlers(
         kcvWords: hexToPgpWords(split.kcv),
         fingerprint: split.fingerprint,
         fingerprintWords: hexToPgpWords(split.fingerprint),
-        files: split.shares.map((share, i) => ({
-          index: share.index,
-          custodian: share.custodian,
+        files: split.pieces.map((piece, i) => ({
+          index: piece.index,
+          custodian: piece.custodian,
           path: paths[i]!,
         })),
       };
     },
     'ceremony:combine-shares': async (request) => {
       const { texts, labels } = piecesOf(request.shares, request.names);
-      const shares = texts.map((text, i) => decodeShare(text, labels[i]!));
-      const entry = entryOf(request, ['shares', 'names']);
-      const combined = await combineToVaultKey(vault(), actor, shares, labels, entry, deps.now());
+      const entry = entryOf(request, ['shares', 'names', 'algorithm']);
+      const combined = texts.every(isMnemonic)
+        ? await combineMnemonicsToVaultKey(
+            vault(),
+            actor,
+            texts.map((text) => text.trim()),
+            request.algorithm ?? 'aes256',
+            entry,
+            deps.now(),
+          )
+        : await combineToVaultKey(
+            vault(),
+            actor,
+            texts.map((text, i) => decodeShare(text, labels[i]!)),
+            labels,
+            entry,
+            deps.now(),
+          );
       return { ...combined, kcvWords: hexToPgpWords(combined.kcv) };
     },
     'ceremony:split-components': async (request) => {

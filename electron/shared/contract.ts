@@ -304,6 +304,8 @@ export const contract = {
         threshold: z.number().int().min(2).max(255),
         custodians: z.array(personName).min(2).max(255),
         outDir: z.string().min(1).max(4096),
+        /** Keywarden share objects (default) or SLIP-39 mnemonics. */
+        format: z.enum(['file', 'slip39']).optional(),
       })
       .strict(),
     response: returns<KeySplitView>(),
@@ -380,6 +382,8 @@ export const contract = {
           .max(255),
         /** What to call each share in errors (its file name). */
         names: z.array(z.string().min(1).max(4096)).max(255).optional(),
+        /** SLIP-39 words carry no algorithm: what the rebuilt secret is (default aes256). */
+        algorithm: z.enum(['aes256', 'hmac-sha256']).optional(),
         name: z.string().min(1).max(200),
         ...keyEntryFields,
         wrappedBy: keyId.optional(),

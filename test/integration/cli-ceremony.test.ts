@@ -409,4 +409,54 @@ describe('keywarden ceremony split and combine', () => {
     ) as KeyCombineView;
     expect(entered.kcv).toBe(parts.kcv);
   });
+
+  it('splits into SLIP-39 mnemonics (--format slip39) and rebuilds the key from any two', async () => {
+    const out = dir.file('slip39');
+    mkdirSync(out);
+    const result = await run(
+      'ceremony',
+      'split',
+      key.id,
+      '--threshold',
+      '2',
+      ...CUSTODIANS,
+      '--out-dir',
+      out,
+      '--format',
+      'slip39',
+      '--json',
+    );
+    expect(result.stderr).toBe('');
+    const words = JSON.parse(result.stdout) as KeySplitView;
+    expect(words.kcv).toBe(split.kcv);
+    const paths = words.files.map((f) => f.path);
+    for (const path of paths) {
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      // A 256-bit secret is 33 words.
+      expect(readFileSync(path, 'utf8').trim().split(/\s+/)).toHaveLength(33);
+    }
+    const combine = (...files: string[]) =>
+      run(
+        'ceremony',
+        'combine',
+        ...files.flatMap((f) => ['--share', f]),
+        '--name',
+        'from words',
+        '--purpose',
+        'encrypt',
+        '--owner',
+        'Alice',
+        '--json',
+      );
+    const rebuilt = JSON.parse((await combine(paths[2]!, paths[0]!)).stdout) as KeyCombineView;
+    expect(rebuilt).toMatchObject({ kcv: split.kcv, recorded: true, ceremony: words.ceremony });
+    expect(errorLine((await combine(paths[1]!)).stderr)).toMatch(/^error \[QUORUM_NOT_MET\]/);
+    const altered = dir.file('altered.share');
+    const text = readFileSync(paths[1]!, 'utf8').trim().split(' ');
+    text[10] = text[10] === 'academic' ? 'acid' : 'academic';
+    writeFileSync(altered, `${text.join(' ')}\n`);
+    expect(errorLine((await combine(paths[0]!, altered)).stderr)).toMatch(
+      /^error \[SHARE_INVALID\]: Mnemonic 2/,
+    );
+  });
 });

@@ -9,7 +9,10 @@ import { importKey } from '../inventory/key-import.ts';
 import type { ImportKeyRequest } from '../inventory/key-import.ts';
 import { confirmRecentUnlock } from '../vault/slot-management.ts';
 import type { UnlockedVault, VaultDeps } from '../vault/vault.ts';
-import { combineShares, splitSecret } from './shares.ts';
+import { randomUUID } from 'node:crypto';
+import { combineShares, encodeShare, splitSecret } from './shares.ts';
+import { combineMnemonics, generateMnemonics } from './slip39.ts';
+import { keyCheckValue, secretFingerprint } from './kcv.ts';
 import type { ShareObject, SplitResult } from './shares.ts';
 
 // Splitting a vault key among custodians, and rebuilding a key from shares. The shares leave
@@ -26,6 +29,17 @@ export interface SplitKeyRequest {
   threshold: number;
   /** Registered people with the custodian role, one share each. */
   custodians: string[];
+  /** Keywarden's share objects (default), or SLIP-39 mnemonics (words a custodian can write). */
+  format?: 'file' | 'slip39';
+}
+
+/** A split as its pieces' texts: what each custodian's `.share` file holds. */
+export interface KeySplit {
+  ceremony: string;
+  kcv: string;
+  fingerprint: string;
+  /** One per custodian, in order. Secret: written once, never stored. */
+  pieces: Array<{ index: number; custodian: string; text: string }>;
 }
 
 /**
@@ -40,13 +54,16 @@ export async function splitVaultKey(
   deps: VaultDeps,
   actor: string,
   request: SplitKeyRequest,
-): Promise<SplitResult> {
+): Promise<KeySplit> {
   const event = { actor, action: 'key.split', target: request.keyId, outcome: Outcome.SUCCESS };
   const read = readForCustodians(vault, deps, event, request.keyId, request.custodians);
   const { material, algorithm, custodians } = read;
-  let split: SplitResult;
+  let split: KeySplit;
   try {
-    split = await splitSecret(material, request.threshold, custodians, algorithm);
+    split =
+      request.format === 'slip39'
+        ? slip39Split(material, request.threshold, custodians)
+        : piecesOf(await splitSecret(material, request.threshold, custodians, algorithm));
   } catch (error) {
     vault.recordFailure(event, error);
     throw error;
@@ -55,6 +72,7 @@ export async function splitVaultKey(
   }
   const detail = {
     ceremony: split.ceremony,
+    format: request.format ?? 'file',
     threshold: request.threshold,
     shares: custodians.length,
     custodians: custodians.join(', '),
@@ -64,6 +82,91 @@ export async function splitVaultKey(
   // The shares are handed over only once the split is on the record.
   vault.apply({ ...event, detail }, () => undefined);
   return split;
+}
+
+function piecesOf(split: SplitResult): KeySplit {
+  return {
+    ceremony: split.ceremony,
+    kcv: split.kcv,
+    fingerprint: split.fingerprint,
+    pieces: split.shares.map((share) => ({
+      index: share.index,
+      custodian: share.custodian,
+      text: encodeShare(share),
+    })),
+  };
+}
+
+/**
+ * A SLIP-39 split: one group of `threshold` of n members, no passphrase (the mnemonics are the
+ * custodians' to guard, as the shares are). The words carry no algorithm; combining asks for it.
+ */
+function slip39Split(secret: Uint8Array, threshold: number, custodians: string[]): KeySplit {
+  if (!Number.isInteger(threshold) || threshold < 2 || threshold > custodians.length) {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      `A split needs 2 ≤ threshold ≤ custodians; got threshold ${String(threshold)} of ${custodians.length}.`,
+    );
+  }
+  const [group] = generateMnemonics(secret, {
+    groupThreshold: 1,
+    groups: [[threshold, custodians.length]],
+  });
+  return {
+    ceremony: randomUUID(),
+    kcv: keyCheckValue(secret),
+    fingerprint: secretFingerprint(secret),
+    pieces: (group ?? []).map((mnemonic, i) => ({
+      index: i + 1,
+      custodian: custodians[i]!,
+      text: `${mnemonic}\n`,
+    })),
+  };
+}
+
+/** Whether a share file holds SLIP-39 words rather than a Keywarden share object. */
+export function isMnemonic(text: string): boolean {
+  return !text.trimStart().startsWith('{');
+}
+
+/**
+ * Rebuilds a secret key from SLIP-39 mnemonics (no passphrase) and enters it as a new key of
+ * `algorithm`. Whether this vault recorded a split of that key (by its check value) is reported.
+ * Throws QUORUM_NOT_MET, SHARE_INVALID and the import codes.
+ */
+export async function combineMnemonicsToVaultKey(
+  vault: UnlockedVault,
+  actor: string,
+  mnemonics: readonly string[],
+  algorithm: string,
+  entry: CombineRequest,
+  now: Date,
+): Promise<{ key: KeyView; ceremony: string; kcv: string; recorded: boolean }> {
+  const event = { actor, action: 'key.combine', target: 'slip39', outcome: Outcome.SUCCESS };
+  let secret: Buffer | null = null;
+  try {
+    secret = combineMnemonics(mnemonics);
+    const kcv = keyCheckValue(secret);
+    const record = vault
+      .listAudit()
+      // The latest split of this key (a key may be split again, into another format).
+      .findLast((e) => e.action === 'key.split' && e.outcome === 'success' && e.detail.kcv === kcv);
+    const key = await enterSecretKey(vault, actor, secret, algorithm, entry, now);
+    const ceremony = typeof record?.detail.ceremony === 'string' ? record.detail.ceremony : '';
+    const detail = {
+      format: 'slip39',
+      kcv,
+      shares: mnemonics.length,
+      recorded: record !== undefined,
+    };
+    vault.apply({ ...event, target: key.id, detail }, () => undefined);
+    return { key, ceremony, kcv, recorded: record !== undefined };
+  } catch (error) {
+    vault.recordFailure(event, error);
+    throw error;
+  } finally {
+    zeroize(secret);
+  }
 }
 
 /**
