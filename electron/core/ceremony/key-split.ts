@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { KeyView } from '../../shared/inventory-types.ts';
 import { zeroize } from '../crypto/bytes.ts';
@@ -9,16 +10,15 @@ import { importKey } from '../inventory/key-import.ts';
 import type { ImportKeyRequest } from '../inventory/key-import.ts';
 import { confirmRecentUnlock } from '../vault/slot-management.ts';
 import type { UnlockedVault, VaultDeps } from '../vault/vault.ts';
-import { randomUUID } from 'node:crypto';
 import { combineShares, encodeShare, splitSecret } from './shares.ts';
 import { combineMnemonics, generateMnemonics } from './slip39.ts';
 import { keyCheckValue, secretFingerprint } from './kcv.ts';
 import type { ShareObject, SplitResult } from './shares.ts';
 
-// Splitting a vault key among custodians, and rebuilding a key from shares. The shares leave
-// the vault only through the result of splitVaultKey, after the split is recorded (ceremony
-// id, threshold, custodians, check value and fingerprint: never the key or a share) in the
-// audit log in the same step. For now the secret keys Keywarden holds (AES-256, HMAC-SHA-256)
+// Splitting a vault key among custodians (Keywarden share objects or SLIP-39 mnemonics), and
+// rebuilding a key from shares. The shares leave the vault only through the result of
+// splitVaultKey, after the split is recorded (ceremony id, format, threshold, custodians,
+// check value and fingerprint: never the key or a share) in the audit log. For now the secret keys Keywarden holds (AES-256, HMAC-SHA-256)
 // are split; a private key's turn comes with the ceremony engine.
 
 const SPLITTABLE = new Set(['aes256', 'hmac-sha256']);
