@@ -61,23 +61,48 @@ beforeAll(async () => {
 });
 afterAll(() => dir.cleanup());
 
+/** `ceremony split` of the test key, 2 of 3 among Carol, Dave and Erin, into a new folder. */
+function splitKey(folder: string, ...more: string[]) {
+  const out = dir.file(folder);
+  mkdirSync(out);
+  return run(
+    'ceremony',
+    'split',
+    key.id,
+    '--threshold',
+    '2',
+    ...CUSTODIANS,
+    '--out-dir',
+    out,
+    ...more,
+  );
+}
+
+let rebuilt = 0;
+/** `ceremony combine` of share files into a new key (a name of its own each time) owned by Alice. */
+function combineShares(files: readonly string[], ...more: string[]) {
+  rebuilt += 1;
+  const shares = files.flatMap((file) => ['--share', file]);
+  return run(
+    'ceremony',
+    'combine',
+    ...shares,
+    '--name',
+    `rebuilt ${rebuilt}`,
+    '--purpose',
+    'encrypt,decrypt',
+    '--owner',
+    'Alice',
+    ...more,
+  );
+}
+
 describe('keywarden ceremony split and combine', () => {
   let split: KeySplitView;
 
   it('splits 2 of 3 into owner-only share files and records the split without key or share', async () => {
     const out = dir.file('shares');
-    mkdirSync(out);
-    const result = await run(
-      'ceremony',
-      'split',
-      key.id,
-      '--threshold',
-      '2',
-      ...CUSTODIANS,
-      '--out-dir',
-      out,
-      '--json',
-    );
+    const result = await splitKey('shares', '--json');
     expect(result.stderr).toBe('');
     split = JSON.parse(result.stdout) as KeySplitView;
     expect(split).toMatchObject({ keyId: key.id, threshold: 2 });
@@ -109,38 +134,13 @@ describe('keywarden ceremony split and combine', () => {
       [0, 2],
       [1, 2],
     ] as const) {
-      const result = await run(
-        'ceremony',
-        'combine',
-        '--share',
-        paths[a]!,
-        '--share',
-        paths[b]!,
-        '--name',
-        `rebuilt ${a}${b}`,
-        '--purpose',
-        'encrypt,decrypt',
-        '--owner',
-        'Alice',
-        '--json',
-      );
+      const result = await combineShares([paths[a]!, paths[b]!], '--json');
       expect(result.stderr).toBe('');
       const combined = JSON.parse(result.stdout) as KeyCombineView;
       expect(combined).toMatchObject({ ceremony: split.ceremony, kcv: split.kcv, recorded: true });
       expect(combined.key.algorithm).toBe('aes256');
     }
-    const alone = await run(
-      'ceremony',
-      'combine',
-      '--share',
-      paths[0]!,
-      '--name',
-      'x',
-      '--purpose',
-      'encrypt',
-      '--owner',
-      'Alice',
-    );
+    const alone = await combineShares([paths[0]!]);
     expect(errorLine(alone.stderr)).toMatch(/^error \[QUORUM_NOT_MET\]/);
     expect(alone.code).toBe(3);
   });
@@ -149,61 +149,27 @@ describe('keywarden ceremony split and combine', () => {
     const paths = split.files.map((f) => f.path);
     const damaged = dir.file('damaged.share');
     writeFileSync(damaged, readFileSync(paths[1]!, 'utf8').replace(/"index": 2/, '"index": 3'));
-    const cases: Array<[string[], RegExp]> = [
+    const combines: Array<[string[], RegExp]> = [
       [
-        [
-          'ceremony',
-          'combine',
-          '--share',
-          paths[0]!,
-          '--share',
-          damaged,
-          '--name',
-          'x',
-          '--purpose',
-          'encrypt',
-          '--owner',
-          'Alice',
-        ],
+        [paths[0]!, damaged],
         /^error \[SHARE_INVALID\]: Share damaged\.share fails its integrity check/,
       ],
       [
-        [
-          'ceremony',
-          'combine',
-          '--share',
-          paths[0]!,
-          '--share',
-          paths[0]!,
-          '--name',
-          'x',
-          '--purpose',
-          'encrypt',
-          '--owner',
-          'Alice',
-        ],
+        [paths[0]!, paths[0]!],
         /^error \[SHARE_INVALID\]: Share 1-carol\.share repeats share 1-carol\.share/,
       ],
       [
-        [
-          'ceremony',
-          'combine',
-          '--share',
-          dir.file('missing.share'),
-          '--name',
-          'x',
-          '--purpose',
-          'encrypt',
-          '--owner',
-          'Alice',
-        ],
+        [dir.file('missing.share')],
         /^error \[SHARE_INVALID\]: Share .*missing\.share cannot be read/,
       ],
+    ];
+    for (const [files, expected] of combines) {
+      expect(errorLine((await combineShares(files)).stderr)).toMatch(expected);
+    }
+    const splitWith = (...args: string[]) => run('ceremony', 'split', key.id, ...args);
+    const splits: Array<[string[], RegExp]> = [
       [
         [
-          'ceremony',
-          'split',
-          key.id,
           '--threshold',
           '2',
           '--custodian',
@@ -217,9 +183,6 @@ describe('keywarden ceremony split and combine', () => {
       ],
       [
         [
-          'ceremony',
-          'split',
-          key.id,
           '--threshold',
           '3',
           '--custodian',
@@ -231,24 +194,10 @@ describe('keywarden ceremony split and combine', () => {
         ],
         /^error \[BAD_REQUEST\]/,
       ],
-      [
-        [
-          'ceremony',
-          'split',
-          key.id,
-          '--custodian',
-          'Carol',
-          '--custodian',
-          'Dave',
-          '--out-dir',
-          dir.path,
-        ],
-        /^error \[USAGE\]/,
-      ],
+      [['--custodian', 'Carol', '--custodian', 'Dave', '--out-dir', dir.path], /^error \[USAGE\]/],
     ];
-    for (const [args, expected] of cases) {
-      const result = await run(...args);
-      expect(errorLine(result.stderr)).toMatch(expected);
+    for (const [args, expected] of splits) {
+      expect(errorLine((await splitWith(...args)).stderr)).toMatch(expected);
     }
     // A refused split leaves no file behind.
     expect(readdirSync(dir.path).filter((name) => name.endsWith('.share'))).toEqual([
@@ -411,21 +360,7 @@ describe('keywarden ceremony split and combine', () => {
   });
 
   it('splits into SLIP-39 mnemonics (--format slip39) and rebuilds the key from any two', async () => {
-    const out = dir.file('slip39');
-    mkdirSync(out);
-    const result = await run(
-      'ceremony',
-      'split',
-      key.id,
-      '--threshold',
-      '2',
-      ...CUSTODIANS,
-      '--out-dir',
-      out,
-      '--format',
-      'slip39',
-      '--json',
-    );
+    const result = await splitKey('slip39', '--format', 'slip39', '--json');
     expect(result.stderr).toBe('');
     const words = JSON.parse(result.stdout) as KeySplitView;
     expect(words.kcv).toBe(split.kcv);
@@ -435,27 +370,18 @@ describe('keywarden ceremony split and combine', () => {
       // A 256-bit secret is 33 words.
       expect(readFileSync(path, 'utf8').trim().split(/\s+/)).toHaveLength(33);
     }
-    const combine = (...files: string[]) =>
-      run(
-        'ceremony',
-        'combine',
-        ...files.flatMap((f) => ['--share', f]),
-        '--name',
-        'from words',
-        '--purpose',
-        'encrypt',
-        '--owner',
-        'Alice',
-        '--json',
-      );
-    const rebuilt = JSON.parse((await combine(paths[2]!, paths[0]!)).stdout) as KeyCombineView;
-    expect(rebuilt).toMatchObject({ kcv: split.kcv, recorded: true, ceremony: words.ceremony });
-    expect(errorLine((await combine(paths[1]!)).stderr)).toMatch(/^error \[QUORUM_NOT_MET\]/);
+    const fromWords = JSON.parse(
+      (await combineShares([paths[2]!, paths[0]!], '--json')).stdout,
+    ) as KeyCombineView;
+    expect(fromWords).toMatchObject({ kcv: split.kcv, recorded: true, ceremony: words.ceremony });
+    expect(errorLine((await combineShares([paths[1]!])).stderr)).toMatch(
+      /^error \[QUORUM_NOT_MET\]/,
+    );
     const altered = dir.file('altered.share');
     const text = readFileSync(paths[1]!, 'utf8').trim().split(' ');
     text[10] = text[10] === 'academic' ? 'acid' : 'academic';
     writeFileSync(altered, `${text.join(' ')}\n`);
-    expect(errorLine((await combine(paths[0]!, altered)).stderr)).toMatch(
+    expect(errorLine((await combineShares([paths[0]!, altered])).stderr)).toMatch(
       /^error \[SHARE_INVALID\]: Mnemonic 2/,
     );
   });
