@@ -150,10 +150,11 @@ export async function promptHidden(question: string): Promise<Buffer> {
       'No terminal to prompt on; pass --passphrase-file F or --passphrase-stdin.',
     );
   }
+  // Echo goes off before the question shows, so nothing typed in answer to it is echoed.
+  stdin.setRawMode(true);
   process.stderr.write(question);
   const typed = Buffer.alloc(4096);
   let length = 0;
-  stdin.setRawMode(true);
   stdin.resume();
   try {
     return await new Promise<Buffer>((resolve, reject) => {
