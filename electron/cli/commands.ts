@@ -14,9 +14,10 @@ export const COMMANDS: CommandSpec[] = [
   {
     words: ['ceremony', 'split'],
     operands: ['ID'],
-    summary: 'split a secret key k-of-n among custodians: one owner-only .share file each',
+    summary:
+      'split a secret key k-of-n among custodians: one owner-only .share file each (and a printed PDF sheet each with --format pdf)',
     usage:
-      'ceremony split ID --vault PATH --threshold K --custodian NAME... --out-dir DIR [--format file|slip39] [--json] [unlock options]',
+      'ceremony split ID --vault PATH --threshold K --custodian NAME... --out-dir DIR [--format file|pdf|slip39] [--json] [unlock options]',
     options: [...COMMON, 'threshold', 'custodian', 'out-dir', 'format'],
     needsVault: true,
   },
@@ -43,6 +44,89 @@ export const COMMANDS: CommandSpec[] = [
     usage:
       'ceremony components enter --vault PATH --count N --kcv HEX [--algorithm aes256|hmac-sha256] --name N --purpose P[,P] --owner NAME [entry options] [unlock options]',
     options: [...COMMON, 'count', 'kcv', 'algorithm', ...ENTRY_OPTIONS, 'wrapped-by'],
+    needsVault: true,
+  },
+  {
+    words: ['ceremony', 'templates'],
+    summary:
+      'list the ceremony templates (generate, split, recombine, rotate, destroy, enrol a token, PCI component entry)',
+    usage: 'ceremony templates [--json]',
+    options: ['json', 'debug', 'help'],
+    needsVault: false,
+  },
+  {
+    words: ['ceremony', 'run'],
+    operands: ['TEMPLATE'],
+    summary:
+      'run a ceremony step by step at this terminal: presence, acknowledgements, the action, witness sign-off; then write its signed transcript',
+    usage:
+      'ceremony run TEMPLATE --vault PATH --signing-key KEY_ID --participant ROLE:NAME... [--param NAME=VALUE...] [--transcript-out FILE] [--signing-pin-file F] [unlock options]',
+    options: [
+      ...COMMON,
+      'participant',
+      'param',
+      'signing-key',
+      'transcript-out',
+      'signing-pin-file',
+    ],
+    needsVault: true,
+  },
+  {
+    words: ['ceremony', 'resume'],
+    operands: ['ID'],
+    summary: 'take up an interrupted ceremony at the step it had reached',
+    usage:
+      'ceremony resume ID --vault PATH [--transcript-out FILE] [--signing-pin-file F] [unlock options]',
+    options: [...COMMON, 'transcript-out', 'signing-pin-file'],
+    needsVault: true,
+  },
+  {
+    words: ['ceremony', 'abort'],
+    operands: ['ID'],
+    summary:
+      'abort a ceremony (the administrator proves presence; the reason goes in the transcript)',
+    usage: 'ceremony abort ID --vault PATH --reason TEXT [unlock options]',
+    options: [...COMMON, 'reason'],
+    needsVault: true,
+  },
+  {
+    words: ['ceremony', 'list'],
+    summary: "list the vault's ceremonies",
+    usage: 'ceremony list --vault PATH [--json] [unlock options]',
+    options: COMMON,
+    needsVault: true,
+  },
+  {
+    words: ['ceremony', 'show'],
+    operands: ['ID'],
+    summary: 'show a ceremony: its steps, who is waited for, its transcript',
+    usage: 'ceremony show ID --vault PATH [--json] [unlock options]',
+    options: COMMON,
+    needsVault: true,
+  },
+  {
+    words: ['ceremony', 'export'],
+    operands: ['ID'],
+    summary: "write a ceremony's transcript, signed by its ceremony key",
+    usage: 'ceremony export ID --vault PATH --out FILE [--signing-pin-file F] [unlock options]',
+    options: [...COMMON, 'out', 'signing-pin-file'],
+    needsVault: true,
+  },
+  {
+    words: ['ceremony', 'verify'],
+    operands: ['TRANSCRIPT'],
+    summary: "verify a transcript file with the ceremony key's public key alone (no vault needed)",
+    usage: 'ceremony verify TRANSCRIPT --public-key PEM_FILE [--json]',
+    options: ['json', 'debug', 'help', 'public-key'],
+    needsVault: false,
+  },
+  {
+    words: ['people', 'presence'],
+    operands: ['NAME'],
+    summary:
+      'enrol how a person proves presence at ceremonies: a passphrase they type, or a signing key on their own token',
+    usage: 'people presence NAME --vault PATH [--token-key KEY_ID] [unlock options]',
+    options: [...COMMON, 'token-key'],
     needsVault: true,
   },
   {

@@ -25,6 +25,7 @@ import { runFormatCommand } from './format-commands.ts';
 import { runTokenCommand } from './token-commands.ts';
 import { runSettingsCommand } from './settings-commands.ts';
 import { runCeremonyCommand } from './ceremony-commands.ts';
+import { runCeremonyRunCommand } from './ceremony-run-commands.ts';
 import { describeSlots, runSlotCommand } from './slot-commands.ts';
 import { readNewPassphrase, readStdinLines } from './secret-input.ts';
 
@@ -261,6 +262,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             unlock,
           );
           if (ceremonyCode !== null) return ceremonyCode;
+          const runCode = await runCeremonyRunCommand(
+            command.words.join(' '),
+            options,
+            operands,
+            services,
+            io,
+            unlock,
+          );
+          if (runCode !== null) return runCode;
           const settingsCode = runSettingsCommand(command.words.join(' '), options, operands, io);
           if (settingsCode !== null) return settingsCode;
           const tokenCode = await runTokenCommand(command.words.join(' '), options, services, io);

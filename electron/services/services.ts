@@ -17,6 +17,7 @@ import { inventoryHandlers } from './inventory-handlers.ts';
 import { keyFormatHandlers } from './key-format-handlers.ts';
 import { tokenHandlers } from './token-handlers.ts';
 import { ceremonyHandlers } from './ceremony-handlers.ts';
+import { ceremonyRunHandlers } from './ceremony-run-handlers.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import type { z } from 'zod';
 
@@ -226,6 +227,13 @@ export class KeywardenServices {
         context.appVersion ?? 'unknown',
       ),
       ...ceremonyHandlers(() => this.requireUnlocked(), deps, actor),
+      ...ceremonyRunHandlers(
+        () => this.requireUnlocked(),
+        deps,
+        actor,
+        (channel, request) =>
+          this.handlers[channel](contract[channel].request.parse(request) as never),
+      ),
     };
   }
 

@@ -11,6 +11,12 @@ import type {
 import { KEY_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
 import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
 import type { ComponentSplitView, KeyCombineView, KeySplitView } from './ceremony-types.ts';
+import type {
+  CeremonySummary,
+  CeremonyTemplateView,
+  CeremonyView,
+  TranscriptVerification,
+} from './ceremony-run-types.ts';
 import type { TokenChange, TokenList, TokenObjectView, TokenView } from './token-types.ts';
 
 // The one IPC contract: channel name → request schema → response type. The main process
@@ -40,6 +46,13 @@ const keyId = z.string().min(1).max(128);
 const personName = z.string().min(1).max(200);
 
 const tokenSerial = z.string().min(1).max(64);
+const ceremonyId = z.string().regex(/^[0-9a-f-]{36}$/);
+const shareBytes = z.instanceof(Uint8Array).refine((b) => b.length > 0 && b.length <= 64 * 1024, {
+  message: 'must be 1 byte to 64 KiB',
+});
+/** How a participant proves presence: their passphrase, or their token's PIN (it signs). */
+const presenceProof = { passphrase: secretBytes.optional(), pin: secretBytes.optional() };
+const CEREMONY_ROLE_NAMES = ['administrator', 'custodian', 'witness', 'auditor'] as const;
 const modulePath = z.string().min(1).max(4096);
 /**
  * A token, and whether a login may spend the PIN's final try (refused with PIN_FINAL_TRY
@@ -295,7 +308,8 @@ export const contract = {
   },
   /**
    * Splits a secret key among registered custodians; main writes one `.share` file each into
-   * `outDir` (owner-only): the shares themselves never cross this boundary.
+   * `outDir` (owner-only), and a `.pdf` sheet each for format 'pdf': the shares themselves never
+   * cross this boundary.
    */
   'ceremony:split-key': {
     request: z
@@ -304,8 +318,8 @@ export const contract = {
         threshold: z.number().int().min(2).max(255),
         custodians: z.array(personName).min(2).max(255),
         outDir: z.string().min(1).max(4096),
-        /** Keywarden share objects (default) or SLIP-39 mnemonics. */
-        format: z.enum(['file', 'slip39']).optional(),
+        /** Keywarden share objects (default), the same with a PDF sheet each, or SLIP-39. */
+        format: z.enum(['file', 'pdf', 'slip39']).optional(),
       })
       .strict(),
     response: returns<KeySplitView>(),
@@ -390,6 +404,111 @@ export const contract = {
       })
       .strict(),
     response: returns<KeyCombineView>(),
+  },
+  'ceremony:list-templates': {
+    request: z.object({}).strict(),
+    response: returns<CeremonyTemplateView[]>(),
+  },
+  /** Opens a ceremony of a template: parameters, participants (each in one role) and the key that signs its transcript. */
+  'ceremony:start': {
+    request: z
+      .object({
+        template: z.string().min(1).max(40),
+        parameters: z.record(
+          z.string().min(1).max(40),
+          z.union([
+            z.string().max(4096),
+            z.number().int(),
+            z.array(z.string().min(1).max(100)).max(32),
+          ]),
+        ),
+        participants: z
+          .array(z.object({ name: personName, role: z.enum(CEREMONY_ROLE_NAMES) }).strict())
+          .min(2)
+          .max(300),
+        signingKey: keyId,
+      })
+      .strict(),
+    response: returns<CeremonyView>(),
+  },
+  'ceremony:show': {
+    request: z.object({ id: ceremonyId }).strict(),
+    response: returns<CeremonyView>(),
+  },
+  'ceremony:list': {
+    request: z.object({}).strict(),
+    response: returns<CeremonySummary[]>(),
+  },
+  /**
+   * One participant's turn at the step due: their proof of presence (passphrase, or their
+   * token's PIN), and at an action step what they bring (a share, a component, a PIN).
+   */
+  'ceremony:advance': {
+    request: z
+      .object({
+        id: ceremonyId,
+        step: z.string().min(1).max(40),
+        by: personName,
+        ...presenceProof,
+        input: z
+          .object({
+            share: shareBytes.optional(),
+            component: secretBytes.optional(),
+            pin: secretBytes.optional(),
+            soPin: secretBytes.optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    response: returns<CeremonyView>(),
+  },
+  'ceremony:abort': {
+    request: z
+      .object({
+        id: ceremonyId,
+        by: personName,
+        ...presenceProof,
+        reason: z.string().min(1).max(500),
+      })
+      .strict(),
+    response: returns<CeremonyView>(),
+  },
+  /** Takes up an open ceremony again in a new session (recorded in its transcript). */
+  'ceremony:resume': {
+    request: z.object({ id: ceremonyId }).strict(),
+    response: returns<CeremonyView>(),
+  },
+  /** Writes the transcript, signed by the ceremony key (with its token's PIN when on a token). */
+  'ceremony:export-transcript': {
+    request: z
+      .object({ id: ceremonyId, outPath: z.string().min(1).max(4096), pin: secretBytes.optional() })
+      .strict(),
+    response: returns<{ path: string; status: string; head: string; entries: number }>(),
+  },
+  /** Checks a transcript file with the ceremony key's public key (PEM) alone; needs no vault. */
+  'ceremony:verify-transcript': {
+    request: z
+      .object({
+        transcript: z
+          .instanceof(Uint8Array)
+          .refine((b) => b.length > 0 && b.length <= 16 * 1024 * 1024, {
+            message: 'must be 1 byte to 16 MiB',
+          }),
+        publicKey: z.string().min(1).max(16_384),
+      })
+      .strict(),
+    response: returns<TranscriptVerification>(),
+  },
+  /** Enrols how a person proves presence at ceremonies: a passphrase, or a signing key on their token. */
+  'people:set-presence': {
+    request: z
+      .object({ name: personName, passphrase: secretBytes.optional(), tokenKey: keyId.optional() })
+      .strict()
+      .refine((r) => (r.passphrase === undefined) !== (r.tokenKey === undefined), {
+        message: 'give a passphrase or a token key, one of them',
+      }),
+    response: returns<{ person: string; method: 'passphrase' | 'token' }>(),
   },
   'keys:import': {
     request: z

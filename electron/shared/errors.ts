@@ -96,6 +96,18 @@ export const ErrorCode = {
   // Ceremonies: shares and key components.
   SHARE_INVALID: 'SHARE_INVALID',
   KCV_MISMATCH: 'KCV_MISMATCH',
+  // The ceremony engine and its transcripts.
+  CEREMONY_TEMPLATE_NOT_FOUND: 'CEREMONY_TEMPLATE_NOT_FOUND',
+  CEREMONY_TEMPLATE_INVALID: 'CEREMONY_TEMPLATE_INVALID',
+  CEREMONY_NOT_FOUND: 'CEREMONY_NOT_FOUND',
+  /** The ceremony is finished or aborted, or the step asked for is not the one due. */
+  CEREMONY_STATE_INVALID: 'CEREMONY_STATE_INVALID',
+  /** A participant's passphrase or token signature did not prove them present. */
+  PRESENCE_NOT_PROVEN: 'PRESENCE_NOT_PROVEN',
+  /** A person has no presence factor enrolled. */
+  PRESENCE_NOT_ENROLLED: 'PRESENCE_NOT_ENROLLED',
+  TRANSCRIPT_INVALID: 'TRANSCRIPT_INVALID',
+  TRANSCRIPT_SIGNATURE_INVALID: 'TRANSCRIPT_SIGNATURE_INVALID',
   /** This user's settings file cannot be read or written, or is malformed. */
   SETTINGS_INVALID: 'SETTINGS_INVALID',
   // Everything else.
@@ -202,6 +214,14 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   SETTINGS_INVALID: ExitCode.USAGE,
   SHARE_INVALID: ExitCode.USAGE,
   KCV_MISMATCH: ExitCode.AUTH,
+  CEREMONY_TEMPLATE_NOT_FOUND: ExitCode.USAGE,
+  CEREMONY_TEMPLATE_INVALID: ExitCode.USAGE,
+  CEREMONY_NOT_FOUND: ExitCode.USAGE,
+  CEREMONY_STATE_INVALID: ExitCode.USAGE,
+  PRESENCE_NOT_PROVEN: ExitCode.AUTH,
+  PRESENCE_NOT_ENROLLED: ExitCode.AUTH,
+  TRANSCRIPT_INVALID: ExitCode.CORRUPT,
+  TRANSCRIPT_SIGNATURE_INVALID: ExitCode.CORRUPT,
 };
 
 /** The CLI exit code for an error code. */

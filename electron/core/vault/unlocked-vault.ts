@@ -17,6 +17,7 @@ import { addKeychainSlot } from './keychain-slots.ts';
 import { removeSlot } from './slot-removal.ts';
 import type { SlotAdded, SlotRemoval } from '../../shared/vault-types.ts';
 import type { UnlockFactor, VaultDeps, VaultFile } from './vault-file.ts';
+import { carryRider } from './transaction-riders.ts';
 import { addFactorSlot, confirmFresh, renameSlot } from './slot-management.ts';
 import type { AddSlotRequest } from './slot-management.ts';
 import type { PolicySlotParams } from './policy-slots.ts';
@@ -111,12 +112,14 @@ export class UnlockedVault {
    */
   mutate<T>(event: AuditEvent, change: () => T): T {
     const session = this.live();
+    let unseat = () => undefined as void;
     try {
       const result = session.db.transaction(() => {
         // Inside the transaction: it holds the write lock, so no other writer slips in
         // between the record set's check and this change.
         session.store.set.begin();
         const value = change();
+        unseat = carryRider(session.store, value);
         session.store.set.flush();
         appendAudit(session.db, session.vaultId, event, this.deps.now(), session.signer());
         return value;
@@ -125,6 +128,7 @@ export class UnlockedVault {
       return result;
     } catch (error) {
       session.store.set.rollback();
+      unseat();
       this.recordFailure(event, error);
       throw error;
     }

@@ -1,0 +1,191 @@
+import type {
+  CeremonyStatus,
+  CeremonyStepView,
+  CeremonySummary,
+  CeremonyView,
+  DetailValue,
+  TranscriptEntry,
+  TranscriptEvent,
+  TranscriptHeader,
+} from '../../shared/ceremony-run-types.ts';
+import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
+import type { RecordStore } from '../vault/record-store.ts';
+import { findTemplate } from './ceremony-templates.ts';
+import type { CeremonyStep, CeremonyTemplate } from './ceremony-templates.ts';
+import { chainEntry, genesisHash } from './ceremony-transcript.ts';
+
+// A ceremony's state as the vault keeps it: the transcript's header and entries, and its
+// status. Everything else (which step is due, who must act next) is worked out from the
+// entries, so the state is exactly the evidence, and each step's record is one transaction.
+
+export const CEREMONIES = 'ceremonies';
+
+export interface CeremonyState {
+  header: TranscriptHeader;
+  entries: TranscriptEntry[];
+  status: CeremonyStatus;
+  /** Files an action is writing, so a resumed run can clear what an interrupted one left. */
+  pending?: { step: string; paths: string[] };
+}
+
+/** The hash the next entry chains to. */
+export function headOf(state: CeremonyState): string {
+  return state.entries.at(-1)?.hash ?? genesisHash(state.header);
+}
+
+/** Appends an entry to the transcript; returns the new state (the old is not changed). */
+export function withEntry(
+  state: CeremonyState,
+  at: Date,
+  fields: {
+    step: string | null;
+    event: TranscriptEvent;
+    by: string | null;
+    detail?: Record<string, DetailValue>;
+  },
+): CeremonyState {
+  const entry = chainEntry(headOf(state), state.entries.length + 1, {
+    at: at.toISOString(),
+    step: fields.step,
+    event: fields.event,
+    by: fields.by,
+    detail: fields.detail ?? {},
+  });
+  return { ...state, entries: [...state.entries, entry] };
+}
+
+/** The people who must act on `step`, in the order they are asked. */
+export function actorsOf(state: CeremonyState, step: CeremonyStep): string[] {
+  const roles = step.by;
+  return state.header.participants
+    .filter((p) => (roles ? (roles as string[]).includes(p.role) : true))
+    .map((p) => p.name);
+}
+
+/** Who has acted on `step` so far (an action step is done by its one entry). */
+function doneBy(state: CeremonyState, step: CeremonyStep): string[] {
+  return state.entries
+    .filter((entry) => entry.step === step.id && entry.event !== 'aborted')
+    .map((entry) => entry.by ?? '');
+}
+
+function stepDone(state: CeremonyState, step: CeremonyStep): boolean {
+  if (step.kind === 'action')
+    return state.entries.some((e) => e.step === step.id && e.event === 'action');
+  const done = doneBy(state, step);
+  return actorsOf(state, step).every((name) => done.includes(name));
+}
+
+/** The ceremony's template (the one the transcript names). */
+export function templateOf(state: CeremonyState): CeremonyTemplate {
+  return findTemplate(state.header.template.id);
+}
+
+/**
+ * The step due and who acts on it next: for an action, its first actor (the administrator, or
+ * the first contributor); null once every step is done or the ceremony has ended.
+ */
+export function dueStep(state: CeremonyState): { step: CeremonyStep; by: string } | null {
+  if (state.status !== 'open') return null;
+  for (const step of templateOf(state).steps) {
+    if (stepDone(state, step)) continue;
+    const done = doneBy(state, step);
+    const by = actorsOf(state, step).find((name) => !done.includes(name)) ?? '';
+    return { step, by };
+  }
+  return null;
+}
+
+/**
+ * The step `stepId` if it is the one due. Throws CEREMONY_STATE_INVALID (the ceremony has
+ * ended, or another step is due).
+ */
+export function requireDue(state: CeremonyState, stepId: string): CeremonyStep {
+  if (state.status !== 'open')
+    throw new KeywardenError(ErrorCode.CEREMONY_STATE_INVALID, `The ceremony is ${state.status}.`);
+  const due = dueStep(state);
+  if (!due || due.step.id !== stepId)
+    throw new KeywardenError(
+      ErrorCode.CEREMONY_STATE_INVALID,
+      `Step "${stepId}" is not the one due${due ? `; "${due.step.id}" is` : ''}.`,
+    );
+  return due.step;
+}
+
+/** Reads a ceremony's state. Throws CEREMONY_NOT_FOUND, RECORD_TAMPERED. */
+export function readCeremony(records: RecordStore, id: string): CeremonyState {
+  if (!/^[0-9a-f-]{36}$/.test(id) || !records.list(CEREMONIES).some((r) => r.recordId === id))
+    throw new KeywardenError(
+      ErrorCode.CEREMONY_NOT_FOUND,
+      `There is no ceremony ${id} in this vault.`,
+    );
+  const body = records.readBody(CEREMONIES, id);
+  return JSON.parse(body.toString('utf8')) as CeremonyState;
+}
+
+/** Writes a ceremony's state (a new record version). Call in a transaction. */
+export function saveCeremony(records: RecordStore, state: CeremonyState): void {
+  const steps = templateOf(state).steps;
+  const summary: Omit<CeremonySummary, 'id'> = {
+    template: state.header.template.id,
+    title: state.header.template.title,
+    status: state.status,
+    openedAt: state.header.openedAt,
+    steps: steps.length,
+    stepsDone: steps.filter((step) => stepDone(state, step)).length,
+  };
+  records.put(
+    CEREMONIES,
+    state.header.ceremony,
+    { ...summary },
+    Buffer.from(JSON.stringify(state)),
+  );
+}
+
+/** Every ceremony in the vault, newest first. */
+export function listCeremonies(records: RecordStore): CeremonySummary[] {
+  return records
+    .list(CEREMONIES)
+    .map((record) => ({ id: record.recordId, ...(record.meta as Omit<CeremonySummary, 'id'>) }))
+    .sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+}
+
+/** The ceremony as people follow it. */
+export function viewOf(state: CeremonyState): CeremonyView {
+  const due = dueStep(state);
+  const steps: CeremonyStepView[] = templateOf(state).steps.map((step) => {
+    const done = doneBy(state, step);
+    const finished = stepDone(state, step);
+    return {
+      id: step.id,
+      kind: step.kind,
+      title: step.title,
+      text: step.text,
+      ...(step.action ? { action: step.action } : {}),
+      state: finished ? 'done' : due?.step.id === step.id ? 'due' : 'later',
+      done,
+      waiting: finished ? [] : actorsOf(state, step).filter((name) => !done.includes(name)),
+    };
+  });
+  const { header } = state;
+  return {
+    id: header.ceremony,
+    template: {
+      id: header.template.id,
+      version: header.template.version,
+      title: header.template.title,
+    },
+    status: state.status,
+    parameters: header.parameters,
+    participants: header.participants.map((p) => ({
+      name: p.name,
+      role: p.role,
+      presence: p.presence,
+    })),
+    steps,
+    next: due ? { step: due.step.id, by: due.by } : null,
+    entries: state.entries,
+    signer: header.signer.keyId,
+    openedAt: header.openedAt,
+  };
+}

@@ -1,0 +1,232 @@
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
+import type {
+  TranscriptDocument,
+  TranscriptEntry,
+  TranscriptHeader,
+  TranscriptVerification,
+} from '../../shared/ceremony-run-types.ts';
+import { canonicalJson } from './canonical-json.ts';
+
+// A ceremony's evidence: a header (the ceremony, its template's digest, parameters,
+// participants and the key that signs) and entries, each holding the hash of the one before,
+// the first holding the header's. The document is signed over its canonical form, and its
+// file is that canonical form exactly, so any byte changed in a transcript file fails: in the
+// chain, in the signature, or as a file that is not in canonical form. An auditor verifies it
+// with the ceremony key's public key alone.
+
+export const TRANSCRIPT_FORMAT = 'keywarden-ceremony-transcript';
+export const TRANSCRIPT_VERSION = 1;
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The hash the first entry chains to: the header's. */
+export function genesisHash(header: TranscriptHeader): string {
+  return sha256(canonicalJson(header));
+}
+
+/** An entry's hash over every field but itself. */
+function entryHash(entry: Omit<TranscriptEntry, 'hash'>): string {
+  return sha256(canonicalJson(entry));
+}
+
+/** The next entry after `previous` (or the genesis hash), hashed. */
+export function chainEntry(
+  prev: string,
+  seq: number,
+  fields: Omit<TranscriptEntry, 'seq' | 'prev' | 'hash'>,
+): TranscriptEntry {
+  const unhashed = { ...fields, seq, prev };
+  return { ...unhashed, hash: entryHash(unhashed) };
+}
+
+/**
+ * What a participant's token signs to prove presence at a step: the ceremony, the step, the
+ * person and the chain's head, so the signature cannot be replayed at another step.
+ */
+export function presenceChallenge(
+  ceremony: string,
+  step: string,
+  person: string,
+  head: string,
+): Buffer {
+  return Buffer.from(
+    canonicalJson({ domain: 'keywarden-ceremony-presence-v1', ceremony, step, person, head }),
+  );
+}
+
+/** The bytes the ceremony key signs: the whole document, its signature value left out. */
+export function signingPayload(
+  document: Omit<TranscriptDocument, 'signature'> & {
+    signature: Omit<TranscriptDocument['signature'], 'value'>;
+  },
+): Buffer {
+  const { signature, ...rest } = document;
+  return Buffer.from(canonicalJson({ ...rest, signature: { ...signature, value: null } }));
+}
+
+/** The transcript file's text: the document's canonical form, indented, one final newline. */
+export function renderTranscript(document: TranscriptDocument): string {
+  return `${JSON.stringify(JSON.parse(canonicalJson(document)), null, 2)}\n`;
+}
+
+/** The hash and signature scheme of each key algorithm that may sign a transcript. */
+const SCHEMES: Record<string, string | null> = {
+  ed25519: null,
+  p256: 'sha256',
+  p384: 'sha384',
+  rsa2048: 'sha256',
+  rsa3072: 'sha256',
+  rsa4096: 'sha256',
+};
+
+/** Whether keys of `algorithm` can sign transcripts. */
+export function canSignTranscripts(algorithm: string): boolean {
+  return algorithm in SCHEMES;
+}
+
+/** Whether `signature` (base64) over `data` verifies with an SPKI (DER, base64) key of `algorithm`. */
+export function verifySignature(
+  algorithm: string,
+  publicKey: string | KeyObject,
+  data: Buffer,
+  signature: string,
+): boolean {
+  const hash = SCHEMES[algorithm];
+  if (hash === undefined) return false;
+  try {
+    const key =
+      typeof publicKey === 'string'
+        ? createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' })
+        : publicKey;
+    return verify(hash, data, key, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+const broken = (why: string) => new KeywardenError(ErrorCode.TRANSCRIPT_INVALID, why);
+
+/** Parses a transcript file; it must be in canonical form. Throws TRANSCRIPT_INVALID. */
+function parseTranscript(text: string): TranscriptDocument {
+  let document: TranscriptDocument;
+  try {
+    document = JSON.parse(text) as TranscriptDocument;
+  } catch {
+    throw broken('The file is not a transcript: it is not JSON.');
+  }
+  if (document === null || typeof document !== 'object' || document.format !== TRANSCRIPT_FORMAT)
+    throw broken('The file is not a Keywarden ceremony transcript.');
+  if (document.version !== TRANSCRIPT_VERSION)
+    throw broken(
+      `The transcript has version ${String(document.version)}; this Keywarden reads ${TRANSCRIPT_VERSION}.`,
+    );
+  let canonical: string;
+  try {
+    canonical = renderTranscript(document);
+  } catch {
+    throw broken('The transcript holds a value a transcript cannot.');
+  }
+  if (canonical !== text)
+    throw broken(
+      'The file differs from the transcript it holds: it was edited after it was written.',
+    );
+  if (!Array.isArray(document.entries) || typeof document.header !== 'object')
+    throw broken('The transcript is missing its header or entries.');
+  return document;
+}
+
+/** Checks the chain from the header to the head; returns the head. Throws TRANSCRIPT_INVALID. */
+function checkChain(document: TranscriptDocument): string {
+  let prev = genesisHash(document.header);
+  for (const [i, entry] of document.entries.entries()) {
+    const { hash, ...rest } = entry;
+    if (entry.seq !== i + 1 || entry.prev !== prev || entryHash(rest) !== hash)
+      throw broken(`Entry ${i + 1} of the transcript was changed, removed or moved.`);
+    prev = hash;
+  }
+  if (document.head !== prev) throw broken('The transcript does not end where its head says.');
+  return prev;
+}
+
+/** Checks each token-signed presence against the participant's public key. */
+function checkPresence(document: TranscriptDocument): number {
+  let signed = 0;
+  for (const entry of document.entries) {
+    const signature = entry.detail.signature;
+    if (typeof signature !== 'string' || entry.by === null) continue;
+    const who = document.header.participants.find((p) => p.name === entry.by);
+    if (!who?.publicKey || !who.algorithm)
+      throw broken(`Entry ${entry.seq} is signed by someone with no key.`);
+    const challenge = presenceChallenge(
+      document.header.ceremony,
+      entry.step ?? '',
+      who.person,
+      entry.prev,
+    );
+    if (!verifySignature(who.algorithm, who.publicKey, challenge, signature))
+      throw broken(`Entry ${entry.seq}: ${entry.by}'s token signature does not verify.`);
+    signed += 1;
+  }
+  return signed;
+}
+
+/**
+ * Verifies a transcript file with the ceremony key's public key (PEM or DER SubjectPublicKeyInfo):
+ * canonical form, the whole hash chain, each token-signed presence, and the ceremony key's
+ * signature. Throws TRANSCRIPT_INVALID (malformed, edited, a broken chain or presence
+ * signature) and TRANSCRIPT_SIGNATURE_INVALID (another key, or a signature that fails).
+ */
+export function verifyTranscript(text: string, publicKey: string | Buffer): TranscriptVerification {
+  const document = parseTranscript(text);
+  const head = checkChain(document);
+  const presenceSignatures = checkPresence(document);
+  let given: KeyObject;
+  try {
+    given =
+      typeof publicKey === 'string'
+        ? createPublicKey(publicKey)
+        : createPublicKey({ key: publicKey, format: 'der', type: 'spki' });
+  } catch {
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      'The public key given is not a PEM or DER public key.',
+    );
+  }
+  const givenDer = given.export({ format: 'der', type: 'spki' }).toString('base64');
+  const signer = document.header.signer;
+  if (givenDer !== signer.publicKey)
+    throw new KeywardenError(
+      ErrorCode.TRANSCRIPT_SIGNATURE_INVALID,
+      'The transcript was signed by another key than the one given.',
+    );
+  const { value, ...unsigned } = document.signature;
+  if (
+    typeof value !== 'string' ||
+    !verifySignature(
+      signer.algorithm,
+      given,
+      signingPayload({ ...document, signature: unsigned }),
+      value,
+    )
+  )
+    throw new KeywardenError(
+      ErrorCode.TRANSCRIPT_SIGNATURE_INVALID,
+      "The ceremony key's signature over the transcript does not verify.",
+    );
+  return {
+    ceremony: document.header.ceremony,
+    template: document.header.template.id,
+    status: document.status,
+    entries: document.entries.length,
+    head,
+    presenceSignatures,
+    signer: {
+      keyId: signer.keyId,
+      algorithm: signer.algorithm,
+      fingerprint: createHash('sha256').update(Buffer.from(givenDer, 'base64')).digest('hex'),
+    },
+    signedAt: document.signature.signedAt,
+  };
+}

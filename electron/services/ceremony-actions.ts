@@ -1,0 +1,305 @@
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DetailValue } from '../shared/ceremony-run-types.ts';
+import { ErrorCode, KeywardenError } from '../shared/errors.ts';
+import type { KeyView } from '../shared/inventory-types.ts';
+import { Outcome } from '../core/audit/audit-log.ts';
+import { zeroize } from '../core/crypto/bytes.ts';
+import { keyCheckValue } from '../core/ceremony/kcv.ts';
+import { headOf, readCeremony, saveCeremony, withEntry } from '../core/ceremony/ceremony-state.ts';
+import type { CeremonyState } from '../core/ceremony/ceremony-state.ts';
+import type { CeremonyStep } from '../core/ceremony/ceremony-templates.ts';
+import { readKey } from '../core/inventory/key-inventory.ts';
+import { readKeyMaterial } from '../core/inventory/key-material.ts';
+import type { RecordStore } from '../core/vault/record-store.ts';
+import { withRider } from '../core/vault/transaction-riders.ts';
+import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
+import type { CallChannel } from './ceremony-run-handlers.ts';
+
+// What the vault does at a ceremony's action step, through the same channels the app calls.
+// Where the action changes the vault (a key generated, entered, rotated or destroyed), the
+// step's transcript entry rides in the very transaction that makes the change, so a crash
+// leaves both or neither. A split changes nothing in the vault but files: its files go into
+// a folder of the ceremony's own, recorded as pending first, so a run interrupted before the
+// step is recorded is cleared and redone on resume.
+
+/** What one participant gives an action step: secret bytes, zeroed once the action has run. */
+export interface ActionInput {
+  share?: Uint8Array | undefined;
+  component?: Uint8Array | undefined;
+  pin?: Uint8Array | undefined;
+  soPin?: Uint8Array | undefined;
+}
+export type Contributions = Map<string, ActionInput>;
+
+export interface ActionContext {
+  vault: UnlockedVault;
+  deps: VaultDeps;
+  actor: string;
+  call: CallChannel;
+  state: CeremonyState;
+  step: CeremonyStep;
+  contributions: Contributions;
+  finish: (state: CeremonyState, now: Date) => CeremonyState;
+}
+
+const text = (value: DetailValue | undefined) => (typeof value === 'string' ? value : undefined);
+const list = (value: DetailValue | undefined) => (Array.isArray(value) ? value : []);
+
+/** A key entry as the transcript names it. */
+function keyDetail(key: KeyView): Record<string, DetailValue> {
+  return {
+    key: key.id,
+    name: key.name,
+    algorithm: key.algorithm,
+    fingerprint: key.fingerprint,
+    location: key.location.kind === 'token' ? `token ${key.location.serial}` : key.location.kind,
+  };
+}
+
+/** The check value of a secret key just entered (its material read and zeroed at once). */
+function secretKcv(records: RecordStore, id: string): string {
+  const material = readKeyMaterial(records, readKey(records, id));
+  try {
+    return keyCheckValue(material);
+  } finally {
+    zeroize(material);
+  }
+}
+
+function isKeyView(value: unknown): value is KeyView {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as KeyView).id === 'string' &&
+    typeof (value as KeyView).algorithm === 'string'
+  );
+}
+
+/** The folder of a ceremony's split files, inside the folder the parameters name. */
+export function splitFolder(state: CeremonyState): string {
+  return join(
+    text(state.header.parameters['out-dir']) ?? '',
+    `shares-${state.header.ceremony.slice(0, 8)}`,
+  );
+}
+
+/**
+ * Runs the action of the step due and records it; returns the ceremony's new state. Throws
+ * whatever the action's channel throws (nothing is recorded then), CEREMONY_STATE_INVALID.
+ */
+export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonyState> {
+  const { state, step, call, vault, deps } = ctx;
+  const p = state.header.parameters;
+  const named = (role: string) =>
+    state.header.participants.filter((x) => x.role === role).map((x) => x.name);
+  const [administrator] = named('administrator');
+  const custodians = named('custodian');
+  const input = (name: string | undefined) =>
+    (name ? ctx.contributions.get(name) : undefined) ?? {};
+  const by = step.by?.includes('administrator') ? (administrator ?? null) : null;
+
+  /** The step's entry, written into `records` inside whichever transaction carries it. */
+  const commit = (records: RecordStore, detail: Record<string, DetailValue>): CeremonyState => {
+    const current = readCeremony(records, state.header.ceremony);
+    if (headOf(current) !== headOf(state))
+      throw new KeywardenError(
+        ErrorCode.CEREMONY_STATE_INVALID,
+        'The ceremony moved on meanwhile.',
+      );
+    const rest: CeremonyState = {
+      header: current.header,
+      entries: current.entries,
+      status: current.status,
+    };
+    const next = ctx.finish(
+      withEntry(rest, deps.now(), {
+        step: step.id,
+        event: 'action',
+        by,
+        detail: { action: step.action ?? '', ...detail },
+      }),
+      deps.now(),
+    );
+    saveCeremony(records, next);
+    return next;
+  };
+  const event = {
+    actor: ctx.actor,
+    action: 'ceremony.action',
+    target: state.header.ceremony,
+    outcome: Outcome.SUCCESS,
+    detail: { step: step.id },
+  };
+  /** Commits on its own: for an action that made no transaction of its own. */
+  const alone = (detail: Record<string, DetailValue>) =>
+    vault.apply(event, (records) => commit(records, detail));
+
+  /** Runs `work` with the step's entry riding on its first transaction. */
+  const riding = async (
+    work: () => Promise<unknown>,
+    describe: (records: RecordStore, value: KeyView) => Record<string, DetailValue>,
+  ) => {
+    let committed: CeremonyState | null = null;
+    const { carried } = await withRider((records, value) => {
+      if (!isKeyView(value))
+        throw new KeywardenError(ErrorCode.INTERNAL, 'The action entered no key.');
+      committed = commit(records, describe(records, value));
+    }, work);
+    if (!carried || !committed)
+      throw new KeywardenError(ErrorCode.INTERNAL, 'The action recorded nothing.');
+    return committed as CeremonyState;
+  };
+
+  const entryFields = () => ({
+    name: text(p.name) ?? '',
+    purposes: list(p.purposes),
+    owner: text(p.owner) ?? '',
+  });
+
+  switch (step.action) {
+    case 'generate-key': {
+      const token = text(p.token);
+      const pin = input(administrator).pin;
+      if (token && !pin)
+        throw new KeywardenError(
+          ErrorCode.PIN_REQUIRED,
+          `The key is generated on token ${token}: the administrator gives its PIN.`,
+        );
+      return riding(
+        () =>
+          call('keys:generate', {
+            ...entryFields(),
+            algorithm: text(p.algorithm),
+            tier: p.tier,
+            ...(token ? { token: { serial: token, pin } } : {}),
+          }),
+        (_records, key) => keyDetail(key),
+      );
+    }
+    case 'combine-shares': {
+      const shares = custodians.map((name) => input(name).share);
+      if (shares.some((s) => !s))
+        throw new KeywardenError(
+          ErrorCode.QUORUM_NOT_MET,
+          'Every custodian present gives their share.',
+        );
+      return riding(
+        () =>
+          call('ceremony:combine-shares', {
+            ...entryFields(),
+            shares,
+            names: custodians.map((c) => `${c}'s share`),
+            ...(text(p.algorithm) ? { algorithm: text(p.algorithm) } : {}),
+          }),
+        (records, key) => ({
+          ...keyDetail(key),
+          kcv: secretKcv(records, key.id),
+          contributors: custodians,
+        }),
+      );
+    }
+    case 'enter-components': {
+      const components = custodians.map((custodian) => ({
+        custodian,
+        value: input(custodian).component,
+      }));
+      if (components.some((c) => !c.value))
+        throw new KeywardenError(
+          ErrorCode.QUORUM_NOT_MET,
+          'Every custodian present enters their component.',
+        );
+      return riding(
+        () =>
+          call('ceremony:enter-components', {
+            ...entryFields(),
+            components,
+            kcv: text(p.kcv),
+            algorithm: text(p.algorithm) ?? 'aes256',
+          }),
+        (records, key) => ({
+          ...keyDetail(key),
+          kcv: secretKcv(records, key.id),
+          contributors: custodians,
+        }),
+      );
+    }
+    case 'rotate-key':
+      return riding(
+        () =>
+          call('keys:rotate', {
+            id: text(p.key),
+            ...(text(p.reason) ? { reason: text(p.reason) } : {}),
+          }),
+        (_records, key) => ({ ...keyDetail(key), predecessor: text(p.key) ?? '' }),
+      );
+    case 'destroy-key': {
+      const pin = input(administrator).pin;
+      const [witness] = named('witness');
+      return riding(
+        () =>
+          call('keys:destroy', {
+            id: text(p.key),
+            authorisedBy: administrator,
+            witness,
+            ...(pin ? { pin } : {}),
+          }),
+        (_records, key) => ({ key: key.id, name: key.name, state: key.state }),
+      );
+    }
+    case 'split-key': {
+      const folder = splitFolder(state);
+      if (state.pending?.step === step.id && existsSync(folder)) {
+        // An interrupted run of this step wrote here and was never recorded: its files go.
+        for (const name of readdirSync(folder)) rmSync(join(folder, name), { force: true });
+      } else {
+        vault.apply({ ...event, action: 'ceremony.action-begun' }, (records) =>
+          saveCeremony(records, {
+            ...readCeremony(records, state.header.ceremony),
+            pending: { step: step.id, paths: [folder] },
+          }),
+        );
+      }
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
+      const split = await call('ceremony:split-key', {
+        keyId: text(p.key),
+        threshold: p.threshold,
+        custodians,
+        outDir: folder,
+        format: text(p.format) ?? 'file',
+      });
+      return alone({
+        key: split.keyId,
+        split: split.ceremony,
+        threshold: split.threshold,
+        shares: split.files.length,
+        kcv: split.kcv,
+        fingerprint: split.fingerprint,
+        folder,
+        files: split.files.map((f) => f.path),
+      });
+    }
+    case 'enrol-token': {
+      const soPin = input(administrator).soPin;
+      const [keeper] = custodians;
+      const pin = input(keeper).pin;
+      if (!soPin || !pin)
+        throw new KeywardenError(
+          ErrorCode.PIN_REQUIRED,
+          'The administrator gives the security officer PIN and the custodian the user PIN.',
+        );
+      const token = await call('tokens:init', {
+        label: text(p.label),
+        soPin,
+        pin,
+        ...(text(p.token) ? { serial: text(p.token) } : {}),
+      });
+      return alone({ token: token.serial, label: token.label, keeper: keeper ?? '' });
+    }
+    default:
+      throw new KeywardenError(
+        ErrorCode.CEREMONY_TEMPLATE_INVALID,
+        `Step ${step.id} names no action this build performs.`,
+      );
+  }
+}

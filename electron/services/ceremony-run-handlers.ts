@@ -1,0 +1,337 @@
+import type { CeremonyView, DetailValue } from '../shared/ceremony-run-types.ts';
+import type { Channel, ResponseOf } from '../shared/contract.ts';
+import { ErrorCode, KeywardenError } from '../shared/errors.ts';
+import { Outcome } from '../core/audit/audit-log.ts';
+import { zeroize } from '../core/crypto/bytes.ts';
+import { openCeremony } from '../core/ceremony/ceremony-opening.ts';
+import {
+  passphrasePresence,
+  provePassphrase,
+  readPresence,
+  savePresence,
+  tokenPresence,
+} from '../core/ceremony/ceremony-presence.ts';
+import {
+  dueStep,
+  headOf,
+  listCeremonies,
+  readCeremony,
+  requireDue,
+  saveCeremony,
+  viewOf,
+  withEntry,
+} from '../core/ceremony/ceremony-state.ts';
+import type { CeremonyState } from '../core/ceremony/ceremony-state.ts';
+import { findTemplate, listTemplates } from '../core/ceremony/ceremony-templates.ts';
+import {
+  presenceChallenge,
+  renderTranscript,
+  signingPayload,
+  verifySignature,
+  verifyTranscript,
+} from '../core/ceremony/ceremony-transcript.ts';
+import { findPerson } from '../core/inventory/people-registry.ts';
+import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
+import { runCeremonyAction } from './ceremony-actions.ts';
+import type { ActionInput, Contributions } from './ceremony-actions.ts';
+import { reserveOutputs } from './output-files.ts';
+import type { ChannelHandlers } from './services.ts';
+
+// Ceremonies run from templates: open one, take each step as its people prove they are present
+// and acknowledge it (or the vault acts), abort, list, and export the signed transcript. Each
+// entry of the transcript is its own audited transaction; an action's entry commits in the
+// transaction of the action itself where the action has one (see ceremony-actions.ts).
+
+type RunChannel =
+  | 'ceremony:list-templates'
+  | 'ceremony:start'
+  | 'ceremony:show'
+  | 'ceremony:list'
+  | 'ceremony:advance'
+  | 'ceremony:abort'
+  | 'ceremony:resume'
+  | 'ceremony:export-transcript'
+  | 'ceremony:verify-transcript'
+  | 'people:set-presence';
+
+/** Calls another channel's handler, its request checked against the contract first. */
+export type CallChannel = <C extends Channel>(
+  channel: C,
+  request: unknown,
+) => Promise<ResponseOf<C>>;
+
+interface Proof {
+  passphrase?: Uint8Array | undefined;
+  pin?: Uint8Array | undefined;
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/** The ceremony channels' handlers. */
+export function ceremonyRunHandlers(
+  vault: () => UnlockedVault,
+  deps: VaultDeps,
+  actor: string,
+  call: CallChannel,
+): Pick<ChannelHandlers, RunChannel> {
+  // Shares, components and PINs given for an action step wait here (never on disk) until the
+  // last contributor has given theirs; they are zeroed once the action has run or failed.
+  const waiting = new Map<string, Contributions>();
+
+  const dropContributions = (id: string) => {
+    for (const input of waiting.get(id)?.values() ?? [])
+      for (const value of Object.values(input)) if (value instanceof Uint8Array) zeroize(value);
+    waiting.delete(id);
+  };
+
+  const read = (id: string) => vault().query((records) => readCeremony(records, id));
+
+  /** The view, with the contributors already heard left out of who is next. */
+  const present = (state: CeremonyState): CeremonyView => {
+    const view = viewOf(state);
+    const heard = waiting.get(state.header.ceremony);
+    const due = dueStep(state);
+    if (heard && due && view.next) {
+      const step = view.steps.find((s) => s.id === due.step.id)!;
+      const next = step.waiting.find((name) => !heard.has(name));
+      if (next) view.next = { ...view.next, by: next };
+      step.done = [...step.done, ...heard.keys()];
+      step.waiting = step.waiting.filter((name) => !heard.has(name));
+    }
+    return view;
+  };
+
+  /** Appends `fields` as one audited transaction (and the completion, when it was the last). */
+  const record = (state: CeremonyState, fields: Parameters<typeof withEntry>[2]): CeremonyState => {
+    const event = {
+      actor,
+      action: `ceremony.${fields.event}`,
+      target: state.header.ceremony,
+      outcome: Outcome.SUCCESS,
+      detail: { step: fields.step ?? '', by: fields.by ?? '' },
+    };
+    return vault().apply(event, (records) => {
+      const current = readCeremony(records, state.header.ceremony);
+      if (headOf(current) !== headOf(state))
+        throw new KeywardenError(
+          ErrorCode.CEREMONY_STATE_INVALID,
+          'The ceremony moved on meanwhile; show it again.',
+        );
+      const next = finish(withEntry(current, deps.now(), fields), deps.now());
+      saveCeremony(records, next);
+      return next;
+    });
+  };
+
+  /** Proves `name` present for `step`; returns what the transcript records of the proof. */
+  const prove = async (state: CeremonyState, step: string, name: string, proof: Proof) => {
+    const who = state.header.participants.find((p) => p.name === name);
+    if (!who)
+      throw new KeywardenError(ErrorCode.BAD_REQUEST, `${name} takes no part in this ceremony.`);
+    const factor = vault().query((records) => readPresence(records, who.person));
+    if (factor.method === 'passphrase') {
+      if (!proof.passphrase)
+        throw new KeywardenError(
+          ErrorCode.PRESENCE_NOT_PROVEN,
+          `${name} proves presence with their passphrase.`,
+        );
+      await provePassphrase(deps.argon2, factor, name, proof.passphrase);
+      return { proof: 'passphrase' } as Record<string, DetailValue>;
+    }
+    if (!proof.pin)
+      throw new KeywardenError(
+        ErrorCode.PRESENCE_NOT_PROVEN,
+        `${name} proves presence with their token and its PIN.`,
+      );
+    const challenge = presenceChallenge(state.header.ceremony, step, who.person, headOf(state));
+    const { signature } = await call('keys:sign', {
+      id: factor.keyId,
+      data: challenge,
+      pin: proof.pin,
+    });
+    // The signature is checked here too, against the key enrolled, before it is recorded.
+    const checked = verifySignature(factor.algorithm, factor.publicKey, challenge, b64(signature));
+    if (!checked)
+      throw new KeywardenError(
+        ErrorCode.PRESENCE_NOT_PROVEN,
+        `${name}'s token signature does not verify.`,
+      );
+    return { proof: 'token', signature: b64(signature) } as Record<string, DetailValue>;
+  };
+
+  return {
+    'ceremony:list-templates': async () =>
+      listTemplates().map((t) => ({
+        id: t.id,
+        version: t.version,
+        title: t.title,
+        summary: t.summary,
+        parameters: t.parameters.map((p) => ({
+          name: p.name,
+          kind: p.kind,
+          label: p.label,
+          optional: p.optional === true,
+          ...(p.default !== undefined ? { default: p.default } : {}),
+          ...(p.choices ? { choices: p.choices } : {}),
+        })),
+        roles: t.roles,
+        steps: t.steps.map((s) => ({ id: s.id, kind: s.kind, title: s.title, text: s.text })),
+      })),
+    'ceremony:start': async (request) => {
+      const template = findTemplate(request.template);
+      const unlocked = vault();
+      const event = {
+        actor,
+        action: 'ceremony.open',
+        target: template.id,
+        outcome: Outcome.SUCCESS,
+      };
+      const state = unlocked.apply(event, (records) => {
+        const opened = openCeremony(
+          records,
+          template,
+          request,
+          unlocked.vaultId.toString('hex'),
+          deps.now(),
+        );
+        saveCeremony(records, opened);
+        return opened;
+      });
+      return present(state);
+    },
+    'ceremony:show': async ({ id }) => present(read(id)),
+    'ceremony:list': async () => vault().query((records) => listCeremonies(records)),
+    'ceremony:resume': async ({ id }) => {
+      const state = read(id);
+      requireOpen(state);
+      return present(record(state, { step: null, event: 'resumed', by: null }));
+    },
+    'ceremony:advance': async (request) => {
+      const state = read(request.id);
+      const step = requireDue(state, request.step);
+      const due = present(state).next;
+      if (!due || due.by !== request.by)
+        throw new KeywardenError(
+          ErrorCode.CEREMONY_STATE_INVALID,
+          `It is ${due?.by ?? 'no one'}'s turn at step "${step.id}", not ${request.by}'s.`,
+        );
+      const proof = await prove(state, step.id, request.by, request);
+      if (step.kind !== 'action') {
+        const event =
+          step.kind === 'presence'
+            ? 'presence'
+            : step.kind === 'sign-off'
+              ? 'signed-off'
+              : 'acknowledged';
+        return present(record(state, { step: step.id, event, by: request.by, detail: proof }));
+      }
+      const heard = waiting.get(state.header.ceremony) ?? new Map<string, ActionInput>();
+      heard.set(request.by, { ...(request.input ?? {}) });
+      waiting.set(state.header.ceremony, heard);
+      const view = present(state);
+      if (view.steps.find((s) => s.id === step.id)!.waiting.length > 0) return view;
+      try {
+        const done = await runCeremonyAction({
+          vault: vault(),
+          deps,
+          actor,
+          call,
+          state,
+          step,
+          contributions: heard,
+          finish,
+        });
+        return present(done);
+      } finally {
+        dropContributions(state.header.ceremony);
+      }
+    },
+    'ceremony:abort': async (request) => {
+      const state = read(request.id);
+      requireOpen(state);
+      const administrator = state.header.participants.find((p) => p.role === 'administrator')!;
+      if (request.by !== administrator.name)
+        throw new KeywardenError(
+          ErrorCode.SEPARATION_OF_DUTIES,
+          `Only the administrator, ${administrator.name}, aborts the ceremony.`,
+        );
+      const proof = await prove(state, 'abort', request.by, request);
+      dropContributions(state.header.ceremony);
+      return present(
+        record(state, {
+          step: dueStep(state)?.step.id ?? null,
+          event: 'aborted',
+          by: request.by,
+          detail: { ...proof, reason: request.reason },
+        }),
+      );
+    },
+    'ceremony:export-transcript': async (request) => {
+      const state = read(request.id);
+      const { signer } = state.header;
+      const document = {
+        format: 'keywarden-ceremony-transcript' as const,
+        version: 1 as const,
+        header: state.header,
+        entries: state.entries,
+        status: state.status,
+        head: headOf(state),
+        signature: { algorithm: signer.algorithm, signedAt: deps.now().toISOString() },
+      };
+      const file = reserveOutputs([request.outPath], { what: 'transcript', mode: 0o644 });
+      try {
+        const { signature } = await call('keys:sign', {
+          id: signer.keyId,
+          data: signingPayload(document),
+          ...(request.pin ? { pin: request.pin } : {}),
+        });
+        const signed = { ...document.signature, value: b64(signature) };
+        file.write([Buffer.from(renderTranscript({ ...document, signature: signed }))]);
+      } catch (error) {
+        file.abandon();
+        throw error;
+      }
+      return {
+        path: request.outPath,
+        status: state.status,
+        head: document.head,
+        entries: state.entries.length,
+      };
+    },
+    'ceremony:verify-transcript': async (request) =>
+      verifyTranscript(Buffer.from(request.transcript).toString('utf8'), request.publicKey),
+    'people:set-presence': async (request) => {
+      const factor = request.passphrase
+        ? await passphrasePresence(deps.argon2, request.passphrase)
+        : vault().query((records) => tokenPresence(records, request.name, request.tokenKey ?? ''));
+      const event = {
+        actor,
+        action: 'person.set-presence',
+        target: request.name,
+        outcome: Outcome.SUCCESS,
+        detail: { method: factor.method },
+      };
+      return vault().apply(event, (records) => {
+        savePresence(records, request.name, factor);
+        return { person: findPerson(records, request.name).name, method: factor.method };
+      });
+    },
+  };
+}
+
+function requireOpen(state: CeremonyState): void {
+  if (state.status !== 'open')
+    throw new KeywardenError(ErrorCode.CEREMONY_STATE_INVALID, `The ceremony is ${state.status}.`);
+}
+
+/** Closes the ceremony when its last step is done (its completion entry), or aborts it. */
+function finish(state: CeremonyState, now: Date): CeremonyState {
+  const last = state.entries.at(-1);
+  if (last?.event === 'aborted') return { ...state, status: 'aborted' };
+  if (state.status === 'open' && dueStep(state) === null) {
+    const closed = withEntry(state, now, { step: null, event: 'completed', by: null });
+    return { ...closed, status: 'completed' };
+  }
+  return state;
+}
+export type Finish = typeof finish;

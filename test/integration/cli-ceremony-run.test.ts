@@ -1,0 +1,203 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KeyView } from '../../electron/shared/inventory-types.ts';
+import type { CeremonyView, TranscriptDocument } from '../../electron/shared/ceremony-run-types.ts';
+import { runKeywarden } from '../helpers/cli.ts';
+import { registerPeople } from '../helpers/inventory-fixture.ts';
+import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
+import type { TempDir } from '../helpers/vault-fixture.ts';
+import { ceremonyAnswers, PRESENCE } from '../helpers/ceremony-script.ts';
+
+// `keywarden ceremony run` as a room of people takes it at one terminal: a key split 2 of 3
+// before a witness, each participant proving presence with their own passphrase at every step;
+// the transcript written, signed by the ceremony key, and verified with its public key alone.
+
+let dir: TempDir;
+let base: string[];
+let key: KeyView;
+let signer: KeyView;
+
+const run = (args: string[], stdin?: string) =>
+  runKeywarden([...args, ...base], stdin === undefined ? {} : { stdin });
+const PARTICIPANTS = [
+  ['administrator', 'Alice'],
+  ['custodian', 'Carol'],
+  ['custodian', 'Dave'],
+  ['custodian', 'Erin'],
+  ['witness', 'Wendy'],
+] as const;
+const participantArgs = PARTICIPANTS.flatMap(([role, name]) => [
+  '--participant',
+  `${role}:${name}`,
+]);
+
+async function generate(name: string, algorithm: string, purposes: string): Promise<KeyView> {
+  const made = await run([
+    'keys',
+    'generate',
+    '--name',
+    name,
+    '--algorithm',
+    algorithm,
+    '--purpose',
+    purposes,
+    '--owner',
+    'Alice',
+    '--json',
+  ]);
+  expect(made.stderr).toBe('');
+  return JSON.parse(made.stdout) as KeyView;
+}
+
+beforeAll(async () => {
+  dir = tempDir('keywarden-ceremony-run-');
+  const vaultPath = dir.file('v.kw');
+  await makeVault(vaultPath);
+  const vault = await unlockVault(vaultPath);
+  registerPeople(vault, [
+    ['Alice', ['officer']],
+    ['Carol', ['custodian']],
+    ['Dave', ['custodian']],
+    ['Erin', ['custodian']],
+    ['Wendy', ['witness']],
+  ]);
+  vault.lock('tester');
+  const passFile = dir.file('pass');
+  writeFileSync(passFile, TEST_PASSPHRASE, { mode: 0o600 });
+  base = ['--vault', vaultPath, '--passphrase-file', passFile, '--actor', 'Alice'];
+  for (const [, name] of PARTICIPANTS) {
+    const set = await run(['people', 'presence', name], `${PRESENCE[name]}\n`);
+    expect(set.stderr).toContain('presence passphrase');
+    expect(set.code).toBe(0);
+  }
+  key = await generate('zone master', 'aes256', 'encrypt,decrypt');
+  signer = await generate('ceremony key', 'ed25519', 'sign,verify');
+});
+afterAll(() => dir.cleanup());
+
+describe('keywarden ceremony run', () => {
+  it('runs a 2-of-3 split ceremony and writes a transcript that verifies with the public key alone', async () => {
+    const out = dir.file('medium');
+    mkdirSync(out);
+    const transcript = dir.file('split.transcript.json');
+    const started = await run(
+      [
+        'ceremony',
+        'run',
+        'split-key',
+        '--signing-key',
+        signer.id,
+        ...participantArgs,
+        '--param',
+        `key=${key.id}`,
+        '--param',
+        'threshold=2',
+        '--param',
+        `out-dir=${out}`,
+        '--transcript-out',
+        transcript,
+      ],
+      ceremonyAnswers('split-key', PARTICIPANTS),
+    );
+    expect(started.stderr).not.toContain('error [');
+    expect(started.code).toBe(0);
+    expect(started.stdout).toContain('status: completed');
+    const id = /ceremony: (\S+)/.exec(started.stdout)![1]!;
+    // Five presences, two key checks, the split, three hand-overs, one sign-off.
+    expect(started.stdout.match(/^done: /gm)).toHaveLength(12);
+    const folder = join(out, `shares-${id.slice(0, 8)}`);
+    expect(readdirSync(folder).sort()).toEqual(['1-carol.share', '2-dave.share', '3-erin.share']);
+
+    const document = JSON.parse(readFileSync(transcript, 'utf8')) as TranscriptDocument;
+    expect(document.status).toBe('completed');
+    expect(document.header.participants.map((p) => p.name)).toEqual(PARTICIPANTS.map(([, n]) => n));
+    const split = document.entries.find((e) => e.event === 'action')!;
+    expect(split.detail.threshold).toBe(2);
+    expect(split.by).toBe('Alice');
+    // No passphrase and no share is in the transcript.
+    const text = readFileSync(transcript, 'utf8');
+    for (const name of ['Alice', 'Carol', 'Wendy']) expect(text).not.toContain(PRESENCE[name]!);
+    for (const file of readdirSync(folder)) {
+      const share = JSON.parse(readFileSync(join(folder, file), 'utf8')) as { value: string };
+      expect(text).not.toContain(share.value);
+    }
+
+    const pem = dir.file('ceremony-key.pem');
+    const exported = await run([
+      'keys',
+      'export-public',
+      signer.id,
+      '--format',
+      'pem',
+      '--out',
+      pem,
+    ]);
+    expect(exported.code).toBe(0);
+    const verified = await runKeywarden([
+      'ceremony',
+      'verify',
+      transcript,
+      '--public-key',
+      pem,
+      '--json',
+    ]);
+    expect(verified.stderr).toBe('');
+    expect(JSON.parse(verified.stdout)).toMatchObject({
+      ceremony: id,
+      status: 'completed',
+      entries: document.entries.length,
+    });
+
+    const listed = await run(['ceremony', 'list', '--json']);
+    expect(JSON.parse(listed.stdout)).toContainEqual(
+      expect.objectContaining({ id, status: 'completed', stepsDone: 5 }),
+    );
+  });
+
+  it('refuses a wrong presence passphrase and a person without the role, changing nothing', async () => {
+    const wrong = await run(
+      [
+        'ceremony',
+        'run',
+        'rotate-key',
+        '--signing-key',
+        signer.id,
+        '--participant',
+        'administrator:Alice',
+        '--participant',
+        'witness:Wendy',
+        '--param',
+        `key=${key.id}`,
+      ],
+      'not Alice at all\n',
+    );
+    expect(wrong.stderr).toContain('error [PRESENCE_NOT_PROVEN]');
+    expect(wrong.code).toBe(3);
+    const id = /ceremony: (\S+)/.exec(wrong.stdout)![1]!;
+    const shown = JSON.parse(
+      (await run(['ceremony', 'show', id, '--json'])).stdout,
+    ) as CeremonyView;
+    expect(shown.entries).toHaveLength(0);
+    expect(shown.next).toEqual({ step: 'attendance', by: 'Alice' });
+
+    const mixed = await run(
+      [
+        'ceremony',
+        'run',
+        'rotate-key',
+        '--signing-key',
+        signer.id,
+        '--participant',
+        'administrator:Carol',
+        '--participant',
+        'witness:Wendy',
+        '--param',
+        `key=${key.id}`,
+      ],
+      '',
+    );
+    expect(mixed.stderr).toContain('error [SEPARATION_OF_DUTIES]');
+    expect(mixed.stdout).toBe('');
+  });
+});
