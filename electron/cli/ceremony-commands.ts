@@ -83,10 +83,10 @@ export async function runCeremonyCommand(
       }
       await unlock();
       const format = options.format ?? 'file';
-      if (format !== 'file' && format !== 'slip39') {
+      if (format !== 'file' && format !== 'pdf' && format !== 'slip39') {
         throw new KeywardenError(
           ErrorCode.USAGE,
-          `--format takes file or slip39; got "${format}". Run "keywarden --help" for usage.`,
+          `--format takes file, pdf or slip39; got "${format}". Run "keywarden --help" for usage.`,
         );
       }
       const split = await services.invoke('ceremony:split-key', {
@@ -104,8 +104,13 @@ export async function runCeremonyCommand(
               `Check value: ${split.kcv}  (${split.kcvWords.join(' ')})`,
               `Fingerprint: ${split.fingerprint}`,
               `             ${split.fingerprintWords.join(' ')}`,
-              ...split.files.map((f) => `  share ${f.index} for ${f.custodian}: ${f.path}`),
-              'Hand each file to its custodian and delete it here; the vault keeps no share.',
+              ...split.files.flatMap((f) => [
+                `  share ${f.index} for ${f.custodian}: ${f.path}`,
+                ...(f.sheet ? [`    printed sheet: ${f.sheet}`] : []),
+              ]),
+              split.files.some((f) => f.sheet)
+                ? 'Print each sheet, hand it and its file to its custodian, and delete both here; the vault keeps no share.'
+                : 'Hand each file to its custodian and delete it here; the vault keeps no share.',
               '',
             ].join('\n'),
       );

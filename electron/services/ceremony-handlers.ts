@@ -20,9 +20,9 @@ import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
 import { reserveOutputs } from './output-files.ts';
 import type { ChannelHandlers } from './services.ts';
 
-// The ceremony channels: a secret key split into share files or XOR component files, one per
-// custodian, written here in main (the pieces never cross to the renderer); and a key rebuilt
-// from them into the vault.
+// The ceremony channels: a secret key split into share files (with a printed PDF sheet each if
+// asked) or XOR component files, one per custodian, written here in main (the pieces never
+// cross to the renderer); and a key rebuilt from them into the vault.
 
 type CeremonyChannel =
   | 'ceremony:check-component'
@@ -42,30 +42,45 @@ function slug(name: string): string {
   return plain || 'custodian';
 }
 
+/** A kind of file a split writes per custodian: its extension, and its name in messages. */
+interface PieceFiles {
+  extension: string;
+  what: string;
+}
+const SHARE_FILES = { extension: '.share', what: 'share' };
+const SHEET_FILES = { extension: '.pdf', what: 'sheet' };
+const COMPONENT_FILES = { extension: '.component', what: 'component' };
+
 /**
- * Creates one owner-only file per custodian in `outDir` before `divide` reads the key, fills
- * them with the pieces it returns, and removes them all if anything fails: a split leaves all
- * its files or none. Returns what `divide` returned and the paths.
+ * Creates the owner-only files of a split in `outDir`, one of each kind per custodian
+ * (`1-carol.share`, `1-carol.pdf`), before `divide` reads the key; fills them with the contents
+ * it returns (per kind, per custodian), and removes them all if anything fails: a split leaves
+ * all its files or none. The contents are zeroed once written. Returns what `divide` returned
+ * and the paths, per kind. Throws BAD_REQUEST (a file cannot be made or written) and whatever
+ * `divide` throws.
  */
 async function writePieces<T>(
   outDir: string,
   custodians: readonly string[],
-  extension: string,
-  divide: () => Promise<{ result: T; texts: string[] }>,
-): Promise<{ result: T; paths: string[] }> {
-  const paths = custodians.map((name, i) => join(outDir, `${i + 1}-${slug(name)}${extension}`));
-  const files = reserveOutputs(paths, { what: extension.slice(1), mode: 0o600 });
-  let contents: Buffer[] = [];
+  kinds: readonly PieceFiles[],
+  divide: () => Promise<{ result: T; contents: Uint8Array[][] }>,
+): Promise<{ result: T; paths: string[][] }> {
+  const paths = kinds.map(({ extension }) =>
+    custodians.map((name, i) => join(outDir, `${i + 1}-${slug(name)}${extension}`)),
+  );
+  const what = kinds.map((kind) => kind.what).join(' or ');
+  const files = reserveOutputs(paths.flat(), { what, mode: 0o600 });
+  let contents: Uint8Array[][] = [];
   try {
-    const { result, texts } = await divide();
-    contents = texts.map((text) => Buffer.from(text));
-    files.write(contents);
+    let result: T;
+    ({ result, contents } = await divide());
+    files.write(contents.flat());
     return { result, paths };
   } catch (error) {
     files.abandon();
     throw error;
   } finally {
-    for (const content of contents) content.fill(0);
+    for (const content of contents.flat()) content.fill(0);
   }
 }
 
@@ -110,13 +125,16 @@ export function ceremonyHandlers(
       return { ...entered, ceremony: '', kcvWords: hexToPgpWords(entered.kcv) };
     },
     'ceremony:split-key': async (request) => {
+      const sheets = request.format === 'pdf';
       const { result: split, paths } = await writePieces(
         request.outDir,
         request.custodians,
-        '.share',
+        sheets ? [SHARE_FILES, SHEET_FILES] : [SHARE_FILES],
         async () => {
           const result = await splitVaultKey(vault(), deps, actor, request);
-          return { result, texts: result.pieces.map((piece) => piece.text) };
+          const texts = result.pieces.map((piece) => Buffer.from(piece.text));
+          const pdfs = result.pieces.map((piece) => piece.sheet ?? new Uint8Array(0));
+          return { result, contents: sheets ? [texts, pdfs] : [texts] };
         },
       );
       return {
@@ -130,7 +148,8 @@ export function ceremonyHandlers(
         files: split.pieces.map((piece, i) => ({
           index: piece.index,
           custodian: piece.custodian,
-          path: paths[i]!,
+          path: paths[0]![i]!,
+          ...(sheets ? { sheet: paths[1]![i]! } : {}),
         })),
       };
     },
@@ -160,10 +179,11 @@ export function ceremonyHandlers(
       const { result: split, paths } = await writePieces(
         request.outDir,
         request.custodians,
-        '.component',
+        [COMPONENT_FILES],
         async () => {
           const result = await splitVaultKeyComponents(vault(), deps, actor, request);
-          return { result, texts: result.components.map(encodeComponent) };
+          const texts = result.components.map((c) => Buffer.from(encodeComponent(c)));
+          return { result, contents: [texts] };
         },
       );
       return {
@@ -174,7 +194,7 @@ export function ceremonyHandlers(
         files: split.components.map((c, i) => ({
           index: c.index,
           custodian: c.custodian,
-          path: paths[i]!,
+          path: paths[0]![i]!,
           kcv: c.kcv,
         })),
       };

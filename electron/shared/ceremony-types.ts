@@ -13,8 +13,8 @@ export interface KeySplitView {
   kcvWords: string[];
   fingerprint: string;
   fingerprintWords: string[];
-  /** One share file per custodian, owner-only. */
-  files: Array<{ index: number; custodian: string; path: string }>;
+  /** One share file per custodian, owner-only; with format 'pdf', its printed sheet beside it. */
+  files: Array<{ index: number; custodian: string; path: string; sheet?: string }>;
 }
 
 /** A key split into XOR component files. */

@@ -11,15 +11,18 @@ import type { ImportKeyRequest } from '../inventory/key-import.ts';
 import { confirmRecentUnlock } from '../vault/slot-management.ts';
 import type { UnlockedVault, VaultDeps } from '../vault/vault.ts';
 import { combineShares, encodeShare, splitSecret } from './shares.ts';
+import { renderShareSheets } from './share-sheet.ts';
+import { isShareText } from './share-text.ts';
 import { combineMnemonics, generateMnemonics } from './slip39.ts';
 import { keyCheckValue, secretFingerprint } from './kcv.ts';
 import type { ShareObject, SplitResult } from './shares.ts';
 
-// Splitting a vault key among custodians (Keywarden share objects or SLIP-39 mnemonics), and
-// rebuilding a key from shares. The shares leave the vault only through the result of
-// splitVaultKey, after the split is recorded (ceremony id, format, threshold, custodians,
-// check value and fingerprint: never the key or a share) in the audit log. For now the secret keys Keywarden holds (AES-256, HMAC-SHA-256)
-// are split; a private key's turn comes with the ceremony engine.
+// Splitting a vault key among custodians (Keywarden share objects, with printed sheets if asked,
+// or SLIP-39 mnemonics), and rebuilding a key from shares. The shares leave the vault only
+// through the result of splitVaultKey, after the split is recorded (ceremony id, format,
+// threshold, custodians, check value and fingerprint: never the key or a share) in the audit
+// log. For now the secret keys Keywarden holds (AES-256, HMAC-SHA-256) are split; a private
+// key's turn comes with the ceremony engine.
 
 const SPLITTABLE = new Set(['aes256', 'hmac-sha256']);
 const LIVE = new Set(['pre-activation', 'active', 'suspended', 'deactivated']);
@@ -29,8 +32,11 @@ export interface SplitKeyRequest {
   threshold: number;
   /** Registered people with the custodian role, one share each. */
   custodians: string[];
-  /** Keywarden's share objects (default), or SLIP-39 mnemonics (words a custodian can write). */
-  format?: 'file' | 'slip39';
+  /**
+   * Keywarden's share objects (default); the same with a printed sheet each (a PDF page with
+   * the share's text form and QR code); or SLIP-39 mnemonics (words a custodian can write).
+   */
+  format?: 'file' | 'pdf' | 'slip39';
 }
 
 /** A split as its pieces' texts: what each custodian's `.share` file holds. */
@@ -38,15 +44,16 @@ export interface KeySplit {
   ceremony: string;
   kcv: string;
   fingerprint: string;
-  /** One per custodian, in order. Secret: written once, never stored. */
-  pieces: Array<{ index: number; custodian: string; text: string }>;
+  /** One per custodian, in order. Secret: written once, never stored; the caller zeroes sheets. */
+  pieces: Array<{ index: number; custodian: string; text: string; sheet?: Buffer }>;
 }
 
 /**
- * Splits vault key `keyId` k-of-n among its custodians; returns the shares (secret: the caller
- * writes each once and drops it). Needs a recent unlock; audited as key.split. Throws
- * REAUTH_REQUIRED, KEY_NOT_FOUND, KEY_NOT_HELD, KEY_STATE_INVALID, FORMAT_UNSUPPORTED (not a
- * secret key), PERSON_NOT_FOUND, BAD_REQUEST (shape; a custodian without the role),
+ * Splits vault key `keyId` k-of-n among its custodians; returns the shares, and for format
+ * 'pdf' a printed sheet each (secret: the caller writes each once and drops it). Needs a recent
+ * unlock; audited as key.split once everything to hand out is made. Throws REAUTH_REQUIRED,
+ * KEY_NOT_FOUND, KEY_NOT_HELD, KEY_STATE_INVALID, FORMAT_UNSUPPORTED (not a secret key; the
+ * fonts for printing missing), PERSON_NOT_FOUND, BAD_REQUEST (shape; a custodian without the role),
  * SEPARATION_OF_DUTIES, AUDIT_WRITE_FAILED, VAULT_LOCKED.
  */
 export async function splitVaultKey(
@@ -60,10 +67,15 @@ export async function splitVaultKey(
   const { material, algorithm, custodians } = read;
   let split: KeySplit;
   try {
-    split =
-      request.format === 'slip39'
-        ? slip39Split(material, request.threshold, custodians)
-        : piecesOf(await splitSecret(material, request.threshold, custodians, algorithm));
+    if (request.format === 'slip39') split = slip39Split(material, request.threshold, custodians);
+    else {
+      const shares = await splitSecret(material, request.threshold, custodians, algorithm);
+      const sheets =
+        request.format === 'pdf'
+          ? await renderShareSheets(shares.shares, { id: request.keyId, name: read.keyName })
+          : [];
+      split = piecesOf(shares, sheets);
+    }
   } catch (error) {
     vault.recordFailure(event, error);
     throw error;
@@ -80,19 +92,25 @@ export async function splitVaultKey(
     fingerprint: split.fingerprint,
   };
   // The shares are handed over only once the split is on the record.
-  vault.apply({ ...event, detail }, () => undefined);
+  try {
+    vault.apply({ ...event, detail }, () => undefined);
+  } catch (error) {
+    for (const piece of split.pieces) zeroize(piece.sheet);
+    throw error;
+  }
   return split;
 }
 
-function piecesOf(split: SplitResult): KeySplit {
+function piecesOf(split: SplitResult, sheets: readonly Buffer[]): KeySplit {
   return {
     ceremony: split.ceremony,
     kcv: split.kcv,
     fingerprint: split.fingerprint,
-    pieces: split.shares.map((share) => ({
+    pieces: split.shares.map((share, i) => ({
       index: share.index,
       custodian: share.custodian,
       text: encodeShare(share),
+      ...(sheets[i] ? { sheet: sheets[i] } : {}),
     })),
   };
 }
@@ -124,9 +142,9 @@ function slip39Split(secret: Uint8Array, threshold: number, custodians: string[]
   };
 }
 
-/** Whether a share file holds SLIP-39 words rather than a Keywarden share object. */
+/** Whether a share file holds SLIP-39 words rather than a Keywarden share (JSON or text form). */
 export function isMnemonic(text: string): boolean {
-  return !text.trimStart().startsWith('{');
+  return !text.trimStart().startsWith('{') && !isShareText(text);
 }
 
 /**
@@ -180,7 +198,7 @@ export function readForCustodians(
   event: { actor: string; action: string; target: string; outcome: typeof Outcome.SUCCESS },
   keyId: string,
   names: readonly string[],
-): { material: Buffer; algorithm: string; custodians: string[] } {
+): { material: Buffer; algorithm: string; keyName: string; custodians: string[] } {
   confirmRecentUnlock(vault, deps, event.actor, event.action);
   try {
     return vault.query((records) => {
@@ -188,7 +206,8 @@ export function readForCustodians(
       const custodians = custodiansOf(records, names);
       const key = readKey(records, keyId);
       checkSplittable(key);
-      return { material: readKeyMaterial(records, key), algorithm: key.algorithm, custodians };
+      const material = readKeyMaterial(records, key);
+      return { material, algorithm: key.algorithm, keyName: key.name, custodians };
     });
   } catch (error) {
     vault.recordFailure(event, error);

@@ -3,6 +3,7 @@ import { combine, split } from 'shamir-secret-sharing';
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import { encodeFields, zeroize } from '../crypto/bytes.ts';
 import { keyCheckValue, secretFingerprint } from './kcv.ts';
+import { isShareText, parseShareText } from './share-text.ts';
 
 // Shamir k-of-n shares of a secret (GF(2^8), by the audited `shamir-secret-sharing` library),
 // as objects a custodian can carry: versioned, naming the ceremony, the share's index, the
@@ -126,16 +127,21 @@ function invalid(name: string, why: string): KeywardenError {
 }
 
 /**
- * Reads a share from its text; `name` says which one in errors (a file name). Throws
- * SHARE_INVALID: not a share, another version, a field out of range, or a failed check
- * (mistyped or damaged).
+ * Reads a share from its text, the JSON object of a `.share` file or the text form a share
+ * sheet prints (typed back, or scanned from its QR code); `name` says which one in errors (a
+ * file name). Throws SHARE_INVALID: not a share, another version, a field out of range, a value
+ * line that fails its line check (named), or a failed integrity check (mistyped or damaged).
  */
 export function decodeShare(text: string, name: string): ShareObject {
+  const typed = isShareText(text);
   let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw invalid(name, 'is not a Keywarden share (it is not JSON).');
+  if (typed) parsed = parseShareText(text, name);
+  else {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw invalid(name, 'is not a Keywarden share (it is not JSON).');
+    }
   }
   const s = parsed as Partial<ShareObject> | null;
   if (typeof s !== 'object' || s === null || s.format !== SHARE_FORMAT)
@@ -161,12 +167,24 @@ export function decodeShare(text: string, name: string): ShareObject {
   if (!whole) throw invalid(name, 'is missing a field or has one out of range.');
   const share = s as ShareObject;
   const { check, ...rest } = share;
-  if (shareCheck(rest) !== check)
+  // A typed name may come back in another Unicode normal form than it was printed from, or
+  // with its spaces doubled.
+  const names = typed
+    ? [rest.custodian, rest.custodian.replace(/\s+/g, ' ')].flatMap((n) => [
+        n,
+        n.normalize('NFC'),
+        n.normalize('NFD'),
+      ])
+    : [rest.custodian];
+  const custodian = names.find((n) => shareCheck({ ...rest, custodian: n }) === check);
+  if (custodian === undefined)
     throw invalid(
       name,
-      'fails its integrity check: it was mistyped or damaged. Compare it with the printed sheet.',
+      typed
+        ? 'fails its integrity check though every value line matches its line check: a labelled line (ceremony, custodian, share, algorithm, KCV, fingerprint or check) was mistyped. Compare them with the printed sheet.'
+        : 'fails its integrity check: it was mistyped or damaged. Compare it with the printed sheet.',
     );
-  return share;
+  return { ...share, custodian };
 }
 
 /**
