@@ -10,13 +10,14 @@ import { libargon2 } from '../../native/kdf/argon2-kdf.ts';
 import type { Argon2id } from '../../native/kdf/kdf.ts';
 import { benchInventory, INVENTORY_KEYS, inventoryRows } from './inventory-bench.ts';
 import { benchShares, sharesRows } from './shares-bench.ts';
+import { benchSheets, sheetsRows } from './sheets-bench.ts';
 import { median, round, summary } from './stats.ts';
 import { benchTokens, tokenRows } from './token-bench.ts';
 import { benchSlotUnlock, slotUnlockRows } from './unlock-bench.ts';
 
 // The benchmark: `npm run bench` prints a table, `npm run bench -- --json` prints one JSON
 // object on stdout (the table then goes to stderr); `-- --only slot-unlock` runs (e) alone,
-// `-- --only shares` runs (f) alone.
+// `-- --only shares` runs (f) alone, `-- --only sheets` runs (g) alone.
 // Everything is measured side by side in this one run, with the same Argon2id parameters
 // (m = 64 MiB, t = 3, p = 4):
 //
@@ -40,7 +41,10 @@ import { benchSlotUnlock, slotUnlockRows } from './unlock-bench.ts';
 //  (f) Shamir split and combine of a random 32-byte secret per second at 3-of-5 and 10-of-20,
 //      through Keywarden's share objects (with encoding and decoding, check values and
 //      fingerprints) against the raw `shamir-secret-sharing` library, in interleaved rounds
-//      (shares-bench.ts). The printed share sheet (PDF) is not built yet and not measured.
+//      (shares-bench.ts);
+//  (g) the seconds to render printed share sheets (PDF, one page each) for 20 custodians of a
+//      3-of-20 split, through Keywarden's sheet against raw pdfkit drawing the same share
+//      texts and the raw QR encoder alone, in rotated rounds (sheets-bench.ts).
 //
 // "Unlock" is what a user waits for: openVaultFile (open, pragmas, migration check) plus
 // VaultFile.unlock (KDF, slot open, header/record-set/audit authentication, audit entry).
@@ -64,12 +68,13 @@ const ACTOR = 'bench';
 const OVERHEAD_TARGET_PERCENT = 5;
 const PASSPHRASE = 'benchmark passphrase, not a secret';
 const SHARES_HEADING = `(f) Shamir split and combine per second: Keywarden shares vs raw shamir-secret-sharing`;
+const SHEETS_HEADING = `(g) share sheets for 20 custodians: Keywarden vs raw pdfkit and the raw QR encoder`;
 
 const { values: options } = parseArgs({
   options: { json: { type: 'boolean', default: false }, only: { type: 'string' } },
 });
 const json = options.json;
-const SECTIONS = { 'slot-unlock': '(e)', shares: '(f)' } as const;
+const SECTIONS = { 'slot-unlock': '(e)', shares: '(f)', sheets: '(g)' } as const;
 type Section = keyof typeof SECTIONS;
 const isSection = (name: string): name is Section => Object.hasOwn(SECTIONS, name);
 if (options.only !== undefined && !isSection(options.only)) {
@@ -300,6 +305,7 @@ function allRows(result: Awaited<ReturnType<typeof main>>): Rows {
     ...tokenRows(result.tokens),
     ...slotUnlockRows(result.slotUnlock),
     ...sharesRows(result.shares),
+    ...sheetsRows(result.sheets),
     [`total benchmark time`, `${(result.totalMs / 1000).toFixed(1)} s`],
   ];
 }
@@ -340,6 +346,8 @@ async function main() {
     const slotUnlock = await benchSlotUnlock(dir, KDF, log);
     log(SHARES_HEADING);
     const shares = await benchShares(log);
+    log(SHEETS_HEADING);
+    const sheets = await benchSheets(log);
     return {
       ...machine(),
       unlock,
@@ -348,6 +356,7 @@ async function main() {
       tokens,
       slotUnlock,
       shares,
+      sheets,
       totalMs: round(performance.now() - started),
     };
   } finally {
@@ -376,6 +385,14 @@ async function sharesAlone() {
   return { ...machine(), shares, totalMs: round(performance.now() - started) };
 }
 
+/** `--only sheets`: section (g) alone. */
+async function sheetsAlone() {
+  const started = performance.now();
+  log(SHEETS_HEADING);
+  const sheets = await benchSheets(log);
+  return { ...machine(), sheets, totalMs: round(performance.now() - started) };
+}
+
 /** The sections asked for: every one, or `--only` one; the result and its table rows. */
 async function run(): Promise<{ result: object; rows: Rows }> {
   if (options.only === 'slot-unlock') {
@@ -385,6 +402,10 @@ async function run(): Promise<{ result: object; rows: Rows }> {
   if (options.only === 'shares') {
     const result = await sharesAlone();
     return { result, rows: sharesRows(result.shares) };
+  }
+  if (options.only === 'sheets') {
+    const result = await sheetsAlone();
+    return { result, rows: sheetsRows(result.sheets) };
   }
   const result = await main();
   return { result, rows: allRows(result) };

@@ -11,7 +11,6 @@ import type { ImportKeyRequest } from '../inventory/key-import.ts';
 import { confirmRecentUnlock } from '../vault/slot-management.ts';
 import type { UnlockedVault, VaultDeps } from '../vault/vault.ts';
 import { combineShares, encodeShare, splitSecret } from './shares.ts';
-import { renderShareSheets } from './share-sheet.ts';
 import { isShareText } from './share-text.ts';
 import { combineMnemonics, generateMnemonics } from './slip39.ts';
 import { keyCheckValue, secretFingerprint } from './kcv.ts';
@@ -70,10 +69,12 @@ export async function splitVaultKey(
     if (request.format === 'slip39') split = slip39Split(material, request.threshold, custodians);
     else {
       const shares = await splitSecret(material, request.threshold, custodians, algorithm);
-      const sheets =
-        request.format === 'pdf'
-          ? await renderShareSheets(shares.shares, { id: request.keyId, name: read.keyName })
-          : [];
+      let sheets: Buffer[] = [];
+      if (request.format === 'pdf') {
+        // Loaded only for a split that prints: pdfkit alone takes a quarter of a second to load.
+        const { renderShareSheets } = await import('./share-sheet.ts');
+        sheets = await renderShareSheets(shares.shares, { id: request.keyId, name: read.keyName });
+      }
       split = piecesOf(shares, sheets);
     }
   } catch (error) {
