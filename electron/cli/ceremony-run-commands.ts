@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CeremonyView, TranscriptVerification } from '../shared/ceremony-run-types.ts';
 import { ErrorCode, ExitCode, KeywardenError, toErrorInfo } from '../shared/errors.ts';
 import type { KeywardenServices } from '../services/services.ts';
-import { listOption, requiredOption } from './arguments.ts';
+import { requiredOption } from './arguments.ts';
 import type { ParsedOptions } from './arguments.ts';
 import { pipedPrompter, terminalPrompter } from './ceremony-prompter.ts';
 import type { Prompter } from './ceremony-prompter.ts';
@@ -23,7 +23,7 @@ function usage(message: string): KeywardenError {
 
 /** --participant ROLE:NAME, each. Throws USAGE. */
 function participantsOf(options: ParsedOptions) {
-  return (listOption(options, 'participant') ?? []).map((given) => {
+  return (options.participant ?? []).map((given) => {
     const colon = given.indexOf(':');
     const role = given.slice(0, colon) as (typeof ROLES)[number];
     if (colon < 1 || !ROLES.includes(role) || colon === given.length - 1)
@@ -37,7 +37,8 @@ function participantsOf(options: ParsedOptions) {
 /** --param NAME=VALUE, each. Throws USAGE. */
 function parametersOf(options: ParsedOptions): Record<string, string> {
   const parameters: Record<string, string> = {};
-  for (const given of listOption(options, 'param') ?? []) {
+  // Taken whole: a value may hold commas (purposes=sign,verify).
+  for (const given of options.param ?? []) {
     const eq = given.indexOf('=');
     if (eq < 1) throw usage(`--param takes NAME=VALUE; not "${given}".`);
     parameters[given.slice(0, eq)] = given.slice(eq + 1);

@@ -151,10 +151,12 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
     return committed as CeremonyState;
   };
 
+  // A key born or rebuilt in a ceremony has the ceremony's custodians as its custodians.
   const entryFields = () => ({
     name: text(p.name) ?? '',
     purposes: list(p.purposes),
     owner: text(p.owner) ?? '',
+    ...(custodians.length > 0 ? { custodians } : {}),
   });
 
   switch (step.action) {

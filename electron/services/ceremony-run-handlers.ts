@@ -76,10 +76,12 @@ export function ceremonyRunHandlers(
 ): Pick<ChannelHandlers, RunChannel> {
   // Shares, components and PINs given for an action step wait here (never on disk) until the
   // last contributor has given theirs; they are zeroed once the action has run or failed.
-  const waiting = new Map<string, Contributions>();
+  // Each set belongs to one step at one head of the transcript: once the ceremony has moved on
+  // (or another process moved it), a set left over is dropped, never used.
+  const waiting = new Map<string, { step: string; head: string; inputs: Contributions }>();
 
   const dropContributions = (id: string) => {
-    for (const input of waiting.get(id)?.values() ?? [])
+    for (const input of waiting.get(id)?.inputs.values() ?? [])
       for (const value of Object.values(input)) if (value instanceof Uint8Array) zeroize(value);
     waiting.delete(id);
   };
@@ -89,8 +91,10 @@ export function ceremonyRunHandlers(
   /** The view, with the contributors already heard left out of who is next. */
   const present = (state: CeremonyState): CeremonyView => {
     const view = viewOf(state);
-    const heard = waiting.get(state.header.ceremony);
     const due = dueStep(state);
+    const set = waiting.get(state.header.ceremony);
+    const heard =
+      set && set.step === due?.step.id && set.head === headOf(state) ? set.inputs : null;
     if (heard && due && view.next) {
       const step = view.steps.find((s) => s.id === due.step.id)!;
       const next = step.waiting.find((name) => !heard.has(name));
@@ -225,26 +229,34 @@ export function ceremonyRunHandlers(
               : 'acknowledged';
         return present(record(state, { step: step.id, event, by: request.by, detail: proof }));
       }
-      const heard = waiting.get(state.header.ceremony) ?? new Map<string, ActionInput>();
-      heard.set(request.by, { ...(request.input ?? {}) });
-      waiting.set(state.header.ceremony, heard);
+      const id = state.header.ceremony;
+      const held = waiting.get(id);
+      if (held && (held.step !== step.id || held.head !== headOf(state))) dropContributions(id);
+      const set = waiting.get(id) ?? {
+        step: step.id,
+        head: headOf(state),
+        inputs: new Map<string, ActionInput>(),
+      };
+      set.inputs.set(request.by, { ...(request.input ?? {}) });
+      waiting.set(id, set);
       const view = present(state);
       if (view.steps.find((s) => s.id === step.id)!.waiting.length > 0) return view;
+      let done: CeremonyState;
       try {
-        const done = await runCeremonyAction({
+        done = await runCeremonyAction({
           vault: vault(),
           deps,
           actor,
           call,
           state,
           step,
-          contributions: heard,
+          contributions: set.inputs,
           finish,
         });
-        return present(done);
       } finally {
-        dropContributions(state.header.ceremony);
+        dropContributions(id);
       }
+      return present(done);
     },
     'ceremony:abort': async (request) => {
       const state = read(request.id);
