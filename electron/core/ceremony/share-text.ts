@@ -112,11 +112,32 @@ function armoredLines(text: string, name: string): Array<{ line: number; text: s
 }
 
 /**
+ * The digits of value line `n` (line `line` of the text), checked against its line check and
+ * its place (`due`). Throws SHARE_INVALID naming both lines, never echoing them.
+ */
+function valueLine(n: number, due: number, line: number, rest: string, name: string): string {
+  const where = `value line ${n} (line ${line})`;
+  if (n !== due) throw invalid(name, `${where} is out of order: value line ${due} was due.`);
+  const parts = /^([^[\]]*)\[([^[\]]*)\]$/.exec(rest);
+  const hex = parts ? hexOf(parts[1]!) : null;
+  const lineHex = parts ? hexOf(parts[2]!) : null;
+  if (hex === null || lineHex === null || lineHex.length !== 2)
+    throw invalid(name, `${where} is not hex groups followed by a line check in brackets.`);
+  if (lineCheck(n, hex) !== lineHex.toUpperCase())
+    throw invalid(
+      name,
+      `${where} does not match its line check: it was mistyped. Compare it with the printed sheet.`,
+    );
+  return hex;
+}
+
+/**
  * Reads the text form into share fields; decodeShare checks their ranges and the share's
  * integrity check. `name` says which share in errors. Throws SHARE_INVALID naming the share
  * and, where it can tell, the line: no armor, a line neither labelled nor numbered, a label
  * missing or given twice, a value line that fails its line check or is missing, out of order
- * or not hex. The value's bytes pass through a buffer that is zeroed.
+ * or not hex. The value's bytes pass through a buffer that is zeroed; its hex and base64 are
+ * strings, which cannot be wiped.
  */
 export function parseShareText(text: string, name: string): ShareTextFields {
   const labelled = new Map<Label, string>();
@@ -126,7 +147,8 @@ export function parseShareText(text: string, name: string): ShareTextFields {
     const label = colon < 0 ? '' : content.slice(0, colon).trim().replace(/\s+/g, ' ');
     const rest = content.slice(colon + 1).trim();
     if (/^\d+$/.test(label)) {
-      values.push({ line, digits: valueLine(Number(label), line, rest, name) });
+      const due = values.length + 1;
+      values.push({ line, digits: valueLine(Number(label), due, line, rest, name) });
       continue;
     }
     const known = LABELS.find((l) => l === label.toLowerCase());
@@ -166,22 +188,4 @@ export function parseShareText(text: string, name: string): ShareTextFields {
     value,
     check: check!,
   };
-
-  /** The digits of value line `n`, checked against its line check and its place. */
-  function valueLine(n: number, line: number, rest: string, share: string): string {
-    const where = `value line ${n} (line ${line})`;
-    if (n !== values.length + 1)
-      throw invalid(share, `${where} is out of order: value line ${values.length + 1} was due.`);
-    const parts = /^([^[\]]*)\[([^[\]]*)\]$/.exec(rest);
-    const hex = parts ? hexOf(parts[1]!) : null;
-    const lineHex = parts ? hexOf(parts[2]!) : null;
-    if (hex === null || lineHex === null || lineHex.length !== 2)
-      throw invalid(share, `${where} is not hex groups followed by a line check in brackets.`);
-    if (lineCheck(n, hex) !== lineHex.toUpperCase())
-      throw invalid(
-        share,
-        `${where} does not match its line check: it was mistyped. Compare it with the printed sheet.`,
-      );
-    return hex;
-  }
 }
