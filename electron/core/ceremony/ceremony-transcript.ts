@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { z } from 'zod';
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type {
   TranscriptDocument,
@@ -86,6 +87,15 @@ export function canSignTranscripts(algorithm: string): boolean {
   return algorithm in SCHEMES;
 }
 
+/**
+ * The bytes of `text` when it is base64 exactly as Node writes it (padded, no spare bits), or
+ * null: a signature spelt another way, with the same bytes, is still an edit to the file.
+ */
+function canonicalBase64(text: string): Buffer | null {
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length > 0 && bytes.toString('base64') === text ? bytes : null;
+}
+
 /** Whether `signature` (base64) over `data` verifies with an SPKI (DER, base64) key of `algorithm`. */
 export function verifySignature(
   algorithm: string,
@@ -94,46 +104,116 @@ export function verifySignature(
   signature: string,
 ): boolean {
   const hash = SCHEMES[algorithm];
-  if (hash === undefined) return false;
+  const signatureBytes = canonicalBase64(signature);
+  const keyBytes = typeof publicKey === 'string' ? canonicalBase64(publicKey) : null;
+  if (hash === undefined || !signatureBytes || (typeof publicKey === 'string' && !keyBytes))
+    return false;
   try {
-    const key =
-      typeof publicKey === 'string'
-        ? createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' })
-        : publicKey;
-    return verify(hash, data, key, Buffer.from(signature, 'base64'));
+    const key = keyBytes
+      ? createPublicKey({ key: keyBytes, format: 'der', type: 'spki' })
+      : publicKey;
+    return verify(hash, data, key as KeyObject, signatureBytes);
   } catch {
     return false;
   }
 }
 
+const detailValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+/** A transcript's shape, every object strict: a renamed or added field is not a transcript. */
+const documentSchema = z
+  .object({
+    format: z.literal(TRANSCRIPT_FORMAT),
+    version: z.literal(TRANSCRIPT_VERSION),
+    header: z
+      .object({
+        ceremony: z.string(),
+        vault: z.string(),
+        template: z
+          .object({ id: z.string(), version: z.number(), title: z.string(), digest: z.string() })
+          .strict(),
+        parameters: z.record(z.string(), detailValue),
+        participants: z.array(
+          z
+            .object({
+              name: z.string(),
+              person: z.string(),
+              role: z.enum(['administrator', 'custodian', 'witness', 'auditor']),
+              presence: z.enum(['passphrase', 'token']),
+              algorithm: z.string().optional(),
+              publicKey: z.string().optional(),
+            })
+            .strict(),
+        ),
+        signer: z
+          .object({
+            keyId: z.string(),
+            algorithm: z.string(),
+            publicKey: z.string(),
+            location: z.enum(['vault', 'token']),
+          })
+          .strict(),
+        openedAt: z.string(),
+      })
+      .strict(),
+    entries: z.array(
+      z
+        .object({
+          seq: z.number().int(),
+          at: z.string(),
+          step: z.string().nullable(),
+          event: z.enum([
+            'presence',
+            'acknowledged',
+            'action',
+            'signed-off',
+            'aborted',
+            'resumed',
+            'completed',
+          ]),
+          by: z.string().nullable(),
+          detail: z.record(z.string(), detailValue),
+          prev: hex64,
+          hash: hex64,
+        })
+        .strict(),
+    ),
+    status: z.enum(['open', 'completed', 'aborted']),
+    head: hex64,
+    signature: z
+      .object({ algorithm: z.string(), signedAt: z.string(), value: z.string() })
+      .strict(),
+  })
+  .strict();
+
 const broken = (why: string) => new KeywardenError(ErrorCode.TRANSCRIPT_INVALID, why);
 
 /** Parses a transcript file; it must be in canonical form. Throws TRANSCRIPT_INVALID. */
 function parseTranscript(text: string): TranscriptDocument {
-  let document: TranscriptDocument;
+  let parsed: unknown;
   try {
-    document = JSON.parse(text) as TranscriptDocument;
+    parsed = JSON.parse(text);
   } catch {
     throw broken('The file is not a transcript: it is not JSON.');
   }
-  if (document === null || typeof document !== 'object' || document.format !== TRANSCRIPT_FORMAT)
+  const format = (parsed as { format?: unknown } | null)?.format;
+  if (format !== TRANSCRIPT_FORMAT)
     throw broken('The file is not a Keywarden ceremony transcript.');
-  if (document.version !== TRANSCRIPT_VERSION)
+  const version = (parsed as { version?: unknown }).version;
+  if (version !== TRANSCRIPT_VERSION)
     throw broken(
-      `The transcript has version ${String(document.version)}; this Keywarden reads ${TRANSCRIPT_VERSION}.`,
+      `The transcript has version ${String(version)}; this Keywarden reads ${TRANSCRIPT_VERSION}.`,
     );
-  let canonical: string;
-  try {
-    canonical = renderTranscript(document);
-  } catch {
-    throw broken('The transcript holds a value a transcript cannot.');
+  const checked = documentSchema.safeParse(parsed);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw broken(`The transcript is malformed at ${issue?.path.join('.') || 'its top'}.`);
   }
-  if (canonical !== text)
+  const document = checked.data as TranscriptDocument;
+  if (renderTranscript(document) !== text)
     throw broken(
       'The file differs from the transcript it holds: it was edited after it was written.',
     );
-  if (!Array.isArray(document.entries) || typeof document.header !== 'object')
-    throw broken('The transcript is missing its header or entries.');
   return document;
 }
 
