@@ -186,10 +186,10 @@ describe('ceremony transcripts', () => {
     const entries: TranscriptEntry[] = [];
     let prev = genesisHash(document.header);
     for (const entry of document.entries) {
-      const { seq, prev: _prev, hash: _hash, ...fields } = entry;
+      const { seq, at, step, event, by } = entry;
       const detail =
-        seq === 2 ? { ...fields.detail, signature: forged.toString('base64') } : fields.detail;
-      const next = chainEntry(prev, seq, { ...fields, detail });
+        seq === 2 ? { ...entry.detail, signature: forged.toString('base64') } : entry.detail;
+      const next = chainEntry(prev, seq, { at, step, event, by, detail });
       entries.push(next);
       prev = next.hash;
     }
