@@ -278,7 +278,7 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
         kcv: split.kcv,
         fingerprint: split.fingerprint,
         folder,
-        files: split.files.map((f) => f.path),
+        files: split.files.flatMap((f) => (f.sheet ? [f.path, f.sheet] : [f.path])),
       });
     }
     case 'enrol-token': {

@@ -94,6 +94,8 @@ describe('keywarden ceremony run', () => {
         '--param',
         'threshold=2',
         '--param',
+        'format=pdf',
+        '--param',
         `out-dir=${out}`,
         '--transcript-out',
         transcript,
@@ -107,7 +109,15 @@ describe('keywarden ceremony run', () => {
     // Five presences, two key checks, the split, three hand-overs, one sign-off.
     expect(started.stdout.match(/^done: /gm)).toHaveLength(12);
     const folder = join(out, `shares-${id.slice(0, 8)}`);
-    expect(readdirSync(folder).sort()).toEqual(['1-carol.share', '2-dave.share', '3-erin.share']);
+    // A share file and a printed sheet for each custodian, both named in the transcript.
+    expect(readdirSync(folder).sort()).toEqual([
+      '1-carol.pdf',
+      '1-carol.share',
+      '2-dave.pdf',
+      '2-dave.share',
+      '3-erin.pdf',
+      '3-erin.share',
+    ]);
 
     const document = JSON.parse(readFileSync(transcript, 'utf8')) as TranscriptDocument;
     expect(document.status).toBe('completed');
@@ -115,10 +125,11 @@ describe('keywarden ceremony run', () => {
     const split = document.entries.find((e) => e.event === 'action')!;
     expect(split.detail.threshold).toBe(2);
     expect(split.by).toBe('Alice');
+    expect(split.detail.files).toHaveLength(6);
     // No passphrase and no share is in the transcript.
     const text = readFileSync(transcript, 'utf8');
     for (const name of ['Alice', 'Carol', 'Wendy']) expect(text).not.toContain(PRESENCE[name]!);
-    for (const file of readdirSync(folder)) {
+    for (const file of readdirSync(folder).filter((name) => name.endsWith('.share'))) {
       const share = JSON.parse(readFileSync(join(folder, file), 'utf8')) as { value: string };
       expect(text).not.toContain(share.value);
     }
