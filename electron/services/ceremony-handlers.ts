@@ -1,11 +1,11 @@
 import { join } from 'node:path';
+import { splitVaultKey } from '../core/ceremony/key-split.ts';
 import {
   combineMnemonicsToVaultKey,
   combineToVaultKey,
   isMnemonic,
-  splitVaultKey,
-} from '../core/ceremony/key-split.ts';
-import type { CombineRequest } from '../core/ceremony/key-split.ts';
+} from '../core/ceremony/key-combine.ts';
+import type { CombineRequest } from '../core/ceremony/key-combine.ts';
 import {
   combineComponentsToVaultKey,
   decodeComponent,

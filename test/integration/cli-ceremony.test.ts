@@ -6,7 +6,10 @@ import type {
   KeyCombineView,
   KeySplitView,
 } from '../../electron/shared/ceremony-types.ts';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { qrSegments } from '../../electron/core/ceremony/share-sheet.ts';
+import { encodeShareText } from '../../electron/core/ceremony/share-text.ts';
+import { decodeShare } from '../../electron/core/ceremony/shares.ts';
 import { CLI_PATH, runKeywarden } from '../helpers/cli.ts';
 import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
@@ -384,5 +387,155 @@ describe('keywarden ceremony split and combine', () => {
     expect(errorLine((await combineShares([paths[0]!, altered])).stderr)).toMatch(
       /^error \[SHARE_INVALID\]: Mnemonic 2/,
     );
+  });
+
+  it('splits a private key (P-256, Ed25519, RSA) as PKCS#8; any two rebuild the same key pair, which signs', async () => {
+    for (const algorithm of ['p256', 'ed25519', 'rsa3072']) {
+      const made = await run(
+        'keys',
+        'generate',
+        '--name',
+        `root ${algorithm}`,
+        '--algorithm',
+        algorithm,
+        '--purpose',
+        'sign,verify',
+        '--owner',
+        'Alice',
+        '--tier',
+        '3',
+        '--json',
+      );
+      const root = JSON.parse(made.stdout) as KeyView;
+      const out = dir.file(`private-${algorithm}`);
+      mkdirSync(out);
+      const result = await run(
+        'ceremony',
+        'split',
+        root.id,
+        '--threshold',
+        '2',
+        ...CUSTODIANS,
+        '--out-dir',
+        out,
+        '--format',
+        'pdf',
+        '--json',
+      );
+      expect(result.stderr).toBe('');
+      const pieces = JSON.parse(result.stdout) as KeySplitView;
+      expect(pieces.files.every((f) => f.sheet?.endsWith('.pdf'))).toBe(true);
+      // An RSA key's share is too long for one QR code: its sheet spreads it over several.
+      const images = dir.file(`sheet-${algorithm}`);
+      execFileSync('pdftoppm', ['-r', '110', '-png', pieces.files[0]!.sheet!, images]);
+      const pngs = readdirSync(dir.path)
+        .filter((name) => name.startsWith(`sheet-${algorithm}`))
+        .map((name) => dir.file(name));
+      // zbarimg exits 4 when a page holds no code (a page of text only); its output is what counts.
+      const scanned = spawnSync('zbarimg', ['-q', ...pngs], { encoding: 'utf8' }).stdout;
+      const share = decodeShare(readFileSync(pieces.files[0]!.path, 'utf8'), 'share 1');
+      const segments = qrSegments(encodeShareText(share));
+      expect(scanned.match(/^QR-Code:/gm)).toHaveLength(segments.length);
+      if (algorithm === 'rsa3072') expect(segments.length).toBeGreaterThan(2);
+      const again = await run(
+        'ceremony',
+        'combine',
+        '--share',
+        pieces.files[2]!.path,
+        '--share',
+        pieces.files[0]!.path,
+        '--name',
+        `root ${algorithm} rebuilt`,
+        '--purpose',
+        'sign,verify',
+        '--owner',
+        'Alice',
+        '--json',
+      );
+      expect(again.stderr).toBe('');
+      const rebuiltKey = (JSON.parse(again.stdout) as KeyCombineView).key;
+      expect(rebuiltKey).toMatchObject({
+        algorithm,
+        fingerprint: root.fingerprint,
+        publicKey: root.publicKey,
+      });
+      // The rebuilt key signs, and the original's public key verifies it.
+      const data = dir.file(`data-${algorithm}`);
+      writeFileSync(data, 'signed by a rebuilt key');
+      const signature = dir.file(`sig-${algorithm}`);
+      expect(
+        (await run('keys', 'sign', rebuiltKey.id, '--in', data, '--out', signature)).code,
+      ).toBe(0);
+      const verified = await run('keys', 'verify', root.id, '--in', data, '--signature', signature);
+      expect(verified.code).toBe(0);
+    }
+  }, 120_000);
+
+  it('refuses SLIP-39 words for a private key, and a key with no private part', async () => {
+    const made = await run(
+      'keys',
+      'generate',
+      '--name',
+      'words?',
+      '--algorithm',
+      'ed25519',
+      '--purpose',
+      'sign',
+      '--owner',
+      'Alice',
+      '--tier',
+      '3',
+      '--json',
+    );
+    const signing = JSON.parse(made.stdout) as KeyView;
+    const out = dir.file('no-words');
+    mkdirSync(out);
+    const words = await run(
+      'ceremony',
+      'split',
+      signing.id,
+      '--threshold',
+      '2',
+      ...CUSTODIANS,
+      '--out-dir',
+      out,
+      '--format',
+      'slip39',
+    );
+    expect(errorLine(words.stderr)).toMatch(
+      /^error \[FORMAT_UNSUPPORTED\]: SLIP-39 words carry secret keys/,
+    );
+    expect(readdirSync(out)).toEqual([]);
+    const pem = dir.file('public-only.pem');
+    expect(
+      (await run('keys', 'export-public', signing.id, '--format', 'pem', '--out', pem)).code,
+    ).toBe(0);
+    const imported = await run(
+      'keys',
+      'import',
+      '--file',
+      pem,
+      '--name',
+      'public only',
+      '--purpose',
+      'verify',
+      '--owner',
+      'Alice',
+      '--json',
+    );
+    expect(imported.stderr).toBe('');
+    const publicOnly = JSON.parse(imported.stdout) as KeyView;
+    const refused = await run(
+      'ceremony',
+      'split',
+      publicOnly.id,
+      '--threshold',
+      '2',
+      ...CUSTODIANS,
+      '--out-dir',
+      out,
+    );
+    expect(errorLine(refused.stderr)).toMatch(/^error \[FORMAT_UNSUPPORTED\]: .*public key only/);
+    expect(readdirSync(out)).toEqual([]);
   });
 });

@@ -5,8 +5,9 @@ import { zeroize } from '../crypto/bytes.ts';
 import { Outcome } from '../audit/audit-log.ts';
 import type { UnlockedVault, VaultDeps } from '../vault/vault.ts';
 import { keyCheckValue, secretFingerprint } from './kcv.ts';
-import { custodiansOf, enterSecretKey, readForCustodians } from './key-split.ts';
-import type { CombineRequest } from './key-split.ts';
+import { enterSecretKey } from './key-combine.ts';
+import type { CombineRequest } from './key-combine.ts';
+import { custodiansOf, readForCustodians } from './key-split.ts';
 import { combineComponents, MAX_COMPONENTS, splitComponents } from './xor-components.ts';
 
 // PCI-style XOR key components of a vault key: one full-length component per custodian, each

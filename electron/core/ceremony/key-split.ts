@@ -6,24 +6,20 @@ import { Outcome } from '../audit/audit-log.ts';
 import { readKey, requireOperator } from '../inventory/key-inventory.ts';
 import { readKeyMaterial } from '../inventory/key-material.ts';
 import { findPerson } from '../inventory/people-registry.ts';
-import { importKey } from '../inventory/key-import.ts';
-import type { ImportKeyRequest } from '../inventory/key-import.ts';
 import { confirmRecentUnlock } from '../vault/slot-management.ts';
 import type { UnlockedVault, VaultDeps } from '../vault/vault.ts';
-import { combineShares, encodeShare, splitSecret } from './shares.ts';
-import { isShareText } from './share-text.ts';
-import { combineMnemonics, generateMnemonics } from './slip39.ts';
+import { encodeShare, splitSecret } from './shares.ts';
+import { generateMnemonics } from './slip39.ts';
+import { SECRET_KEYS, SPLITTABLE } from './key-combine.ts';
 import { keyCheckValue, secretFingerprint } from './kcv.ts';
-import type { ShareObject, SplitResult } from './shares.ts';
+import type { SplitResult } from './shares.ts';
 
-// Splitting a vault key among custodians (Keywarden share objects, with printed sheets if asked,
-// or SLIP-39 mnemonics), and rebuilding a key from shares. The shares leave the vault only
-// through the result of splitVaultKey, after the split is recorded (ceremony id, format,
-// threshold, custodians, check value and fingerprint: never the key or a share) in the audit
-// log. For now the secret keys Keywarden holds (AES-256, HMAC-SHA-256) are split; a private
-// key's turn comes with the ceremony engine.
+// Splitting a vault key among custodians: Keywarden share objects (with printed sheets if
+// asked) of a secret key's bytes or a private key's PKCS#8, or SLIP-39 mnemonics of a secret
+// key. The shares leave the vault only through the result of splitVaultKey, after the split is
+// recorded (ceremony id, format, threshold, custodians, check value and fingerprint: never the
+// key or a share) in the audit log. Rebuilding is key-combine.ts.
 
-const SPLITTABLE = new Set(['aes256', 'hmac-sha256']);
 const LIVE = new Set(['pre-activation', 'active', 'suspended', 'deactivated']);
 
 export interface SplitKeyRequest {
@@ -66,8 +62,14 @@ export async function splitVaultKey(
   const { material, algorithm, custodians } = read;
   let split: KeySplit;
   try {
-    if (request.format === 'slip39') split = slip39Split(material, request.threshold, custodians);
-    else {
+    if (request.format === 'slip39') {
+      if (!SECRET_KEYS.has(algorithm))
+        throw new KeywardenError(
+          ErrorCode.FORMAT_UNSUPPORTED,
+          `SLIP-39 words carry secret keys (aes256, hmac-sha256); split this ${algorithm} private key into share files.`,
+        );
+      split = slip39Split(material, request.threshold, custodians);
+    } else {
       const shares = await splitSecret(material, request.threshold, custodians, algorithm);
       let sheets: Buffer[] = [];
       if (request.format === 'pdf') {
@@ -143,51 +145,6 @@ function slip39Split(secret: Uint8Array, threshold: number, custodians: string[]
   };
 }
 
-/** Whether a share file holds SLIP-39 words rather than a Keywarden share (JSON or text form). */
-export function isMnemonic(text: string): boolean {
-  return !text.trimStart().startsWith('{') && !isShareText(text);
-}
-
-/**
- * Rebuilds a secret key from SLIP-39 mnemonics (no passphrase) and enters it as a new key of
- * `algorithm`. Whether this vault recorded a split of that key (by its check value) is reported.
- * Throws QUORUM_NOT_MET, SHARE_INVALID and the import codes.
- */
-export async function combineMnemonicsToVaultKey(
-  vault: UnlockedVault,
-  actor: string,
-  mnemonics: readonly string[],
-  algorithm: string,
-  entry: CombineRequest,
-  now: Date,
-): Promise<{ key: KeyView; ceremony: string; kcv: string; recorded: boolean }> {
-  const event = { actor, action: 'key.combine', target: 'slip39', outcome: Outcome.SUCCESS };
-  let secret: Buffer | null = null;
-  try {
-    secret = combineMnemonics(mnemonics);
-    const kcv = keyCheckValue(secret);
-    const record = vault
-      .listAudit()
-      // The latest split of this key (a key may be split again, into another format).
-      .findLast((e) => e.action === 'key.split' && e.outcome === 'success' && e.detail.kcv === kcv);
-    const key = await enterSecretKey(vault, actor, secret, algorithm, entry, now);
-    const ceremony = typeof record?.detail.ceremony === 'string' ? record.detail.ceremony : '';
-    const detail = {
-      format: 'slip39',
-      kcv,
-      shares: mnemonics.length,
-      recorded: record !== undefined,
-    };
-    vault.apply({ ...event, target: key.id, detail }, () => undefined);
-    return { key, ceremony, kcv, recorded: record !== undefined };
-  } catch (error) {
-    vault.recordFailure(event, error);
-    throw error;
-  } finally {
-    zeroize(secret);
-  }
-}
-
 /**
  * Reads a secret key's material for dividing among registered custodians, after checking the
  * unlock is recent, the actor may operate keys, each custodian has the role, and the key is a
@@ -234,10 +191,18 @@ export function custodiansOf(
 }
 
 function checkSplittable(key: KeyView): void {
-  if (!SPLITTABLE.has(key.algorithm)) {
+  if (key.location.kind !== 'vault') {
+    throw new KeywardenError(
+      ErrorCode.KEY_NOT_HELD,
+      key.location.kind === 'token'
+        ? `Key ${key.id} lives on token ${key.location.serial} and never leaves it, so it is not split; the token itself is what custodians guard.`
+        : `Key ${key.id} is held elsewhere (${key.location.reference}); the vault has nothing of it to split.`,
+    );
+  }
+  if (key.publicOnly || !SPLITTABLE.has(key.algorithm)) {
     throw new KeywardenError(
       ErrorCode.FORMAT_UNSUPPORTED,
-      `Key ${key.id} is ${key.algorithm}; only secret keys (aes256, hmac-sha256) are split into shares for now.`,
+      `Key ${key.id} holds no private or secret key (${key.algorithm}${key.publicOnly ? ', public key only' : ''}); there is nothing to split.`,
     );
   }
   if (!LIVE.has(key.state)) {
@@ -245,95 +210,5 @@ function checkSplittable(key: KeyView): void {
       ErrorCode.KEY_STATE_INVALID,
       `Key ${key.id} is ${key.state}; it is not split.`,
     );
-  }
-}
-
-export interface CombineRequest extends Omit<
-  ImportKeyRequest,
-  'file' | 'passphrase' | 'secretAlgorithm'
-> {
-  name: string;
-}
-
-/**
- * Rebuilds a secret key from shares and enters it into the vault as a new key (as an import
- * would). Whether this vault recorded the split is reported; the shares' own check value and
- * fingerprint are verified either way. Throws QUORUM_NOT_MET, SHARE_INVALID, FORMAT_UNSUPPORTED,
- * and the import codes.
- */
-export async function combineToVaultKey(
-  vault: UnlockedVault,
-  actor: string,
-  shares: readonly ShareObject[],
-  names: readonly string[],
-  entry: CombineRequest,
-  now: Date,
-): Promise<{ key: KeyView; ceremony: string; kcv: string; recorded: boolean }> {
-  const event = {
-    actor,
-    action: 'key.combine',
-    target: shares[0]?.ceremony ?? '',
-    outcome: Outcome.SUCCESS,
-  };
-  let secret: Buffer;
-  try {
-    secret = await combineShares(shares, names);
-  } catch (error) {
-    vault.recordFailure(event, error);
-    throw error;
-  }
-  const first = shares[0]!;
-  try {
-    const key = await enterSecretKey(vault, actor, secret, first.algorithm, entry, now);
-    const recorded = vault
-      .listAudit()
-      .some(
-        (e) =>
-          e.action === 'key.split' &&
-          e.outcome === 'success' &&
-          e.detail.ceremony === first.ceremony,
-      );
-    const detail = { ceremony: first.ceremony, kcv: first.kcv, shares: shares.length, recorded };
-    vault.apply({ ...event, target: key.id, detail }, () => undefined);
-    return { key, ceremony: first.ceremony, kcv: first.kcv, recorded };
-  } catch (error) {
-    vault.recordFailure(event, error);
-    throw error;
-  } finally {
-    zeroize(secret);
-  }
-}
-
-/**
- * Enters a rebuilt secret key into the vault as a new key, as an import would (its entry
- * checked, audited as key.import). `secret` stays the caller's to zero. Throws
- * FORMAT_UNSUPPORTED (not a secret key kind) and the import codes.
- */
-export async function enterSecretKey(
-  vault: UnlockedVault,
-  actor: string,
-  secret: Buffer,
-  algorithm: string,
-  entry: CombineRequest,
-  now: Date,
-): Promise<KeyView> {
-  if (!SPLITTABLE.has(algorithm)) {
-    throw new KeywardenError(
-      ErrorCode.FORMAT_UNSUPPORTED,
-      `The pieces hold a ${algorithm}; only secret keys (aes256, hmac-sha256) are rebuilt for now.`,
-    );
-  }
-  // A JWK "oct" key is the one import path for a raw secret key. Its base64 passes through a
-  // string, which cannot be wiped; the buffer that holds the file is.
-  const jwk = Buffer.from(JSON.stringify({ kty: 'oct', k: secret.toString('base64url') }));
-  try {
-    return await importKey(
-      vault,
-      actor,
-      { ...entry, file: jwk, secretAlgorithm: algorithm as 'aes256' | 'hmac-sha256' },
-      now,
-    );
-  } finally {
-    zeroize(jwk);
   }
 }

@@ -21,6 +21,27 @@ export interface SheetKey {
 
 const QR_SIZE = 180;
 const COLUMN_GAP = 16;
+/**
+ * The most text one printed QR code holds here: about version 20 at error correction medium,
+ * whose modules are still two thirds of a millimetre at QR_SIZE. A longer share (a private
+ * key's) is spread over several codes, split at line ends, scanned in order into one file.
+ */
+const QR_TEXT_BYTES = 600;
+
+/** The share's text in pieces of whole lines, each small enough for one printed QR code. */
+export function qrSegments(text: string): string[] {
+  const segments: string[] = [];
+  let current = '';
+  for (const line of text.split(/(?<=\n)/)) {
+    if (current && Buffer.byteLength(current + line) > QR_TEXT_BYTES) {
+      segments.push(current);
+      current = '';
+    }
+    current += line;
+  }
+  if (current) segments.push(current);
+  return segments;
+}
 
 /**
  * One PDF per share, each a single page, in the order given. Throws FORMAT_UNSUPPORTED when
@@ -58,7 +79,8 @@ async function renderShareSheet(
     `Any ${share.threshold} of the ${share.shares} shares rebuild the key; fewer reveal nothing of it.`,
   );
   const top = pdf.position();
-  const qr = pdf.qr(text, { size: QR_SIZE, x: top.right - QR_SIZE, y: top.y });
+  const segments = qrSegments(text);
+  const qr = pdf.qr(segments[0]!, { size: QR_SIZE, x: top.right - QR_SIZE, y: top.y });
   const width = top.width - QR_SIZE - COLUMN_GAP;
   const keyName = key.name ? `${key.name} (${key.id})` : key.id;
   const lines: Array<[string, string]> = [
@@ -76,16 +98,22 @@ async function renderShareSheet(
   pdf.gap(8);
   pdf.heading('The share, as text', 2);
   pdf.paragraph(
-    'This block is the share, and the QR code above holds exactly this block. Each numbered line ends with a check of that line in brackets.',
+    segments.length === 1
+      ? 'This block is the share, and the QR code above holds exactly this block. Each numbered line ends with a check of that line in brackets.'
+      : `This block is the share. It is too long for one QR code: the code above holds its first part, and ${segments.length - 1} more below hold the rest, in order. Each numbered line ends with a check of that line in brackets.`,
   );
   pdf.monospace(text.trimEnd().split('\n'));
+  segments.slice(1).forEach((segment, i) => {
+    pdf.paragraph(`QR code ${i + 2} of ${segments.length}:`);
+    pdf.qr(segment, { size: QR_SIZE });
+  });
   pdf.heading('Keep it secret', 2);
   pdf.paragraph(
     `Keep this sheet as you would the key itself: whoever holds ${share.threshold} shares of ceremony ${share.ceremony} holds the key. Do not photograph it, copy it or scan it into a networked device. Keywarden keeps no copy of the share.`,
   );
   pdf.heading('To re-enter it', 2);
   pdf.paragraph(
-    'Scan the QR code into a text file, or type the block above into one, from its BEGIN line to its END line. Letter case and the spaces between groups do not matter; a mistyped value line is reported by its number. Then, with the files of enough custodians:',
+    `Scan the QR code${segments.length > 1 ? `s, in order,` : ''} into a text file, or type the block above into one, from its BEGIN line to its END line. Letter case and the spaces between groups do not matter; a mistyped value line is reported by its number. Then, with the files of enough custodians:`,
   );
   pdf.monospace(['keywarden ceremony combine --share FILE --share FILE … --name NAME …']);
   pdf.paragraph(
