@@ -208,13 +208,25 @@ async function abort(
   }
 }
 
-/** Writes the signed transcript where --transcript-out says, asking the token PIN if needed. */
+/** --transcript-pdf, which prints the transcript --transcript-out writes. Throws USAGE. */
+function transcriptPdfOf(options: ParsedOptions): string | undefined {
+  const pdfPath = options['transcript-pdf'];
+  if (pdfPath !== undefined && options['transcript-out'] === undefined)
+    throw usage('--transcript-pdf prints the transcript --transcript-out writes; give both.');
+  return pdfPath;
+}
+
+/**
+ * Writes the signed transcript to `outPath` (and its printable PDF to `pdfPath`, when given),
+ * asking the token PIN if needed.
+ */
 async function exportTranscript(
   services: KeywardenServices,
   io: CliIo,
   options: ParsedOptions,
   id: string,
   outPath: string,
+  pdfPath: string | undefined,
 ) {
   const pinFile = options['signing-pin-file'];
   const pin = pinFile ? secretFile(pinFile, 'PIN file') : undefined;
@@ -222,10 +234,11 @@ async function exportTranscript(
     const written = await services.invoke('ceremony:export-transcript', {
       id,
       outPath,
+      ...(pdfPath !== undefined ? { pdfPath } : {}),
       ...(pin ? { pin } : {}),
     });
     io.err(
-      `Transcript of ceremony ${id} (${written.status}, ${written.entries} entries) written to ${written.path}.\n`,
+      `Transcript of ceremony ${id} (${written.status}, ${written.entries} entries) written to ${written.path}${written.pdfPath ? `, its printable copy to ${written.pdfPath}` : ''}.\n`,
     );
     return written;
   } finally {
@@ -268,6 +281,7 @@ export async function runCeremonyRunCommand(
     case 'ceremony run':
     case 'ceremony resume': {
       const outPath = options['transcript-out'];
+      const pdfPath = transcriptPdfOf(options);
       const participants = name === 'ceremony run' ? participantsOf(options) : [];
       const parameters = parametersOf(options);
       const signingKey = name === 'ceremony run' ? requiredOption(options, 'signing-key') : '';
@@ -287,7 +301,7 @@ export async function runCeremonyRunCommand(
         io.out(`ceremony: ${view.id}\n`);
         const last = await runSteps(services, io, prompter, view, interactive);
         io.out(`status: ${last.status}\n`);
-        if (outPath) await exportTranscript(services, io, options, last.id, outPath);
+        if (outPath) await exportTranscript(services, io, options, last.id, outPath, pdfPath);
         return last.status === 'aborted' ? ExitCode.FAILURE : ExitCode.OK;
       } finally {
         prompter.close();
@@ -342,8 +356,9 @@ export async function runCeremonyRunCommand(
     case 'ceremony export': {
       const outPath = requiredOption(options, 'out');
       await unlock();
-      const written = await exportTranscript(services, io, options, operands.ID ?? '', outPath);
-      print(written, `${written.path}\n`);
+      const id = operands.ID ?? '';
+      const written = await exportTranscript(services, io, options, id, outPath, options.pdf);
+      print(written, `${written.path}\n${written.pdfPath ? `${written.pdfPath}\n` : ''}`);
       return ExitCode.OK;
     }
     case 'people presence': {

@@ -60,13 +60,14 @@ export const COMMANDS: CommandSpec[] = [
     summary:
       'run a ceremony step by step at this terminal: presence, acknowledgements, the action, witness sign-off; then write its signed transcript',
     usage:
-      'ceremony run TEMPLATE --vault PATH --signing-key KEY_ID --participant ROLE:NAME... [--param NAME=VALUE...] [--transcript-out FILE] [--signing-pin-file F] [unlock options]',
+      'ceremony run TEMPLATE --vault PATH --signing-key KEY_ID --participant ROLE:NAME... [--param NAME=VALUE...] [--transcript-out FILE [--transcript-pdf FILE]] [--signing-pin-file F] [unlock options]',
     options: [
       ...COMMON,
       'participant',
       'param',
       'signing-key',
       'transcript-out',
+      'transcript-pdf',
       'signing-pin-file',
     ],
     needsVault: true,
@@ -76,8 +77,8 @@ export const COMMANDS: CommandSpec[] = [
     operands: ['ID'],
     summary: 'take up an interrupted ceremony at the step it had reached',
     usage:
-      'ceremony resume ID --vault PATH [--transcript-out FILE] [--signing-pin-file F] [unlock options]',
-    options: [...COMMON, 'transcript-out', 'signing-pin-file'],
+      'ceremony resume ID --vault PATH [--transcript-out FILE [--transcript-pdf FILE]] [--signing-pin-file F] [unlock options]',
+    options: [...COMMON, 'transcript-out', 'transcript-pdf', 'signing-pin-file'],
     needsVault: true,
   },
   {
@@ -107,9 +108,10 @@ export const COMMANDS: CommandSpec[] = [
   {
     words: ['ceremony', 'export'],
     operands: ['ID'],
-    summary: "write a ceremony's transcript, signed by its ceremony key",
-    usage: 'ceremony export ID --vault PATH --out FILE [--signing-pin-file F] [unlock options]',
-    options: [...COMMON, 'out', 'signing-pin-file'],
+    summary: "write a ceremony's transcript, signed by its ceremony key, and its printable PDF",
+    usage:
+      'ceremony export ID --vault PATH --out FILE [--pdf FILE] [--signing-pin-file F] [unlock options]',
+    options: [...COMMON, 'out', 'pdf', 'signing-pin-file'],
     needsVault: true,
   },
   {

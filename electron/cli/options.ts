@@ -123,6 +123,8 @@ export const OPTION_SPEC = {
   'signing-key': { type: 'string' },
   'signing-pin-file': { type: 'string' },
   'transcript-out': { type: 'string' },
+  'transcript-pdf': { type: 'string' },
+  pdf: { type: 'string' },
   'token-key': { type: 'string' },
   threshold: { type: 'string' },
   share: { type: 'string', multiple: true },

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { CeremonyView, DetailValue } from '../shared/ceremony-run-types.ts';
 import type { Channel, ResponseOf } from '../shared/contract.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
@@ -290,21 +291,36 @@ export function ceremonyRunHandlers(
         head: headOf(state),
         signature: { algorithm: signer.algorithm, signedAt: deps.now().toISOString() },
       };
-      const file = reserveOutputs([request.outPath], { what: 'transcript', mode: 0o644 });
+      const { outPath, pdfPath } = request;
+      if (pdfPath !== undefined && resolve(pdfPath) === resolve(outPath))
+        throw new KeywardenError(
+          ErrorCode.BAD_REQUEST,
+          'The transcript and its PDF are two files; give them two paths.',
+        );
+      // Both files are made before the key signs, and both removed if anything fails.
+      const paths = pdfPath === undefined ? [outPath] : [outPath, pdfPath];
+      const files = reserveOutputs(paths, { what: 'transcript', mode: 0o644 });
       try {
         const { signature } = await call('keys:sign', {
           id: signer.keyId,
           data: signingPayload(document),
           ...(request.pin ? { pin: request.pin } : {}),
         });
-        const signed = { ...document.signature, value: b64(signature) };
-        file.write([Buffer.from(renderTranscript({ ...document, signature: signed }))]);
+        const signed = { ...document, signature: { ...document.signature, value: b64(signature) } };
+        const contents: Uint8Array[] = [Buffer.from(renderTranscript(signed))];
+        if (pdfPath !== undefined) {
+          // Loaded only for an export that prints: pdfkit takes a quarter of a second to load.
+          const { renderTranscriptPdf } = await import('../core/ceremony/transcript-pdf.ts');
+          contents.push(await renderTranscriptPdf(signed));
+        }
+        files.write(contents);
       } catch (error) {
-        file.abandon();
+        files.abandon();
         throw error;
       }
       return {
-        path: request.outPath,
+        path: outPath,
+        ...(pdfPath !== undefined ? { pdfPath } : {}),
         status: state.status,
         head: document.head,
         entries: state.entries.length,

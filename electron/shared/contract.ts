@@ -479,12 +479,26 @@ export const contract = {
     request: z.object({ id: ceremonyId }).strict(),
     response: returns<CeremonyView>(),
   },
-  /** Writes the transcript, signed by the ceremony key (with its token's PIN when on a token). */
+  /**
+   * Writes the transcript, signed by the ceremony key (with its token's PIN when on a token),
+   * and its printable PDF too when `pdfPath` is given: both files or neither.
+   */
   'ceremony:export-transcript': {
     request: z
-      .object({ id: ceremonyId, outPath: z.string().min(1).max(4096), pin: secretBytes.optional() })
+      .object({
+        id: ceremonyId,
+        outPath: z.string().min(1).max(4096),
+        pdfPath: z.string().min(1).max(4096).optional(),
+        pin: secretBytes.optional(),
+      })
       .strict(),
-    response: returns<{ path: string; status: string; head: string; entries: number }>(),
+    response: returns<{
+      path: string;
+      pdfPath?: string;
+      status: string;
+      head: string;
+      entries: number;
+    }>(),
   },
   /** Checks a transcript file with the ceremony key's public key (PEM) alone; needs no vault. */
   'ceremony:verify-transcript': {

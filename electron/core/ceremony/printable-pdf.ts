@@ -4,18 +4,27 @@ import { zeroize } from '../crypto/bytes.ts';
 import { fontRuns } from './printable-fonts.ts';
 import type { FontRole, PrintableFonts } from './printable-fonts.ts';
 
-// A small writer of printable A4 documents for ceremonies (share sheets now, transcripts
-// later), over pdfkit: headings, paragraphs, label/value lines, monospace blocks, QR codes drawn
-// as vector squares (by the zero-dependency `qr` encoder), gaps and page breaks. Text in any
-// script the bundled fonts cover (printable-fonts.ts). The file carries no metadata beyond a
-// title, "Keywarden" as its creator and a fixed date: no author, nothing of the page's content.
+// A small writer of printable A4 documents for ceremonies (share sheets and transcripts), over
+// pdfkit: headings, paragraphs, label/value lines and sections of them kept on one page,
+// monospace blocks, QR codes drawn as vector squares (by the zero-dependency `qr` encoder),
+// lines to fill in by hand, gaps, page breaks and a footer on every page. Text in any script
+// the bundled fonts cover (printable-fonts.ts). The file carries no metadata beyond a title,
+// "Keywarden" as its creator and a fixed date: no author, nothing of the page's content.
 //
 // Secret bytes: what is drawn lives in pdfkit's page content (JS strings, which cannot be
 // wiped) until end(); the chunks pdfkit hands out are zeroed once joined, and the joined PDF is
 // the caller's to write once and zero.
 
 const PAGE = { size: 'A4', margin: 56 } as const;
-const SIZES = { heading: 18, subheading: 13, body: 10, mono: 10 } as const;
+const SIZES = {
+  heading: 18,
+  subheading: 13,
+  minorheading: 11,
+  body: 10,
+  mono: 10,
+  footer: 8,
+} as const;
+const HEADING_SIZE = { 1: SIZES.heading, 2: SIZES.subheading, 3: SIZES.minorheading } as const;
 /** A fixed creation date (pdfkit needs one): a sheet does not tell when it was printed. */
 const FIXED_DATE = new Date(Date.UTC(2000, 0, 1));
 /** Light modules around a QR code, in modules (ISO/IEC 18004 asks for 4). */
@@ -33,13 +42,30 @@ function qrBytes(text: string): Uint8Array {
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8]);
 }
 
+/** A label/value line: the value in the monospace font when `mono` (hashes, hex). */
+export interface LabelledValue {
+  label: string;
+  value: string;
+  mono?: boolean;
+}
+
 export interface PrintablePdf {
-  /** A heading: level 1 for the page's title, 2 for a section. */
-  heading(text: string, level?: 1 | 2): void;
+  /** A heading: level 1 for the page's title, 2 for a section, 3 for a part of one. */
+  heading(text: string, level?: 1 | 2 | 3): void;
   /** A wrapped paragraph, `width` points wide (the page's text width by default). */
   paragraph(text: string, options?: { width?: number; size?: number }): void;
   /** "Label: value", the label in bold, the value wrapped under `width`. */
-  keyValue(label: string, value: string, options?: { width?: number }): void;
+  keyValue(label: string, value: string, options?: { width?: number; mono?: boolean }): void;
+  /**
+   * A heading (level 2 by default) and its label/value lines, started on a new page when they
+   * do not fit below the cursor but would on a page of their own.
+   */
+  section(title: string, lines: readonly LabelledValue[], options?: { level?: 2 | 3 }): void;
+  /**
+   * A caption in bold and a row of blank lines across the page to fill in by hand (a name, a
+   * signature, a date), each field's name printed under its line; kept on one page.
+   */
+  fillIn(caption: string, fields: readonly string[]): void;
   /** Lines in a monospace font inside a thin frame, never wrapped. */
   monospace(lines: readonly string[], options?: { size?: number }): void;
   /**
@@ -61,10 +87,15 @@ export interface PrintablePdf {
 
 /**
  * Starts a printable document in `fonts` (loadPrintableFonts), titled `title` in its
- * metadata. Throws nothing itself; end() rejects with pdfkit's error if the document cannot
- * be finished.
+ * metadata. `footer`, when given, is the line printed at the foot of every page, told the
+ * page's number and the number of pages. Throws nothing itself; end() rejects with pdfkit's
+ * error if the document cannot be finished.
  */
-export function createPrintablePdf(fonts: PrintableFonts, title: string): PrintablePdf {
+export function createPrintablePdf(
+  fonts: PrintableFonts,
+  title: string,
+  { footer }: { footer?: (page: number, pages: number) => string } = {},
+): PrintablePdf {
   // pdfkit takes a fontkit font where its typings say only a name or bytes: the fonts are then
   // parsed once per printing job, not once per document (their layout tables take ~20 ms
   // each). Its default font would load Helvetica's metrics; the bundled regular one is used.
@@ -73,6 +104,8 @@ export function createPrintablePdf(fonts: PrintableFonts, title: string): Printa
     size: PAGE.size,
     margin: PAGE.margin,
     font: source('regular'),
+    // Pages are kept until end() only when a footer needs the number of pages.
+    bufferPages: footer !== undefined,
     info: { Title: title, Creator: 'Keywarden', Producer: 'Keywarden', CreationDate: FIXED_DATE },
   });
   const chunks: Buffer[] = [];
@@ -86,6 +119,22 @@ export function createPrintablePdf(fonts: PrintableFonts, title: string): Printa
   const room = (height: number) => {
     if (doc.y + height > bottom()) doc.addPage();
   };
+
+  /** The height a heading of `level` takes, as heading() draws it. */
+  const headingHeight = (text: string, level: 1 | 2 | 3) => {
+    doc.font('bold').fontSize(HEADING_SIZE[level]);
+    return doc.heightOfString(text, { width: textWidth() }) + doc.currentLineHeight(true) * 0.3;
+  };
+  /**
+   * The height a label/value line takes, measured in the regular font (wider than the mono,
+   * near enough for the fallback one) with a spare line for the difference.
+   */
+  const keyValueHeight = ({ label, value }: LabelledValue) => {
+    doc.font('regular').fontSize(SIZES.body);
+    const text = doc.heightOfString(`${label}: ${value}`, { width: textWidth() });
+    return text + doc.currentLineHeight(true) * 0.25;
+  };
+  const pageHeight = () => bottom() - doc.page.margins.top;
 
   /** Draws runs of `text` (bold or regular first) as one wrapped paragraph. */
   const runs = (
@@ -103,9 +152,36 @@ export function createPrintablePdf(fonts: PrintableFonts, title: string): Printa
     });
   };
 
-  return {
+  /** Each page's footer line, centred in its bottom margin. */
+  const drawFooters = (line: (page: number, pages: number) => string) => {
+    const { start, count } = doc.bufferedPageRange();
+    for (let i = start; i < start + count; i += 1) {
+      doc.switchToPage(i);
+      // pdfkit starts a new page for text below the bottom margin; the footer lives there.
+      const margin = doc.page.margins.bottom;
+      doc.page.margins.bottom = 0;
+      const pieces = fontRuns(fonts, line(i - start + 1, count), ['regular', 'fallback']);
+      const width = pieces.reduce(
+        (sum, piece) => sum + doc.font(piece.role).fontSize(SIZES.footer).widthOfString(piece.text),
+        0,
+      );
+      doc.x = left + Math.max(0, (textWidth() - width) / 2);
+      doc.y = doc.page.height - margin / 2 - SIZES.footer / 2;
+      doc.fillColor('#404040');
+      pieces.forEach((piece, j) => {
+        doc
+          .font(piece.role)
+          .fontSize(SIZES.footer)
+          .text(piece.text, { lineBreak: false, continued: j < pieces.length - 1 });
+      });
+      doc.fillColor('black');
+      doc.page.margins.bottom = margin;
+    }
+  };
+
+  const pdf: PrintablePdf = {
     heading(text, level = 1) {
-      const size = level === 1 ? SIZES.heading : SIZES.subheading;
+      const size = HEADING_SIZE[level];
       room(size * 2);
       runs([{ text, chain: ['bold', 'fallback'] }], size, textWidth());
       doc.moveDown(0.3);
@@ -115,17 +191,46 @@ export function createPrintablePdf(fonts: PrintableFonts, title: string): Printa
       runs([{ text, chain: ['regular', 'fallback'] }], size, width);
       doc.moveDown(0.5);
     },
-    keyValue(label, value, { width = textWidth() } = {}) {
+    keyValue(label, value, { width = textWidth(), mono = false } = {}) {
       room(SIZES.body * 2);
       runs(
         [
           { text: `${label}: `, chain: ['bold', 'fallback'] },
-          { text: value, chain: ['regular', 'fallback'] },
+          { text: value, chain: mono ? ['mono', 'regular', 'fallback'] : ['regular', 'fallback'] },
         ],
         SIZES.body,
         width,
       );
       doc.moveDown(0.25);
+    },
+    section(title, lines, { level = 2 } = {}) {
+      const spare = SIZES.body * 1.5;
+      const height = lines.reduce((sum, line) => sum + keyValueHeight(line), 0);
+      const total = headingHeight(title, level) + height + spare;
+      if (total <= pageHeight()) room(total);
+      pdf.heading(title, level);
+      for (const line of lines) pdf.keyValue(line.label, line.value, { mono: line.mono === true });
+      doc.moveDown(0.5);
+    },
+    fillIn(caption, fields) {
+      const writing = 28;
+      room(headingHeight(caption, 3) + writing + SIZES.footer * 3);
+      runs([{ text: caption, chain: ['bold', 'fallback'] }], SIZES.body, textWidth());
+      const gutter = 16;
+      const width = (textWidth() - gutter * (fields.length - 1)) / fields.length;
+      const line = doc.y + writing;
+      fields.forEach((field, i) => {
+        const x = left + i * (width + gutter);
+        doc
+          .lineWidth(0.5)
+          .moveTo(x, line)
+          .lineTo(x + width, line)
+          .stroke('black');
+        doc.font('regular').fontSize(SIZES.footer).fillColor('black');
+        doc.text(field, x, line + 3, { width, lineBreak: false });
+      });
+      doc.x = left;
+      doc.y = line + 3 + SIZES.footer * 2.5;
     },
     monospace(lines, { size = SIZES.mono } = {}) {
       doc.font('mono').fontSize(size);
@@ -190,6 +295,7 @@ export function createPrintablePdf(fonts: PrintableFonts, title: string): Printa
       doc.addPage();
     },
     end() {
+      if (footer) drawFooters(footer);
       return new Promise<Buffer>((resolve, reject) => {
         doc.on('error', reject);
         doc.on('end', () => {
@@ -202,4 +308,5 @@ export function createPrintablePdf(fonts: PrintableFonts, title: string): Printa
       });
     },
   };
+  return pdf;
 }
