@@ -43,14 +43,23 @@ function withWords(hex: string): string {
   return /^(?:[0-9a-fA-F]{2})+$/.test(hex) ? `${hex}  (${hexToPgpWords(hex).join(' ')})` : hex;
 }
 
+/** A token signature (base64) by its first characters: the JSON file holds it whole. */
+const shortened = (signature: string) =>
+  signature.length > SIGNATURE_PREFIX ? `${signature.slice(0, SIGNATURE_PREFIX)}…` : signature;
+
 /** A detail field's value as printed. */
 function detailText(field: string, value: DetailValue): string {
   if (value === null) return 'none';
-  if (Array.isArray(value)) return value.length > 0 ? value.join(', ') : 'none';
+  if (Array.isArray(value)) {
+    // An action's proofs: each contributor's "passphrase", or "token:" and their signature.
+    const items = value.map((item) =>
+      field === 'proofs' && item.startsWith('token:') ? `token:${shortened(item.slice(6))}` : item,
+    );
+    return items.length > 0 ? items.join(', ') : 'none';
+  }
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (typeof value === 'number') return String(value);
-  if (field === 'signature' && value.length > SIGNATURE_PREFIX)
-    return `${value.slice(0, SIGNATURE_PREFIX)}… (base64, in full in the JSON file)`;
+  if (field === 'signature') return `${shortened(value)} (base64, in full in the JSON file)`;
   if (field === 'kcv') return withWords(value);
   return value;
 }

@@ -103,6 +103,9 @@ function transcript(checks = 1, digest?: string): TranscriptDocument {
     add('key-check', 'acknowledged', 'Alice', { proof: 'passphrase' });
     add('key-check', 'acknowledged', 'Zoë Łukasiewicz', { proof: 'passphrase' });
   }
+  // Carol contributes to the action with her token: its signature is among the proofs.
+  const contribution = presenceChallenge(CEREMONY, 'rotate', 'p-cccccccccccc', prev);
+  const carolProof = sign('sha256', contribution, carolToken.privateKey).toString('base64');
   add('rotate', 'action', 'Alice', {
     action: 'rotate-key',
     key: 'k-fedcba9876543210',
@@ -110,6 +113,8 @@ function transcript(checks = 1, digest?: string): TranscriptDocument {
     kcv: '0E5E3D',
     fingerprint: 'db4b537306c07c0ff176bdd32fa34f59',
     predecessor: 'k-0123456789abcdef',
+    contributors: ['Alice', 'Carol'],
+    proofs: ['passphrase', `token:${carolProof}`],
   });
   add('sign-off', 'signed-off', 'Zoë Łukasiewicz', { proof: 'passphrase' });
   add(null, 'completed', null);
@@ -186,6 +191,14 @@ describe('renderTranscriptPdf', () => {
       expect(text).toContain(`${entry.seq}. ${titleOf(entry)}`);
       expect(text).toContain(entry.hash);
     }
+    // Token signatures in entries by their first characters; the JSON file holds them whole.
+    const rotation = document.entries.find((e) => e.event === 'action')!;
+    const proof = (rotation.detail.proofs as string[])[1]!;
+    expect(text).toContain(`proofs: passphrase, ${proof.slice(0, 22)}…`);
+    expect(text).not.toContain(proof);
+    const presence = document.entries[1]!.detail.signature as string;
+    expect(text).toContain(`signature: ${presence.slice(0, 16)}…`);
+    expect(text).not.toContain(presence);
     // The ceremony key's signature, in lines of 64 characters.
     for (const line of document.signature.value.match(/.{1,64}/g)!) expect(text).toContain(line);
   });
