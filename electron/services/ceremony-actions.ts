@@ -40,6 +40,8 @@ export interface ActionContext {
   state: CeremonyState;
   step: CeremonyStep;
   contributions: Contributions;
+  /** How each contributor proved presence, in the order they came (what the entry records). */
+  proofs: ReadonlyMap<string, Record<string, DetailValue>>;
   finish: (state: CeremonyState, now: Date) => CeremonyState;
 }
 
@@ -74,6 +76,21 @@ function isKeyView(value: unknown): value is KeyView {
     typeof (value as KeyView).id === 'string' &&
     typeof (value as KeyView).algorithm === 'string'
   );
+}
+
+/**
+ * Who acted on an action step and how each proved presence, in order: "passphrase", or
+ * "token:" and the signature over the presence challenge at the entry's head, which
+ * verifyTranscript checks against the participant's key.
+ */
+function presenceOf(proofs: ReadonlyMap<string, Record<string, DetailValue>>) {
+  const entries = [...proofs.entries()];
+  return {
+    contributors: entries.map(([name]) => name),
+    proofs: entries.map(([, proof]) =>
+      proof.proof === 'token' ? `token:${String(proof.signature)}` : 'passphrase',
+    ),
+  };
 }
 
 /** The folder of a ceremony's split files, inside the folder the parameters name. */
@@ -117,7 +134,7 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
         step: step.id,
         event: 'action',
         by,
-        detail: { action: step.action ?? '', ...detail },
+        detail: { action: step.action ?? '', ...detail, ...presenceOf(ctx.proofs) },
       }),
       deps.now(),
     );
@@ -197,7 +214,6 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
         (records, key) => ({
           ...keyDetail(key),
           kcv: secretKcv(records, key.id),
-          contributors: custodians,
         }),
       );
     }
@@ -222,7 +238,6 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
         (records, key) => ({
           ...keyDetail(key),
           kcv: secretKcv(records, key.id),
-          contributors: custodians,
         }),
       );
     }

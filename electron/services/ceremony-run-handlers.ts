@@ -79,7 +79,15 @@ export function ceremonyRunHandlers(
   // last contributor has given theirs; they are zeroed once the action has run or failed.
   // Each set belongs to one step at one head of the transcript: once the ceremony has moved on
   // (or another process moved it), a set left over is dropped, never used.
-  const waiting = new Map<string, { step: string; head: string; inputs: Contributions }>();
+  const waiting = new Map<
+    string,
+    {
+      step: string;
+      head: string;
+      inputs: Contributions;
+      proofs: Map<string, Record<string, DetailValue>>;
+    }
+  >();
 
   const dropContributions = (id: string) => {
     for (const input of waiting.get(id)?.inputs.values() ?? [])
@@ -237,8 +245,16 @@ export function ceremonyRunHandlers(
         step: step.id,
         head: headOf(state),
         inputs: new Map<string, ActionInput>(),
+        proofs: new Map<string, Record<string, DetailValue>>(),
       };
-      set.inputs.set(request.by, { ...(request.input ?? {}) });
+      // Copies: the request's own bytes are zeroed when this call returns, and the action runs
+      // only once the last contributor has come; dropContributions zeroes the copies.
+      const copies = Object.entries(request.input ?? {}).map(([field, value]) => [
+        field,
+        value === undefined ? undefined : Buffer.from(value),
+      ]);
+      set.inputs.set(request.by, Object.fromEntries(copies) as ActionInput);
+      set.proofs.set(request.by, proof);
       waiting.set(id, set);
       const view = present(state);
       if (view.steps.find((s) => s.id === step.id)!.waiting.length > 0) return view;
@@ -252,6 +268,7 @@ export function ceremonyRunHandlers(
           state,
           step,
           contributions: set.inputs,
+          proofs: set.proofs,
           finish,
         });
       } finally {
@@ -268,11 +285,13 @@ export function ceremonyRunHandlers(
           ErrorCode.SEPARATION_OF_DUTIES,
           `Only the administrator, ${administrator.name}, aborts the ceremony.`,
         );
-      const proof = await prove(state, 'abort', request.by, request);
+      const step = dueStep(state)?.step.id ?? null;
+      // The proof is made for the entry it goes into: the step due when the ceremony stops.
+      const proof = await prove(state, step ?? '', request.by, request);
       dropContributions(state.header.ceremony);
       return present(
         record(state, {
-          step: dueStep(state)?.step.id ?? null,
+          step,
           event: 'aborted',
           by: request.by,
           detail: { ...proof, reason: request.reason },

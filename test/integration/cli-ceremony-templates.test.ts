@@ -604,6 +604,9 @@ describe('generate-key', () => {
       expect(entry).toMatchObject({ by: 'Oscar', detail: { proof: 'token' } });
     const action = actionOf(document);
     expect(action.detail.location).toBe(`token ${token}`);
+    // At the action step Oscar's token signed too: the action's entry carries it.
+    expect(action.detail.contributors).toEqual(['Oscar']);
+    expect(String((action.detail.proofs as string[])[0])).toMatch(/^token:/);
     const tokenSignerPem = await exportPublic(tokenSigner.id);
     const [made, checked, other] = await Promise.all([
       showKey(String(action.detail.key)),
@@ -619,7 +622,7 @@ describe('generate-key', () => {
     });
     expect(checked).toMatchObject({
       status: 'completed',
-      presenceSignatures: signed.length,
+      presenceSignatures: signed.length + 1,
       signer: { keyId: tokenSigner.id, algorithm: 'p256' },
     });
     expect(other.stderr).toContain('error [TRANSCRIPT_SIGNATURE_INVALID]');

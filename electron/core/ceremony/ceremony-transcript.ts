@@ -234,20 +234,34 @@ function checkChain(document: TranscriptDocument): string {
 function checkPresence(document: TranscriptDocument): number {
   let signed = 0;
   for (const entry of document.entries) {
-    const signature = entry.detail.signature;
-    if (typeof signature !== 'string' || entry.by === null) continue;
-    const who = document.header.participants.find((p) => p.name === entry.by);
-    if (!who?.publicKey || !who.algorithm)
-      throw broken(`Entry ${entry.seq} is signed by someone with no key.`);
-    const challenge = presenceChallenge(
-      document.header.ceremony,
-      entry.step ?? '',
-      who.person,
-      entry.prev,
-    );
-    if (!verifySignature(who.algorithm, who.publicKey, challenge, signature))
-      throw broken(`Entry ${entry.seq}: ${entry.by}'s token signature does not verify.`);
-    signed += 1;
+    // A person's own entry carries their signature; an action's entry, each contributor's.
+    const { signature, contributors, proofs } = entry.detail;
+    const claims: Array<[string, string]> = [];
+    if (typeof signature === 'string' && entry.by !== null) claims.push([entry.by, signature]);
+    if (Array.isArray(contributors) && Array.isArray(proofs)) {
+      if (contributors.length !== proofs.length)
+        throw broken(
+          `Entry ${entry.seq} names ${contributors.length} contributors but ${proofs.length} proofs.`,
+        );
+      proofs.forEach((proof, i) => {
+        if (proof.startsWith('token:'))
+          claims.push([contributors[i]!, proof.slice('token:'.length)]);
+      });
+    }
+    for (const [name, value] of claims) {
+      const who = document.header.participants.find((p) => p.name === name);
+      if (!who?.publicKey || !who.algorithm)
+        throw broken(`Entry ${entry.seq} is signed by ${name}, who has no key.`);
+      const challenge = presenceChallenge(
+        document.header.ceremony,
+        entry.step ?? '',
+        who.person,
+        entry.prev,
+      );
+      if (!verifySignature(who.algorithm, who.publicKey, challenge, value))
+        throw broken(`Entry ${entry.seq}: ${name}'s token signature does not verify.`);
+      signed += 1;
+    }
   }
   return signed;
 }

@@ -90,10 +90,17 @@ function transcript(): string {
     signature: sign('sha256', challenge, carolToken.privateKey).toString('base64'),
   });
   add('attendance', 'presence', 'Zoë', { proof: 'passphrase' });
+  // At an action step each contributor's proof rides in the action's entry.
+  const atSplit = presenceChallenge(head.ceremony, 'split', 'p-cccccccccccc', prev);
   add('split', 'action', 'Alice', {
     action: 'split-key',
     kcv: '0E5E3D',
     files: ['/media/usb/1-carol.share'],
+    contributors: ['Alice', 'Carol'],
+    proofs: [
+      'passphrase',
+      `token:${sign('sha256', atSplit, carolToken.privateKey).toString('base64')}`,
+    ],
   });
   add(null, 'completed', null, {});
   const unsigned = {
@@ -129,7 +136,7 @@ describe('ceremony transcripts', () => {
     expect(result).toMatchObject({
       status: 'completed',
       entries: 5,
-      presenceSignatures: 1,
+      presenceSignatures: 2,
       template: 'split-key',
     });
     expect(result.signer.keyId).toBe('k-ceremony');
@@ -216,5 +223,42 @@ describe('ceremony transcripts', () => {
     );
     expect(failureOf(JSON.stringify(JSON.parse(text)))).toBe(ErrorCode.TRANSCRIPT_INVALID);
     expect(failureOf(`${text}\n`)).toBe(ErrorCode.TRANSCRIPT_INVALID);
+  });
+
+  it("fails when an action's contributors and proofs disagree, or a contributor's signature is not theirs", () => {
+    const document = JSON.parse(text) as TranscriptDocument;
+    const resign = (entries: TranscriptEntry[]) => {
+      let prev = genesisHash(document.header);
+      const rechained = entries.map((entry) => {
+        const { seq, at, step, event, by, detail } = entry;
+        const next = chainEntry(prev, seq, { at, step, event, by, detail });
+        prev = next.hash;
+        return next;
+      });
+      const body = { ...document, entries: rechained, head: prev };
+      const payload = signingPayload({
+        ...body,
+        signature: { algorithm: 'ed25519', signedAt: document.signature.signedAt },
+      });
+      return renderTranscript({
+        ...body,
+        signature: {
+          ...document.signature,
+          value: sign(null, payload, ceremonyKey.privateKey).toString('base64'),
+        },
+      });
+    };
+    const action = document.entries.find((e) => e.event === 'action')!;
+    const short = document.entries.map((e) =>
+      e === action ? { ...e, detail: { ...e.detail, proofs: ['passphrase'] } } : e,
+    );
+    expect(failureOf(resign(short))).toBe(ErrorCode.TRANSCRIPT_INVALID);
+    // Carol's signature claimed for Alice, who has no token: refused.
+    const swapped = document.entries.map((e) =>
+      e === action ? { ...e, detail: { ...e.detail, contributors: ['Carol', 'Alice'] } } : e,
+    );
+    expect(failureOf(resign(swapped))).toBe(ErrorCode.TRANSCRIPT_INVALID);
+    // Unchanged, the re-signed document verifies: the refusals above are the edits'.
+    expect(failureOf(resign(document.entries))).toBeNull();
   });
 });
