@@ -60,6 +60,17 @@ function combinedText(combined: KeyCombineView, count: number, what: string): st
   return `Rebuilt key ${combined.key.id} "${combined.key.name}" from ${count} ${what} of ceremony ${combined.ceremony}.\nCheck value: ${combined.kcv}  (${combined.kcvWords.join(' ')})${elsewhere}\n`;
 }
 
+/** The key to split: the ID operand or --key ID, one of them. Throws USAGE. */
+function keyOperand(options: ParsedOptions, operands: Record<string, string>): string {
+  const given = [operands.ID, options.key].filter((id): id is string => Boolean(id));
+  if (given.length !== 1)
+    throw new KeywardenError(
+      ErrorCode.USAGE,
+      'Name the key to split once: as the ID operand or with --key ID. Run "keywarden --help" for usage.',
+    );
+  return given[0]!;
+}
+
 /** Runs a ceremony command; returns null for any other. `unlock` opens the vault. */
 export async function runCeremonyCommand(
   name: string,
@@ -72,6 +83,7 @@ export async function runCeremonyCommand(
   const json = options.json === true;
   switch (name) {
     case 'ceremony split': {
+      const keyId = keyOperand(options, operands);
       const threshold = integerOption(options, 'threshold');
       const custodians = listOption(options, 'custodian') ?? [];
       const outDir = requiredOption(options, 'out-dir');
@@ -90,7 +102,7 @@ export async function runCeremonyCommand(
         );
       }
       const split = await services.invoke('ceremony:split-key', {
-        keyId: operands.ID ?? '',
+        keyId,
         threshold,
         custodians,
         outDir,
@@ -137,10 +149,11 @@ export async function runCeremonyCommand(
       return ExitCode.OK;
     }
     case 'ceremony components split': {
+      const keyId = keyOperand(options, operands);
       const outDir = requiredOption(options, 'out-dir');
       await unlock();
       const split = await services.invoke('ceremony:split-components', {
-        keyId: operands.ID ?? '',
+        keyId,
         custodians: listOption(options, 'custodian') ?? [],
         outDir,
       });

@@ -14,20 +14,22 @@ export const COMMANDS: CommandSpec[] = [
   {
     words: ['ceremony', 'split'],
     operands: ['ID'],
+    operandsOptional: true,
     summary:
       'split a secret key k-of-n among custodians: one owner-only .share file each (and a printed PDF sheet each with --format pdf)',
     usage:
-      'ceremony split ID --vault PATH --threshold K --custodian NAME... --out-dir DIR [--format file|pdf|slip39] [--json] [unlock options]',
-    options: [...COMMON, 'threshold', 'custodian', 'out-dir', 'format'],
+      'ceremony split (ID | --key ID) --vault PATH --threshold K --custodian NAME... --out-dir DIR [--format file|pdf|slip39] [--json] [unlock options]',
+    options: [...COMMON, 'key', 'threshold', 'custodian', 'out-dir', 'format'],
     needsVault: true,
   },
   {
     words: ['ceremony', 'components', 'split'],
     operands: ['ID'],
+    operandsOptional: true,
     summary: 'split a secret key into XOR components (PCI), one owner-only file per custodian',
     usage:
-      'ceremony components split ID --vault PATH --custodian NAME... --out-dir DIR [--json] [unlock options]',
-    options: [...COMMON, 'custodian', 'out-dir'],
+      'ceremony components split (ID | --key ID) --vault PATH --custodian NAME... --out-dir DIR [--json] [unlock options]',
+    options: [...COMMON, 'key', 'custodian', 'out-dir'],
     needsVault: true,
   },
   {

@@ -10,6 +10,7 @@ import type { CliIo } from './main.ts';
 import { promptHidden } from './secret-input.ts';
 import { readPin } from './token-commands.ts';
 import { reserveOutputs } from '../services/output-files.ts';
+import { whyNot } from '../services/output-files.ts';
 
 // The inventory commands: people, policy and keys. The vault is already unlocked.
 
@@ -26,8 +27,8 @@ export function readInput(path: string): Buffer {
 export function writeOutput(path: string, bytes: Uint8Array, mode = 0o644): void {
   try {
     writeFileSync(path, bytes, { flag: 'wx', mode });
-  } catch {
-    throw new KeywardenError(ErrorCode.BAD_REQUEST, `Cannot write ${path} (it may already exist).`);
+  } catch (error) {
+    throw new KeywardenError(ErrorCode.BAD_REQUEST, `Cannot write ${path} (${whyNot(error)}).`);
   }
 }
 

@@ -118,6 +118,7 @@ export const OPTION_SPEC = {
   in: { type: 'string', multiple: true },
   out: { type: 'string' },
   'out-dir': { type: 'string' },
+  key: { type: 'string' },
   participant: { type: 'string', multiple: true },
   param: { type: 'string', multiple: true },
   'signing-key': { type: 'string' },

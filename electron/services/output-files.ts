@@ -12,6 +12,27 @@ export interface ReservedOutputs {
   abandon: () => void;
 }
 
+/** Why a file could not be created, in words (from its errno code). */
+export function whyNot(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EEXIST':
+      return 'it already exists; nothing is overwritten';
+    case 'ENOENT':
+      return 'its folder does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'a part of its path is not a folder';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'the disk is full';
+    default:
+      return 'the system refused';
+  }
+}
+
 /**
  * Creates each output file and holds it open. `what` names the files in messages ("signature",
  * "share"); `mode` is their permission bits (0o600 for secrets). Throws BAD_REQUEST naming the
@@ -31,11 +52,11 @@ export function reserveOutputs(
   for (const path of paths) {
     try {
       made.push({ path, fd: openSync(path, 'wx', mode) });
-    } catch {
+    } catch (error) {
       abandon();
       throw new KeywardenError(
         ErrorCode.BAD_REQUEST,
-        `Cannot write ${path} (it may already exist); no ${what} file was written.`,
+        `Cannot write ${path} (${whyNot(error)}); no ${what} file was written.`,
       );
     }
   }

@@ -538,4 +538,39 @@ describe('keywarden ceremony split and combine', () => {
     expect(errorLine(refused.stderr)).toMatch(/^error \[FORMAT_UNSUPPORTED\]: .*public key only/);
     expect(readdirSync(out)).toEqual([]);
   });
+
+  it('takes the key as --key ID too, as the ID operand or the option but not both', async () => {
+    const out = dir.file('by-option');
+    mkdirSync(out);
+    const byOption = await run(
+      'ceremony',
+      'split',
+      '--key',
+      key.id,
+      '--threshold',
+      '2',
+      ...CUSTODIANS,
+      '--out-dir',
+      out,
+      '--json',
+    );
+    expect(byOption.stderr).toBe('');
+    expect((JSON.parse(byOption.stdout) as KeySplitView).keyId).toBe(key.id);
+    const both = await run(
+      'ceremony',
+      'split',
+      key.id,
+      '--key',
+      key.id,
+      '--threshold',
+      '2',
+      ...CUSTODIANS,
+      '--out-dir',
+      dir.file('both'),
+    );
+    expect(errorLine(both.stderr)).toMatch(/^error \[USAGE\]: Name the key to split once/);
+    const neither = await run('ceremony', 'components', 'split', ...CUSTODIANS, '--out-dir', out);
+    expect(errorLine(neither.stderr)).toMatch(/^error \[USAGE\]/);
+    expect(readdirSync(out)).toHaveLength(3);
+  });
 });

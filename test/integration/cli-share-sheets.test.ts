@@ -214,7 +214,9 @@ describe('keywarden ceremony split --format pdf', () => {
 
   it('leaves no file when the folder is missing, a file is in the way, or the split is refused', async () => {
     const missing = await splitKey(dir.file('nowhere'));
-    expect(errorLine(missing.stderr)).toMatch(/^error \[BAD_REQUEST\]: Cannot write .*nowhere/);
+    expect(errorLine(missing.stderr)).toMatch(
+      /^error \[BAD_REQUEST\]: Cannot write .*nowhere.*\(its folder does not exist\)/,
+    );
 
     const blocked = dir.file('blocked');
     mkdirSync(blocked);
