@@ -1,17 +1,9 @@
-import { resolve } from 'node:path';
 import type { CeremonyView, DetailValue } from '../shared/ceremony-run-types.ts';
 import type { Channel, ResponseOf } from '../shared/contract.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import { Outcome } from '../core/audit/audit-log.ts';
 import { zeroize } from '../core/crypto/bytes.ts';
 import { openCeremony } from '../core/ceremony/ceremony-opening.ts';
-import {
-  passphrasePresence,
-  provePassphrase,
-  readPresence,
-  savePresence,
-  tokenPresence,
-} from '../core/ceremony/ceremony-presence.ts';
 import {
   dueStep,
   headOf,
@@ -24,22 +16,16 @@ import {
 } from '../core/ceremony/ceremony-state.ts';
 import type { CeremonyState } from '../core/ceremony/ceremony-state.ts';
 import { findTemplate, listTemplates } from '../core/ceremony/ceremony-templates.ts';
-import {
-  presenceChallenge,
-  renderTranscript,
-  signingPayload,
-  verifySignature,
-  verifyTranscript,
-} from '../core/ceremony/ceremony-transcript.ts';
-import { findPerson } from '../core/inventory/people-registry.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
 import { runCeremonyAction } from './ceremony-actions.ts';
 import type { ActionInput, Contributions } from './ceremony-actions.ts';
-import { reserveOutputs } from './output-files.ts';
+import { evidenceHandlers, proveParticipant } from './ceremony-evidence.ts';
+import type { PresenceProof } from './ceremony-evidence.ts';
 import type { ChannelHandlers } from './services.ts';
 
 // Ceremonies run from templates: open one, take each step as its people prove they are present
-// and acknowledge it (or the vault acts), abort, list, and export the signed transcript. Each
+// and acknowledge it (or the vault acts), abort, list; the evidence channels (presence,
+// transcripts) are in ceremony-evidence.ts. Each
 // entry of the transcript is its own audited transaction; an action's entry commits in the
 // transaction of the action itself where the action has one (see ceremony-actions.ts).
 
@@ -60,13 +46,6 @@ export type CallChannel = <C extends Channel>(
   channel: C,
   request: unknown,
 ) => Promise<ResponseOf<C>>;
-
-interface Proof {
-  passphrase?: Uint8Array | undefined;
-  pin?: Uint8Array | undefined;
-}
-
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 /** The ceremony channels' handlers. */
 export function ceremonyRunHandlers(
@@ -136,41 +115,8 @@ export function ceremonyRunHandlers(
     });
   };
 
-  /** Proves `name` present for `step`; returns what the transcript records of the proof. */
-  const prove = async (state: CeremonyState, step: string, name: string, proof: Proof) => {
-    const who = state.header.participants.find((p) => p.name === name);
-    if (!who)
-      throw new KeywardenError(ErrorCode.BAD_REQUEST, `${name} takes no part in this ceremony.`);
-    const factor = vault().query((records) => readPresence(records, who.person));
-    if (factor.method === 'passphrase') {
-      if (!proof.passphrase)
-        throw new KeywardenError(
-          ErrorCode.PRESENCE_NOT_PROVEN,
-          `${name} proves presence with their passphrase.`,
-        );
-      await provePassphrase(deps.argon2, factor, name, proof.passphrase);
-      return { proof: 'passphrase' } as Record<string, DetailValue>;
-    }
-    if (!proof.pin)
-      throw new KeywardenError(
-        ErrorCode.PRESENCE_NOT_PROVEN,
-        `${name} proves presence with their token and its PIN.`,
-      );
-    const challenge = presenceChallenge(state.header.ceremony, step, who.person, headOf(state));
-    const { signature } = await call('keys:sign', {
-      id: factor.keyId,
-      data: challenge,
-      pin: proof.pin,
-    });
-    // The signature is checked here too, against the key enrolled, before it is recorded.
-    const checked = verifySignature(factor.algorithm, factor.publicKey, challenge, b64(signature));
-    if (!checked)
-      throw new KeywardenError(
-        ErrorCode.PRESENCE_NOT_PROVEN,
-        `${name}'s token signature does not verify.`,
-      );
-    return { proof: 'token', signature: b64(signature) } as Record<string, DetailValue>;
-  };
+  const prove = (state: CeremonyState, step: string, name: string, proof: PresenceProof) =>
+    proveParticipant({ vault: vault(), deps, call }, state, step, name, proof);
 
   return {
     'ceremony:list-templates': async () =>
@@ -298,71 +244,7 @@ export function ceremonyRunHandlers(
         }),
       );
     },
-    'ceremony:export-transcript': async (request) => {
-      const state = read(request.id);
-      const { signer } = state.header;
-      const document = {
-        format: 'keywarden-ceremony-transcript' as const,
-        version: 1 as const,
-        header: state.header,
-        entries: state.entries,
-        status: state.status,
-        head: headOf(state),
-        signature: { algorithm: signer.algorithm, signedAt: deps.now().toISOString() },
-      };
-      const { outPath, pdfPath } = request;
-      if (pdfPath !== undefined && resolve(pdfPath) === resolve(outPath))
-        throw new KeywardenError(
-          ErrorCode.BAD_REQUEST,
-          'The transcript and its PDF are two files; give them two paths.',
-        );
-      // Both files are made before the key signs, and both removed if anything fails.
-      const paths = pdfPath === undefined ? [outPath] : [outPath, pdfPath];
-      const files = reserveOutputs(paths, { what: 'transcript', mode: 0o644 });
-      try {
-        const { signature } = await call('keys:sign', {
-          id: signer.keyId,
-          data: signingPayload(document),
-          ...(request.pin ? { pin: request.pin } : {}),
-        });
-        const signed = { ...document, signature: { ...document.signature, value: b64(signature) } };
-        const contents: Uint8Array[] = [Buffer.from(renderTranscript(signed))];
-        if (pdfPath !== undefined) {
-          // Loaded only for an export that prints: pdfkit takes a quarter of a second to load.
-          const { renderTranscriptPdf } = await import('../core/ceremony/transcript-pdf.ts');
-          contents.push(await renderTranscriptPdf(signed));
-        }
-        files.write(contents);
-      } catch (error) {
-        files.abandon();
-        throw error;
-      }
-      return {
-        path: outPath,
-        ...(pdfPath !== undefined ? { pdfPath } : {}),
-        status: state.status,
-        head: document.head,
-        entries: state.entries.length,
-      };
-    },
-    'ceremony:verify-transcript': async (request) =>
-      verifyTranscript(Buffer.from(request.transcript).toString('utf8'), request.publicKey),
-    'people:set-presence': async (request) => {
-      const factor = request.passphrase
-        ? await passphrasePresence(deps.argon2, request.passphrase)
-        : vault().query((records) => tokenPresence(records, request.name, request.tokenKey ?? ''));
-      const event = {
-        actor,
-        action: 'person.set-presence',
-        target: request.name,
-        outcome: Outcome.SUCCESS,
-        detail: { method: factor.method },
-      };
-      return vault().apply(event, (records) => {
-        savePresence(records, request.name, factor);
-        return { person: findPerson(records, request.name).name, method: factor.method };
-      });
-    },
+    ...evidenceHandlers(vault, deps, actor, call, read),
   };
 }
 
