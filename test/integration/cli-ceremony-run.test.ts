@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
 import type { CeremonyView, TranscriptDocument } from '../../electron/shared/ceremony-run-types.ts';
-import { runKeywarden } from '../helpers/cli.ts';
+import { CLI_PATH, runKeywarden } from '../helpers/cli.ts';
 import { registerPeople } from '../helpers/inventory-fixture.ts';
 import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
@@ -27,6 +28,8 @@ const PARTICIPANTS = [
   ['custodian', 'Erin'],
   ['witness', 'Wendy'],
 ] as const;
+/** A terminal control sequence (ESC [ … letter), as readline writes to move the cursor. */
+const CONTROL_SEQUENCE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 const participantArgs = PARTICIPANTS.flatMap(([role, name]) => [
   '--participant',
   `${role}:${name}`,
@@ -211,4 +214,67 @@ describe('keywarden ceremony run', () => {
     expect(mixed.stderr).toContain('error [SEPARATION_OF_DUTIES]');
     expect(mixed.stdout).toBe('');
   });
+
+  it('runs at a terminal: passphrases unseen, a mistyped one asked again, the ceremony completed', async () => {
+    const rotated = await generate('rotated at the terminal', 'aes256', 'encrypt,decrypt');
+    const answers: Array<[RegExp, string]> = [
+      [/Alice, your presence passphrase \(not shown\): $/, 'not alice at all'],
+      [/Alice, your presence passphrase \(not shown\): $/, PRESENCE.Alice!],
+      [/Wendy, your presence passphrase \(not shown\): $/, PRESENCE.Wendy!],
+      [/Alice \(administrator\), acknowledge\? .*$/, 'y'],
+      [/Alice, your presence passphrase \(not shown\): $/, PRESENCE.Alice!],
+      [/Wendy \(witness\), acknowledge\? .*$/, 'y'],
+      [/Wendy, your presence passphrase \(not shown\): $/, PRESENCE.Wendy!],
+      [/Alice \(administrator\), go ahead\? .*$/, 'y'],
+      [/Alice, your presence passphrase \(not shown\): $/, PRESENCE.Alice!],
+      [/Wendy \(witness\), sign off\? .*$/, 'y'],
+      [/Wendy, your presence passphrase \(not shown\): $/, PRESENCE.Wendy!],
+    ];
+    const command = [
+      process.execPath,
+      CLI_PATH,
+      'ceremony',
+      'run',
+      'rotate-key',
+      '--signing-key',
+      signer.id,
+      '--participant',
+      'administrator:Alice',
+      '--participant',
+      'witness:Wendy',
+      '--param',
+      `key=${rotated.id}`,
+      ...base,
+    ]
+      .map((arg) => `'${arg}'`)
+      .join(' ');
+    let seen = '';
+    let unread = '';
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: 'pipe' });
+      child.on('error', reject);
+      child.on('close', resolve);
+      child.stdout.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('utf8').replace(CONTROL_SEQUENCE, '');
+        seen += text;
+        unread += text;
+        const next = answers[0];
+        if (next && next[0].test(unread)) {
+          answers.shift();
+          unread = '';
+          child.stdin.write(`${next[1]}\r`);
+        }
+      });
+    });
+    expect(answers).toHaveLength(0);
+    expect(code).toBe(0);
+    expect(seen).toContain("error [PRESENCE_NOT_PROVEN]: That is not Alice's presence passphrase.");
+    expect(seen).toContain('status: completed');
+    for (const secret of ['not alice at all', PRESENCE.Alice!, PRESENCE.Wendy!])
+      expect(seen).not.toContain(secret);
+    const predecessor = JSON.parse(
+      (await run(['keys', 'show', rotated.id, '--json'])).stdout,
+    ) as KeyView;
+    expect(predecessor.state).toBe('deactivated');
+  }, 120_000);
 });
