@@ -162,10 +162,10 @@ export async function runCeremonyCommand(
           ? `${JSON.stringify(split, null, 2)}\n`
           : [
               `Split key ${split.keyId} into ${split.files.length} XOR components (ceremony ${split.ceremony}); every one is needed to rebuild it.`,
-              `Key check value: ${split.kcv}  (${split.kcvWords.join(' ')})`,
+              `Key check value: ${split.kcv}  (${split.kcvWords.join(' ')})${split.legacyKcv ? `; legacy form ${split.legacyKcv}` : ''}`,
               ...split.files.map(
                 (f) =>
-                  `  component ${f.index} for ${f.custodian} (check value ${f.kcv}): ${f.path}`,
+                  `  component ${f.index} for ${f.custodian} (check value ${f.kcv}${f.legacyKcv ? `; legacy ${f.legacyKcv}` : ''}): ${f.path}`,
               ),
               'Hand each file to its custodian and delete it here; the vault keeps no component.',
               '',
@@ -247,7 +247,9 @@ async function enterComponents(
       const check = await services.invoke('ceremony:check-component', {
         value: Buffer.from(value),
       });
-      io.err(`Check value of component ${index}: ${check.kcv}  (${check.kcvWords.join(' ')})\n`);
+      io.err(
+        `Check value of component ${index}: ${check.kcv}  (${check.kcvWords.join(' ')})${check.legacyKcv ? `; legacy form ${check.legacyKcv}` : ''}\n`,
+      );
       const answer = await promptLine(
         'Does it match the check value on your component form? [y/N] ',
       );

@@ -51,7 +51,10 @@ async function actionInput(
         const check = await services.invoke('ceremony:check-component', {
           value: Buffer.from(component),
         });
-        io.err(`Check value of ${who}'s component: ${check.kcv}  (${check.kcvWords.join(' ')})\n`);
+        const legacy = check.legacyKcv ? `; legacy form ${check.legacyKcv}` : '';
+        io.err(
+          `Check value of ${who}'s component: ${check.kcv}  (${check.kcvWords.join(' ')})${legacy}\n`,
+        );
         if (
           (await prompter.line('Does it match your component form? [y/N] ')).toLowerCase() === 'y'
         ) {

@@ -13,7 +13,7 @@ import {
   enterComponentsToVaultKey,
   splitVaultKeyComponents,
 } from '../core/ceremony/key-components.ts';
-import { keyCheckValue } from '../core/ceremony/kcv.ts';
+import { keyCheckValue, legacyKeyCheckValue } from '../core/ceremony/kcv.ts';
 import { decodeShare } from '../core/ceremony/shares.ts';
 import { hexToPgpWords } from '../core/ceremony/pgp-words.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
@@ -111,7 +111,11 @@ export function ceremonyHandlers(
   return {
     'ceremony:check-component': async (request) => {
       const kcv = keyCheckValue(request.value);
-      return { kcv, kcvWords: hexToPgpWords(kcv) };
+      // The legacy form (the zero block encrypted) only means something for an AES key.
+      const legacy = [16, 24, 32].includes(request.value.length)
+        ? { legacyKcv: legacyKeyCheckValue(request.value) }
+        : {};
+      return { kcv, kcvWords: hexToPgpWords(kcv), ...legacy };
     },
     'ceremony:enter-components': async (request) => {
       const entry = entryOf(request, ['components', 'kcv', 'algorithm']);
@@ -191,11 +195,13 @@ export function ceremonyHandlers(
         keyId: request.keyId,
         kcv: split.kcv,
         kcvWords: hexToPgpWords(split.kcv),
+        ...(split.legacy ? { legacyKcv: split.legacy.kcv } : {}),
         files: split.components.map((c, i) => ({
           index: c.index,
           custodian: c.custodian,
           path: paths[0]![i]!,
           kcv: c.kcv,
+          ...(split.legacy ? { legacyKcv: split.legacy.components[i]! } : {}),
         })),
       };
     },

@@ -23,8 +23,10 @@ export interface ComponentSplitView {
   keyId: string;
   kcv: string;
   kcvWords: string[];
-  /** One component file per custodian, owner-only, with the component's own check value. */
-  files: Array<{ index: number; custodian: string; path: string; kcv: string }>;
+  /** AES keys: the legacy check value (the zero block encrypted), for older paperwork. */
+  legacyKcv?: string;
+  /** One component file per custodian, owner-only, with the component's own check value(s). */
+  files: Array<{ index: number; custodian: string; path: string; kcv: string; legacyKcv?: string }>;
 }
 
 /** A key rebuilt from shares or components and entered into the vault. */

@@ -363,7 +363,8 @@ export const contract = {
   /** A component's check value as its custodian types it, to read back before going on. */
   'ceremony:check-component': {
     request: z.object({ value: secretBytes }).strict(),
-    response: returns<{ kcv: string; kcvWords: string[] }>(),
+    /** legacyKcv: the zero block encrypted under a 16, 24 or 32-byte value (AES paperwork). */
+    response: returns<{ kcv: string; kcvWords: string[]; legacyKcv?: string }>(),
   },
   /** A key from components typed in by their custodians, one each (dual control). */
   'ceremony:enter-components': {

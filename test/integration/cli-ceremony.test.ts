@@ -7,6 +7,7 @@ import type {
   KeySplitView,
 } from '../../electron/shared/ceremony-types.ts';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
 import { qrSegments } from '../../electron/core/ceremony/share-sheet.ts';
 import { encodeShareText } from '../../electron/core/ceremony/share-text.ts';
 import { decodeShare } from '../../electron/core/ceremony/shares.ts';
@@ -231,8 +232,21 @@ describe('keywarden ceremony split and combine', () => {
     ]);
     for (const file of parts.files) {
       expect(statSync(file.path).mode & 0o777).toBe(0o600);
-      expect((JSON.parse(readFileSync(file.path, 'utf8')) as { kcv: string }).kcv).toBe(file.kcv);
+      const component = JSON.parse(readFileSync(file.path, 'utf8')) as {
+        kcv: string;
+        value: string;
+      };
+      expect(component.kcv).toBe(file.kcv);
+      // The legacy form too: the zero block encrypted under the component (AES-256-ECB here).
+      const cipher = createCipheriv(
+        'aes-256-ecb',
+        Buffer.from(component.value.replace(/ /g, ''), 'hex'),
+        null,
+      );
+      const zero = Buffer.concat([cipher.update(Buffer.alloc(16)), cipher.final()]);
+      expect(file.legacyKcv).toBe(zero.subarray(0, 3).toString('hex').toUpperCase());
     }
+    expect(parts.legacyKcv).toMatch(/^[0-9A-F]{6}$/);
     const paths = parts.files.map((f) => f.path);
     const combine = (files: string[], ...more: string[]) =>
       run(

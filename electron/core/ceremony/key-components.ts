@@ -4,7 +4,7 @@ import type { KeyView } from '../../shared/inventory-types.ts';
 import { zeroize } from '../crypto/bytes.ts';
 import { Outcome } from '../audit/audit-log.ts';
 import type { UnlockedVault, VaultDeps } from '../vault/vault.ts';
-import { keyCheckValue, secretFingerprint } from './kcv.ts';
+import { keyCheckValue, legacyKeyCheckValue, secretFingerprint } from './kcv.ts';
 import { enterSecretKey } from './key-combine.ts';
 import type { CombineRequest } from './key-combine.ts';
 import { custodiansOf, readForCustodians } from './key-split.ts';
@@ -55,7 +55,14 @@ export async function splitVaultKeyComponents(
   deps: VaultDeps,
   actor: string,
   request: { keyId: string; custodians: string[] },
-): Promise<{ ceremony: string; kcv: string; fingerprint: string; components: ComponentObject[] }> {
+): Promise<{
+  ceremony: string;
+  kcv: string;
+  fingerprint: string;
+  components: ComponentObject[];
+  /** AES keys: the legacy check values (the zero block encrypted), the key's and each component's. */
+  legacy?: { kcv: string; components: string[] };
+}> {
   const event = {
     actor,
     action: 'key.components-split',
@@ -80,6 +87,13 @@ export async function splitVaultKeyComponents(
     const ceremony = randomUUID();
     const kcv = keyCheckValue(material);
     const fingerprint = secretFingerprint(material);
+    const legacy =
+      algorithm === 'aes256'
+        ? {
+            kcv: legacyKeyCheckValue(material),
+            components: parts.map((part) => legacyKeyCheckValue(part.value)),
+          }
+        : undefined;
     const components = parts.map((part, i) => {
       const component = {
         format: COMPONENT_FORMAT,
@@ -104,7 +118,7 @@ export async function splitVaultKeyComponents(
       fingerprint,
     };
     vault.apply({ ...event, detail }, () => undefined);
-    return { ceremony, kcv, fingerprint, components };
+    return { ceremony, kcv, fingerprint, components, ...(legacy ? { legacy } : {}) };
   } catch (error) {
     vault.recordFailure(event, error);
     throw error;
