@@ -153,16 +153,23 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
     vault.apply(event, (records) => commit(records, detail));
 
   /** Runs `work` with the step's entry riding on its first transaction. */
+  /**
+   * Runs `work` with the step's entry riding on the transaction that enters, rotates or
+   * destroys the key: the first whose change returns a key that `final` accepts.
+   */
   const riding = async (
     work: () => Promise<unknown>,
     describe: (records: RecordStore, value: KeyView) => Record<string, DetailValue>,
+    final: (key: KeyView) => boolean = () => true,
   ) => {
     let committed: CeremonyState | null = null;
-    const { carried } = await withRider((records, value) => {
-      if (!isKeyView(value))
-        throw new KeywardenError(ErrorCode.INTERNAL, 'The action entered no key.');
-      committed = commit(records, describe(records, value));
-    }, work);
+    const { carried } = await withRider(
+      (records, value) => {
+        committed = commit(records, describe(records, value as KeyView));
+      },
+      work,
+      (value) => isKeyView(value) && final(value),
+    );
     if (!carried || !committed)
       throw new KeywardenError(ErrorCode.INTERNAL, 'The action recorded nothing.');
     return committed as CeremonyState;
@@ -262,6 +269,8 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
             ...(pin ? { pin } : {}),
           }),
         (_records, key) => ({ key: key.id, name: key.name, state: key.state }),
+        // A token key's destruction first records that it began; the step is its end.
+        (key) => key.state === 'destroyed' || key.state === 'destroyed-compromised',
       );
     }
     case 'split-key': {

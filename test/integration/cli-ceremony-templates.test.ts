@@ -473,6 +473,79 @@ describe('destroy-key', () => {
   }, 120_000);
 });
 
+describe('destroy-key on a token', () => {
+  it("destroys a compromised token key's objects on the token, the step recorded with the destruction's end", async () => {
+    const token = hsm.tokens[0]!.serial;
+    const pin = secretFile('destroy-token.pin', DEFAULT_USER_PIN);
+    const made = await run([
+      'keys',
+      'generate',
+      '--name',
+      'leaked on token',
+      '--algorithm',
+      'p256',
+      '--purpose',
+      'sign',
+      '--owner',
+      'Alice',
+      '--token',
+      token,
+      '--pin-file',
+      pin,
+      '--module',
+      SOFTHSM_MODULE,
+      '--json',
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const leaked = JSON.parse(made.stdout) as KeyView;
+    const ckaId = leaked.location.kind === 'token' ? leaked.location.ckaId : '';
+    const listObjects = () =>
+      runKeywarden([
+        'tokens',
+        'objects',
+        '--token',
+        token,
+        '--pin-file',
+        pin,
+        '--module',
+        SOFTHSM_MODULE,
+        '--json',
+      ]);
+    expect((await listObjects()).stdout).toContain(ckaId);
+    expect(
+      (
+        await run([
+          'keys',
+          'transition',
+          leaked.id,
+          '--to',
+          'compromised',
+          '--reason',
+          'token lost overnight',
+        ])
+      ).code,
+    ).toBe(0);
+
+    const transcript = dir.file('destroy-token.transcript.json');
+    const result = await runCeremony(
+      'destroy-key',
+      ADMIN_AND_WITNESS,
+      { key: leaked.id, token },
+      ceremonyAnswers('destroy-key', ADMIN_AND_WITNESS, { Alice: [DEFAULT_USER_PIN] }),
+      { extra: ['--transcript-out', transcript, '--module', SOFTHSM_MODULE] },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(actionOf(readTranscript(transcript)).detail).toMatchObject({
+      key: leaked.id,
+      state: 'destroyed-compromised',
+    });
+    expect((await showKey(leaked.id)).state).toBe('destroyed-compromised');
+    const after = await listObjects();
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).not.toContain(ckaId);
+  }, 120_000);
+});
+
 describe('generate-key', () => {
   it('generates a key in the vault before a witness', async () => {
     const transcript = dir.file('generate.transcript.json');

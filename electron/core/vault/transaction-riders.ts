@@ -12,21 +12,26 @@ export type Rider = (records: RecordStore, value: unknown) => void;
 
 interface Seat {
   rider: Rider;
+  /** Whether the rider goes with a transaction whose change returned `value`. */
+  accepts: (value: unknown) => boolean;
   taken: boolean;
 }
 
 const seats = new AsyncLocalStorage<Seat>();
 
 /**
- * Runs `work` with `rider` attached to the first audited transaction it makes; returns what
- * `work` returned and whether the rider went along (false: `work` committed nothing, and the
+ * Runs `work` with `rider` attached to the first audited transaction it makes whose change
+ * returned a value `accepts` takes (any, by default): a destruction on a token first records
+ * that it began, and only its last transaction says the key is destroyed. Returns what `work`
+ * returned and whether the rider went along (false: no such transaction committed, and the
  * caller records the step in a transaction of its own). Throws whatever `work` throws.
  */
 export async function withRider<T>(
   rider: Rider,
   work: () => Promise<T>,
+  accepts: (value: unknown) => boolean = () => true,
 ): Promise<{ value: T; carried: boolean }> {
-  const seat: Seat = { rider, taken: false };
+  const seat: Seat = { rider, accepts, taken: false };
   const value = await seats.run(seat, work);
   return { value, carried: seat.taken };
 }
@@ -37,7 +42,7 @@ export async function withRider<T>(
  */
 export function carryRider(records: RecordStore, value: unknown): () => void {
   const seat = seats.getStore();
-  if (!seat || seat.taken) return () => undefined;
+  if (!seat || seat.taken || !seat.accepts(value)) return () => undefined;
   seat.rider(records, value);
   seat.taken = true;
   return () => {

@@ -88,4 +88,23 @@ describe('transaction riders', () => {
     ).rejects.toThrow('rider failed');
     expect(ids()).not.toContain('work-4');
   });
+
+  it('waits for the change whose result it accepts, passing over the ones before', async () => {
+    const seen: unknown[] = [];
+    const { carried } = await withRider(
+      (records, value) => {
+        seen.push(value);
+        records.put('rides', 'rider-5', {}, Buffer.alloc(0));
+      },
+      async () => {
+        vault.apply(event, () => 'begun');
+        expect(ids()).not.toContain('rider-5');
+        vault.apply(event, () => 'finished');
+      },
+      (value) => value === 'finished',
+    );
+    expect(carried).toBe(true);
+    expect(seen).toEqual(['finished']);
+    expect(ids()).toContain('rider-5');
+  });
 });
