@@ -1,20 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DetailValue } from '../shared/ceremony-run-types.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import type { KeyView } from '../shared/inventory-types.ts';
 import { Outcome } from '../core/audit/audit-log.ts';
-import { zeroize } from '../core/crypto/bytes.ts';
-import { keyCheckValue } from '../core/ceremony/kcv.ts';
 import { headOf, readCeremony, saveCeremony, withEntry } from '../core/ceremony/ceremony-state.ts';
 import type { CeremonyState } from '../core/ceremony/ceremony-state.ts';
 import type { CeremonyStep } from '../core/ceremony/ceremony-templates.ts';
-import { readKey } from '../core/inventory/key-inventory.ts';
-import { readKeyMaterial } from '../core/inventory/key-material.ts';
 import type { RecordStore } from '../core/vault/record-store.ts';
 import { withRider } from '../core/vault/transaction-riders.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
 import type { CallChannel } from './ceremony-run-handlers.ts';
+import {
+  isKeyView,
+  keyDetail,
+  list,
+  presenceOf,
+  secretKcv,
+  splitFolder,
+  text,
+} from './ceremony-action-entries.ts';
 
 // What the vault does at a ceremony's action step, through the same channels the app calls.
 // Where the action changes the vault (a key generated, entered, rotated or destroyed), the
@@ -43,62 +49,6 @@ export interface ActionContext {
   /** How each contributor proved presence, in the order they came (what the entry records). */
   proofs: ReadonlyMap<string, Record<string, DetailValue>>;
   finish: (state: CeremonyState, now: Date) => CeremonyState;
-}
-
-const text = (value: DetailValue | undefined) => (typeof value === 'string' ? value : undefined);
-const list = (value: DetailValue | undefined) => (Array.isArray(value) ? value : []);
-
-/** A key entry as the transcript names it. */
-function keyDetail(key: KeyView): Record<string, DetailValue> {
-  return {
-    key: key.id,
-    name: key.name,
-    algorithm: key.algorithm,
-    fingerprint: key.fingerprint,
-    location: key.location.kind === 'token' ? `token ${key.location.serial}` : key.location.kind,
-  };
-}
-
-/** The check value of a secret key just entered (its material read and zeroed at once). */
-function secretKcv(records: RecordStore, id: string): string {
-  const material = readKeyMaterial(records, readKey(records, id));
-  try {
-    return keyCheckValue(material);
-  } finally {
-    zeroize(material);
-  }
-}
-
-function isKeyView(value: unknown): value is KeyView {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as KeyView).id === 'string' &&
-    typeof (value as KeyView).algorithm === 'string'
-  );
-}
-
-/**
- * Who acted on an action step and how each proved presence, in order: "passphrase", or
- * "token:" and the signature over the presence challenge at the entry's head, which
- * verifyTranscript checks against the participant's key.
- */
-function presenceOf(proofs: ReadonlyMap<string, Record<string, DetailValue>>) {
-  const entries = [...proofs.entries()];
-  return {
-    contributors: entries.map(([name]) => name),
-    proofs: entries.map(([, proof]) =>
-      proof.proof === 'token' ? `token:${String(proof.signature)}` : 'passphrase',
-    ),
-  };
-}
-
-/** The folder of a ceremony's split files, inside the folder the parameters name. */
-export function splitFolder(state: CeremonyState): string {
-  return join(
-    text(state.header.parameters['out-dir']) ?? '',
-    `shares-${state.header.ceremony.slice(0, 8)}`,
-  );
 }
 
 /**
@@ -186,20 +136,49 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
   switch (step.action) {
     case 'generate-key': {
       const token = text(p.token);
+      const fields = { ...entryFields(), algorithm: text(p.algorithm), tier: p.tier };
+      if (!token)
+        return riding(
+          () => call('keys:generate', fields),
+          (_r, key) => keyDetail(key),
+        );
       const pin = input(administrator).pin;
-      if (token && !pin)
+      if (!pin)
         throw new KeywardenError(
           ErrorCode.PIN_REQUIRED,
           `The key is generated on token ${token}: the administrator gives its PIN.`,
         );
+      // The CKA_ID is chosen and recorded before the token makes the key. A run interrupted
+      // after the token made it but before the vault recorded it left that key on the token:
+      // the resumed run enters that key rather than making a second one beside it.
+      const planned = state.pending?.step === step.id ? state.pending.ckaId : undefined;
+      if (planned) {
+        const objects = await call('tokens:objects', { serial: token, pin });
+        const made = objects.find((o) => o.id === planned && o.publicKey);
+        if (made?.publicKey) {
+          const pem = `-----BEGIN PUBLIC KEY-----\n${made.publicKey.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END PUBLIC KEY-----\n`;
+          return riding(
+            () =>
+              call('keys:register', {
+                ...entryFields(),
+                tier: p.tier,
+                algorithm: text(p.algorithm),
+                location: { kind: 'token', serial: token, ckaId: planned },
+                publicKeyFile: Buffer.from(pem),
+              }),
+            (_records, key) => ({ ...keyDetail(key), recovered: true }),
+          );
+        }
+      }
+      const ckaId = randomBytes(16).toString('hex');
+      vault.apply({ ...event, action: 'ceremony.action-begun' }, (records) =>
+        saveCeremony(records, {
+          ...readCeremony(records, state.header.ceremony),
+          pending: { step: step.id, paths: [], ckaId },
+        }),
+      );
       return riding(
-        () =>
-          call('keys:generate', {
-            ...entryFields(),
-            algorithm: text(p.algorithm),
-            tier: p.tier,
-            ...(token ? { token: { serial: token, pin } } : {}),
-          }),
+        () => call('keys:generate', { ...fields, token: { serial: token, pin, ckaId } }),
         (_records, key) => keyDetail(key),
       );
     }

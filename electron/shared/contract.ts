@@ -297,9 +297,19 @@ export const contract = {
         algorithm: z.enum(KEY_ALGORITHMS),
         ...keyEntryFields,
         wrappedBy: keyId.optional(),
-        /** Generate on this token (serial, and module when several are loaded) instead. */
+        /**
+         * Generate on this token (serial, and module when several are loaded) instead; ckaId
+         * chooses the objects' CKA_ID (hex) where a ceremony must know it before they exist.
+         */
         token: z
-          .object({ ...tokenRef, pin: secretBytes })
+          .object({
+            ...tokenRef,
+            pin: secretBytes,
+            ckaId: z
+              .string()
+              .regex(/^([0-9a-f]{2}){8,32}$/)
+              .optional(),
+          })
           .strict()
           .optional(),
       })

@@ -24,8 +24,12 @@ export interface CeremonyState {
   header: TranscriptHeader;
   entries: TranscriptEntry[];
   status: CeremonyStatus;
-  /** Files an action is writing, so a resumed run can clear what an interrupted one left. */
-  pending?: { step: string; paths: string[] };
+  /**
+   * What an action with effects outside the vault is about to make, recorded before it makes
+   * it, so a resumed run finds what an interrupted one left: the files a split writes, the
+   * CKA_ID of a key generated on a token.
+   */
+  pending?: { step: string; paths: string[]; ckaId?: string };
 }
 
 /** The hash the next entry chains to. */

@@ -27,7 +27,8 @@ export interface TokenLogin {
 
 export interface TokenKeyRequest extends KeyEntryRequest {
   algorithm: string;
-  token: { serial: string; module?: string } & TokenLogin;
+  /** ckaId: the CKA_ID (hex) to give the new objects; a random one when absent. */
+  token: { serial: string; module?: string; ckaId?: string } & TokenLogin;
 }
 
 /** Where a token key lives, as the token layer names it, with the login's final-try choice. */
@@ -105,12 +106,26 @@ export async function generateTokenKey(
       );
     }
     module = present.module;
+    const chosen = request.token.ckaId;
+    if (chosen) {
+      // A chosen id must be new on the token: two keys under one CKA_ID could not be told apart.
+      const held = await tokens.objects(
+        tokenOf({ module, serial: present.serial }, request.token),
+        request.token.pin,
+      );
+      if (held.some((object) => object.id === chosen))
+        throw new KeywardenError(
+          ErrorCode.BAD_REQUEST,
+          `Token ${present.serial} already holds objects with CKA_ID ${chosen}.`,
+        );
+    }
     made = await tokens.generate(
       tokenOf({ module, serial: present.serial }, request.token),
       request.token.pin,
       {
         algorithm,
         label: request.name.trim(),
+        ...(request.token.ckaId ? { id: request.token.ckaId } : {}),
       },
     );
   } catch (error) {
