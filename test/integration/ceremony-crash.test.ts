@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTemplate } from '../../electron/core/ceremony/ceremony-templates.ts';
@@ -7,9 +7,8 @@ import type { CeremonyView, TranscriptDocument } from '../../electron/shared/cer
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
 import { CLI_PATH, runKeywarden } from '../helpers/cli.ts';
 import { PRESENCE } from '../helpers/ceremony-script.ts';
-import { registerPeople } from '../helpers/inventory-fixture.ts';
-import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
-import type { TempDir } from '../helpers/vault-fixture.ts';
+import { cliVault, enrolPresence } from '../helpers/cli-vault.ts';
+import type { CliVault } from '../helpers/cli-vault.ts';
 
 // Ceremonies killed with SIGKILL at every step, then resumed: after each act (one person at
 // one step) the run is killed at once or a little later, so the kill lands in the next
@@ -18,8 +17,7 @@ import type { TempDir } from '../helpers/vault-fixture.ts';
 // the key (a split) or exactly one key (a generation), a transcript that verifies, and a
 // vault whose records and audit chain authenticate.
 
-let dir: TempDir;
-let base: string[];
+let vault: CliVault;
 let key: KeyView;
 let pem: string;
 let signerId: string;
@@ -52,7 +50,7 @@ function actsOf(
   return acts;
 }
 
-const run = (args: string[], stdin = '') => runKeywarden([...args, ...base], { stdin });
+const run = (args: string[], stdin = '') => vault.run(args, stdin);
 
 /**
  * Starts `keywarden …args` with `stdin`, and SIGKILLs it `delayMs` after its `after`-th
@@ -65,7 +63,7 @@ function runAndKill(
   delayMs: number,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args, ...base], { stdio: 'pipe' });
+    const child = spawn(process.execPath, [CLI_PATH, ...args, ...vault.base], { stdio: 'pipe' });
     let stdout = '';
     let armed = false;
     const arm = () => {
@@ -86,50 +84,27 @@ function runAndKill(
 }
 
 beforeAll(async () => {
-  dir = tempDir('keywarden-ceremony-crash-');
-  const vaultPath = dir.file('v.kw');
-  await makeVault(vaultPath);
-  const vault = await unlockVault(vaultPath);
-  registerPeople(vault, [
+  vault = await cliVault('keywarden-ceremony-crash-', [
     ['Alice', ['officer']],
     ['Carol', ['custodian']],
     ['Dave', ['custodian']],
     ['Erin', ['custodian']],
     ['Wendy', ['witness']],
   ]);
-  vault.lock('tester');
-  const passFile = dir.file('pass');
-  writeFileSync(passFile, TEST_PASSPHRASE, { mode: 0o600 });
-  base = ['--vault', vaultPath, '--passphrase-file', passFile, '--actor', 'Alice'];
-  for (const [, name] of PARTICIPANTS)
-    expect((await run(['people', 'presence', name], `${PRESENCE[name]}\n`)).code).toBe(0);
-  const generate = async (name: string, algorithm: string, purposes: string) =>
-    JSON.parse(
-      (
-        await run([
-          'keys',
-          'generate',
-          '--name',
-          name,
-          '--algorithm',
-          algorithm,
-          '--purpose',
-          purposes,
-          '--owner',
-          'Alice',
-          '--json',
-        ])
-      ).stdout,
-    ) as KeyView;
-  key = await generate('zone master', 'aes256', 'encrypt,decrypt');
-  const signer = await generate('ceremony key', 'ed25519', 'sign,verify');
-  pem = dir.file('ceremony-key.pem');
+  await enrolPresence(
+    vault,
+    PRESENCE,
+    PARTICIPANTS.map(([, name]) => name),
+  );
+  key = await vault.generate('zone master', 'aes256', 'encrypt,decrypt');
+  const signer = await vault.generate('ceremony key', 'ed25519', 'sign,verify');
+  pem = vault.dir.file('ceremony-key.pem');
   expect(
     (await run(['keys', 'export-public', signer.id, '--format', 'pem', '--out', pem])).code,
   ).toBe(0);
   signerId = signer.id;
 });
-afterAll(() => dir.cleanup());
+afterAll(() => vault.dir.cleanup());
 
 const participantArgs = (participants: ReadonlyArray<readonly [string, string]>) =>
   participants.flatMap(([role, name]) => ['--participant', `${role}:${name}`]);
@@ -184,7 +159,7 @@ describe('a split ceremony killed with SIGKILL at every step', () => {
   it.each(acts.map((_, i) => i))(
     'killed after %i acts, resumed: one set of shares that rebuilds the key',
     async (after) => {
-      const out = dir.file(`medium-${after}`);
+      const out = vault.dir.file(`medium-${after}`);
       mkdirSync(out);
       const start = [
         'ceremony',
@@ -233,7 +208,7 @@ describe('a generate ceremony killed with SIGKILL at every step', () => {
   it.each(acts.map((_, i) => i))(
     'killed after %i acts, resumed: exactly one key generated, the one the transcript names',
     async (after) => {
-      const out = dir.file(`generated-${after}`);
+      const out = vault.dir.file(`generated-${after}`);
       mkdirSync(out);
       const name = `root ${after}`;
       const start = [

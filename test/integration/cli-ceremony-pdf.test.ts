@@ -5,17 +5,15 @@ import type { TranscriptDocument } from '../../electron/shared/ceremony-run-type
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
 import { ceremonyAnswers, PRESENCE } from '../helpers/ceremony-script.ts';
 import { runKeywarden } from '../helpers/cli.ts';
-import { registerPeople } from '../helpers/inventory-fixture.ts';
-import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
-import type { TempDir } from '../helpers/vault-fixture.ts';
+import { cliVault, enrolPresence } from '../helpers/cli-vault.ts';
+import type { CliVault } from '../helpers/cli-vault.ts';
 
 // The printed transcript through the command line: a key rotated before a witness with
 // `ceremony run … --transcript-out F.json --transcript-pdf F.pdf`, the PDF read back with
 // poppler's pdftotext, and `ceremony export ID --out … --pdf …` afterwards; the PDF and its
 // JSON file are written together or not at all.
 
-let dir: TempDir;
-let base: string[];
+let vault: CliVault;
 let key: KeyView;
 let signer: KeyView;
 
@@ -31,29 +29,10 @@ const participantArgs = PARTICIPANTS.flatMap(([role, name]) => [
 ]);
 const STEP_TITLES = ['Attendance', 'Check the key', 'Rotate', 'Witness sign-off'];
 
-const run = (args: string[], stdin?: string) =>
-  runKeywarden([...args, ...base], stdin === undefined ? {} : { stdin });
+const run = (args: string[], stdin?: string) => vault.run(args, stdin);
 /** The PDF's text as pdftotext reads it, each run of white space as one space. */
 const pdfText = (path: string) =>
   execFileSync('pdftotext', [path, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
-
-async function generate(name: string, algorithm: string, purposes: string): Promise<KeyView> {
-  const made = await run([
-    'keys',
-    'generate',
-    '--name',
-    name,
-    '--algorithm',
-    algorithm,
-    '--purpose',
-    purposes,
-    '--owner',
-    'Alice',
-    '--json',
-  ]);
-  expect(made.stderr).toBe('');
-  return JSON.parse(made.stdout) as KeyView;
-}
 
 /** Checks that the PDF at `path` shows every entry of the JSON transcript at `json`. */
 function expectPrinted(path: string, json: string): void {
@@ -67,35 +46,20 @@ function expectPrinted(path: string, json: string): void {
 }
 
 beforeAll(async () => {
-  dir = tempDir('keywarden-ceremony-pdf-');
-  const vaultPath = dir.file('v.kw');
-  await makeVault(vaultPath);
-  const vault = await unlockVault(vaultPath);
-  registerPeople(vault, [
+  vault = await cliVault('keywarden-ceremony-pdf-', [
     ['Alice', ['officer']],
     [ZOE, ['witness']],
   ]);
-  vault.lock('tester');
-  const passFile = dir.file('pass');
-  writeFileSync(passFile, TEST_PASSPHRASE, { mode: 0o600 });
-  base = ['--vault', vaultPath, '--passphrase-file', passFile, '--actor', 'Alice'];
-  for (const [name, passphrase] of [
-    ['Alice', PRESENCE.Alice!],
-    [ZOE, ZOE_PRESENCE],
-  ] as const) {
-    const set = await run(['people', 'presence', name], `${passphrase}\n`);
-    expect(set.stderr).toContain('presence passphrase');
-    expect(set.code).toBe(0);
-  }
-  key = await generate('zone master', 'aes256', 'encrypt,decrypt');
-  signer = await generate('ceremony key', 'ed25519', 'sign,verify');
+  await enrolPresence(vault, { Alice: PRESENCE.Alice!, [ZOE]: ZOE_PRESENCE }, ['Alice', ZOE]);
+  key = await vault.generate('zone master', 'aes256', 'encrypt,decrypt');
+  signer = await vault.generate('ceremony key', 'ed25519', 'sign,verify');
 });
-afterAll(() => dir.cleanup());
+afterAll(() => vault.dir.cleanup());
 
 describe('the printed ceremony transcript', () => {
   it('ceremony run writes the transcript and its PDF, and ceremony export writes them again', async () => {
-    const json = dir.file('rotate.transcript.json');
-    const pdf = dir.file('rotate.transcript.pdf');
+    const json = vault.dir.file('rotate.transcript.json');
+    const pdf = vault.dir.file('rotate.transcript.pdf');
     const ran = await run(
       [
         'ceremony',
@@ -124,14 +88,14 @@ describe('the printed ceremony transcript', () => {
       /^Title:\s+Keywarden ceremony transcript$/m,
     );
 
-    const again = { json: dir.file('again.json'), pdf: dir.file('again.pdf') };
+    const again = { json: vault.dir.file('again.json'), pdf: vault.dir.file('again.pdf') };
     const exported = await run(['ceremony', 'export', id, '--out', again.json, '--pdf', again.pdf]);
     expect(exported.stderr).not.toContain('error [');
     expect(exported.code).toBe(0);
     expect(exported.stdout).toBe(`${again.json}\n${again.pdf}\n`);
     expectPrinted(again.pdf, again.json);
     // The PDF's head is the one `ceremony verify` finds in its JSON file.
-    const pem = dir.file('ceremony-key.pem');
+    const pem = vault.dir.file('ceremony-key.pem');
     expect(
       (await run(['keys', 'export-public', signer.id, '--format', 'pem', '--out', pem])).code,
     ).toBe(0);
@@ -160,14 +124,14 @@ describe('the printed ceremony transcript', () => {
         '--param',
         `key=${key.id}`,
         '--transcript-pdf',
-        dir.file('alone.pdf'),
+        vault.dir.file('alone.pdf'),
       ],
       '',
     );
     expect(alone.stderr).toContain('error [USAGE]');
     expect(alone.code).toBe(2);
     expect(alone.stdout).toBe('');
-    expect(existsSync(dir.file('alone.pdf'))).toBe(false);
+    expect(existsSync(vault.dir.file('alone.pdf'))).toBe(false);
 
     // A ceremony left open at its first step (a mistyped presence passphrase) exports too.
     const stopped = await run(
@@ -185,9 +149,9 @@ describe('the printed ceremony transcript', () => {
     );
     expect(stopped.stderr).toContain('error [PRESENCE_NOT_PROVEN]');
     const id = /ceremony: (\S+)/.exec(stopped.stdout)![1]!;
-    const taken = dir.file('taken.pdf');
+    const taken = vault.dir.file('taken.pdf');
     writeFileSync(taken, 'someone else’s file');
-    const json = dir.file('lonely.json');
+    const json = vault.dir.file('lonely.json');
     const blocked = await run(['ceremony', 'export', id, '--out', json, '--pdf', taken]);
     expect(blocked.stderr).toContain('error [BAD_REQUEST]');
     expect(blocked.code).toBe(2);
@@ -205,10 +169,10 @@ describe('the printed ceremony transcript', () => {
       '--out',
       json,
       '--pdf',
-      dir.file('open.pdf'),
+      vault.dir.file('open.pdf'),
     ]);
     expect(open.code).toBe(0);
-    expect(pdfText(dir.file('open.pdf'))).toContain(
+    expect(pdfText(vault.dir.file('open.pdf'))).toContain(
       'Closed: not closed: the ceremony is still open',
     );
   });

@@ -1,26 +1,22 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
 import type { CeremonyView, TranscriptDocument } from '../../electron/shared/ceremony-run-types.ts';
-import { CLI_PATH, runKeywarden } from '../helpers/cli.ts';
-import { registerPeople } from '../helpers/inventory-fixture.ts';
-import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
-import type { TempDir } from '../helpers/vault-fixture.ts';
+import { runKeywarden } from '../helpers/cli.ts';
+import { cliVault, enrolPresence, runAtTerminal } from '../helpers/cli-vault.ts';
+import type { CliVault } from '../helpers/cli-vault.ts';
 import { ceremonyAnswers, PRESENCE } from '../helpers/ceremony-script.ts';
 
 // `keywarden ceremony run` as a room of people takes it at one terminal: a key split 2 of 3
 // before a witness, each participant proving presence with their own passphrase at every step;
 // the transcript written, signed by the ceremony key, and verified with its public key alone.
 
-let dir: TempDir;
-let base: string[];
+let vault: CliVault;
 let key: KeyView;
 let signer: KeyView;
 
-const run = (args: string[], stdin?: string) =>
-  runKeywarden([...args, ...base], stdin === undefined ? {} : { stdin });
+const run = (args: string[], stdin?: string) => vault.run(args, stdin);
 const PARTICIPANTS = [
   ['administrator', 'Alice'],
   ['custodian', 'Carol'],
@@ -28,62 +24,34 @@ const PARTICIPANTS = [
   ['custodian', 'Erin'],
   ['witness', 'Wendy'],
 ] as const;
-/** A terminal control sequence (ESC [ … letter), as readline writes to move the cursor. */
-const CONTROL_SEQUENCE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 const participantArgs = PARTICIPANTS.flatMap(([role, name]) => [
   '--participant',
   `${role}:${name}`,
 ]);
 
-async function generate(name: string, algorithm: string, purposes: string): Promise<KeyView> {
-  const made = await run([
-    'keys',
-    'generate',
-    '--name',
-    name,
-    '--algorithm',
-    algorithm,
-    '--purpose',
-    purposes,
-    '--owner',
-    'Alice',
-    '--json',
-  ]);
-  expect(made.stderr).toBe('');
-  return JSON.parse(made.stdout) as KeyView;
-}
-
 beforeAll(async () => {
-  dir = tempDir('keywarden-ceremony-run-');
-  const vaultPath = dir.file('v.kw');
-  await makeVault(vaultPath);
-  const vault = await unlockVault(vaultPath);
-  registerPeople(vault, [
+  vault = await cliVault('keywarden-ceremony-run-', [
     ['Alice', ['officer']],
     ['Carol', ['custodian']],
     ['Dave', ['custodian']],
     ['Erin', ['custodian']],
     ['Wendy', ['witness']],
   ]);
-  vault.lock('tester');
-  const passFile = dir.file('pass');
-  writeFileSync(passFile, TEST_PASSPHRASE, { mode: 0o600 });
-  base = ['--vault', vaultPath, '--passphrase-file', passFile, '--actor', 'Alice'];
-  for (const [, name] of PARTICIPANTS) {
-    const set = await run(['people', 'presence', name], `${PRESENCE[name]}\n`);
-    expect(set.stderr).toContain('presence passphrase');
-    expect(set.code).toBe(0);
-  }
-  key = await generate('zone master', 'aes256', 'encrypt,decrypt');
-  signer = await generate('ceremony key', 'ed25519', 'sign,verify');
+  await enrolPresence(
+    vault,
+    PRESENCE,
+    PARTICIPANTS.map(([, name]) => name),
+  );
+  key = await vault.generate('zone master', 'aes256', 'encrypt,decrypt');
+  signer = await vault.generate('ceremony key', 'ed25519', 'sign,verify');
 });
-afterAll(() => dir.cleanup());
+afterAll(() => vault.dir.cleanup());
 
 describe('keywarden ceremony run', () => {
   it('runs a 2-of-3 split ceremony and writes a transcript that verifies with the public key alone', async () => {
-    const out = dir.file('medium');
+    const out = vault.dir.file('medium');
     mkdirSync(out);
-    const transcript = dir.file('split.transcript.json');
+    const transcript = vault.dir.file('split.transcript.json');
     const started = await run(
       [
         'ceremony',
@@ -137,7 +105,7 @@ describe('keywarden ceremony run', () => {
       expect(text).not.toContain(share.value);
     }
 
-    const pem = dir.file('ceremony-key.pem');
+    const pem = vault.dir.file('ceremony-key.pem');
     const exported = await run([
       'keys',
       'export-public',
@@ -216,7 +184,7 @@ describe('keywarden ceremony run', () => {
   });
 
   it('runs at a terminal: passphrases unseen, a mistyped one asked again, the ceremony completed', async () => {
-    const rotated = await generate('rotated at the terminal', 'aes256', 'encrypt,decrypt');
+    const rotated = await vault.generate('rotated at the terminal', 'aes256', 'encrypt,decrypt');
     const answers: Array<[RegExp, string]> = [
       [/Alice, your presence passphrase \(not shown\): $/, 'not alice at all'],
       [/Alice, your presence passphrase \(not shown\): $/, PRESENCE.Alice!],
@@ -230,43 +198,24 @@ describe('keywarden ceremony run', () => {
       [/Wendy \(witness\), sign off\? .*$/, 'y'],
       [/Wendy, your presence passphrase \(not shown\): $/, PRESENCE.Wendy!],
     ];
-    const command = [
-      process.execPath,
-      CLI_PATH,
-      'ceremony',
-      'run',
-      'rotate-key',
-      '--signing-key',
-      signer.id,
-      '--participant',
-      'administrator:Alice',
-      '--participant',
-      'witness:Wendy',
-      '--param',
-      `key=${rotated.id}`,
-      ...base,
-    ]
-      .map((arg) => `'${arg}'`)
-      .join(' ');
-    let seen = '';
-    let unread = '';
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: 'pipe' });
-      child.on('error', reject);
-      child.on('close', resolve);
-      child.stdout.on('data', (chunk: Buffer) => {
-        const text = chunk.toString('utf8').replace(CONTROL_SEQUENCE, '');
-        seen += text;
-        unread += text;
-        const next = answers[0];
-        if (next && next[0].test(unread)) {
-          answers.shift();
-          unread = '';
-          child.stdin.write(`${next[1]}\r`);
-        }
-      });
-    });
-    expect(answers).toHaveLength(0);
+    const { code, seen, unasked } = await runAtTerminal(
+      [
+        'ceremony',
+        'run',
+        'rotate-key',
+        '--signing-key',
+        signer.id,
+        '--participant',
+        'administrator:Alice',
+        '--participant',
+        'witness:Wendy',
+        '--param',
+        `key=${rotated.id}`,
+        ...vault.base,
+      ],
+      answers,
+    );
+    expect(unasked).toBe(0);
     expect(code).toBe(0);
     expect(seen).toContain("error [PRESENCE_NOT_PROVEN]: That is not Alice's presence passphrase.");
     expect(seen).toContain('status: completed');

@@ -6,68 +6,41 @@ import type {
   KeyCombineView,
   KeySplitView,
 } from '../../electron/shared/ceremony-types.ts';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { qrSegments } from '../../electron/core/ceremony/share-sheet.ts';
 import { encodeShareText } from '../../electron/core/ceremony/share-text.ts';
 import { decodeShare } from '../../electron/core/ceremony/shares.ts';
-import { CLI_PATH, runKeywarden } from '../helpers/cli.ts';
-import { registerPeople } from '../helpers/inventory-fixture.ts';
-import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
-import type { TempDir } from '../helpers/vault-fixture.ts';
+import { cliVault, runAtTerminal } from '../helpers/cli-vault.ts';
+import type { CliVault } from '../helpers/cli-vault.ts';
 
 // `keywarden ceremony split` and `ceremony combine` as officers run them: an AES key split 2 of
 // 3 among custodians into owner-only share files, then rebuilt from every pair into a new key
 // with the same check value; the split recorded in the audit log without key or share; and bad
 // shares refused with a code naming them.
 
-let dir: TempDir;
-let base: string[];
+let vault: CliVault;
 let key: KeyView;
 
-const run = (...args: string[]) => runKeywarden([...args, ...base]);
-/** A terminal control sequence (ESC [ … letter), as readline writes to move the cursor. */
-const CONTROL_SEQUENCE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');
+const run = (...args: string[]) => vault.run(args);
 const CUSTODIANS = ['--custodian', 'Carol', '--custodian', 'Dave', '--custodian', 'Erin'];
 const errorLine = (stderr: string) => stderr.trim().split('\n')[0] ?? '';
 
 beforeAll(async () => {
-  dir = tempDir('keywarden-cli-ceremony-');
-  const vaultPath = dir.file('v.kw');
-  await makeVault(vaultPath);
-  const vault = await unlockVault(vaultPath);
-  registerPeople(vault, [
+  vault = await cliVault('keywarden-cli-ceremony-', [
     ['Alice', ['officer']],
     ['Carol', ['custodian']],
     ['Dave', ['custodian']],
     ['Erin', ['custodian']],
     ['Mallory', ['engineer']],
   ]);
-  vault.lock('tester');
-  const passFile = dir.file('pass');
-  writeFileSync(passFile, TEST_PASSPHRASE, { mode: 0o600 });
-  base = ['--vault', vaultPath, '--passphrase-file', passFile, '--actor', 'Alice'];
-  const made = await run(
-    'keys',
-    'generate',
-    '--name',
-    'zone master',
-    '--algorithm',
-    'aes256',
-    '--purpose',
-    'encrypt,decrypt',
-    '--owner',
-    'Alice',
-    '--json',
-  );
-  expect(made.stderr).toBe('');
-  key = JSON.parse(made.stdout) as KeyView;
+  key = await vault.generate('zone master', 'aes256', 'encrypt,decrypt');
 });
-afterAll(() => dir.cleanup());
+afterAll(() => vault.dir.cleanup());
 
 /** `ceremony split` of the test key, 2 of 3 among Carol, Dave and Erin, into a new folder. */
 function splitKey(folder: string, ...more: string[]) {
-  const out = dir.file(folder);
+  const out = vault.dir.file(folder);
   mkdirSync(out);
   return run(
     'ceremony',
@@ -105,7 +78,7 @@ describe('keywarden ceremony split and combine', () => {
   let split: KeySplitView;
 
   it('splits 2 of 3 into owner-only share files and records the split without key or share', async () => {
-    const out = dir.file('shares');
+    const out = vault.dir.file('shares');
     const result = await splitKey('shares', '--json');
     expect(result.stderr).toBe('');
     split = JSON.parse(result.stdout) as KeySplitView;
@@ -151,7 +124,7 @@ describe('keywarden ceremony split and combine', () => {
 
   it('refuses a damaged, duplicated or missing share naming it, and bad split requests', async () => {
     const paths = split.files.map((f) => f.path);
-    const damaged = dir.file('damaged.share');
+    const damaged = vault.dir.file('damaged.share');
     writeFileSync(damaged, readFileSync(paths[1]!, 'utf8').replace(/"index": 2/, '"index": 3'));
     const combines: Array<[string[], RegExp]> = [
       [
@@ -163,7 +136,7 @@ describe('keywarden ceremony split and combine', () => {
         /^error \[SHARE_INVALID\]: Share 1-carol\.share repeats share 1-carol\.share/,
       ],
       [
-        [dir.file('missing.share')],
+        [vault.dir.file('missing.share')],
         /^error \[SHARE_INVALID\]: Share .*missing\.share cannot be read/,
       ],
     ];
@@ -181,7 +154,7 @@ describe('keywarden ceremony split and combine', () => {
           '--custodian',
           'Mallory',
           '--out-dir',
-          dir.path,
+          vault.dir.path,
         ],
         /^error \[BAD_REQUEST\]: Mallory is not a custodian/,
       ],
@@ -194,23 +167,26 @@ describe('keywarden ceremony split and combine', () => {
           '--custodian',
           'Dave',
           '--out-dir',
-          dir.file('nowhere'),
+          vault.dir.file('nowhere'),
         ],
         /^error \[BAD_REQUEST\]/,
       ],
-      [['--custodian', 'Carol', '--custodian', 'Dave', '--out-dir', dir.path], /^error \[USAGE\]/],
+      [
+        ['--custodian', 'Carol', '--custodian', 'Dave', '--out-dir', vault.dir.path],
+        /^error \[USAGE\]/,
+      ],
     ];
     for (const [args, expected] of splits) {
       expect(errorLine((await splitWith(...args)).stderr)).toMatch(expected);
     }
     // A refused split leaves no file behind.
-    expect(readdirSync(dir.path).filter((name) => name.endsWith('.share'))).toEqual([
+    expect(readdirSync(vault.dir.path).filter((name) => name.endsWith('.share'))).toEqual([
       'damaged.share',
     ]);
   });
 
   it('splits into XOR components and combines every one back; refuses a missing, mistyped or doubled-up one', async () => {
-    const out = dir.file('components');
+    const out = vault.dir.file('components');
     mkdirSync(out);
     const splitRun = await run(
       'ceremony',
@@ -266,11 +242,11 @@ describe('keywarden ceremony split and combine', () => {
     expect(all.stderr).toBe('');
     expect((JSON.parse(all.stdout) as KeyCombineView).kcv).toBe(split.kcv);
 
-    const typo = dir.file('typo.component');
+    const typo = vault.dir.file('typo.component');
     const text = readFileSync(paths[1]!, 'utf8');
     const value = (JSON.parse(text) as { value: string }).value;
     writeFileSync(typo, text.replace(value, `${value[0] === '0' ? '1' : '0'}${value.slice(1)}`));
-    const twice = dir.file('twice.component');
+    const twice = vault.dir.file('twice.component');
     writeFileSync(
       twice,
       readFileSync(paths[2]!, 'utf8').replace('"custodian": "Erin"', '"custodian": "Carol"'),
@@ -291,7 +267,7 @@ describe('keywarden ceremony split and combine', () => {
   });
 
   it('enters a key from components typed by each custodian at the terminal, one each', async () => {
-    const out = dir.file('typed');
+    const out = vault.dir.file('typed');
     mkdirSync(out);
     const splitRun = await run(
       'ceremony',
@@ -327,44 +303,27 @@ describe('keywarden ceremony split and combine', () => {
       [/Component 2, in hex \(not shown\): $/, hex[1]!],
       [/\[y\/N\] $/, 'y'],
     ];
-    const command = [
-      process.execPath,
-      CLI_PATH,
-      'ceremony',
-      'components',
-      'enter',
-      '--count',
-      '2',
-      '--kcv',
-      parts.kcv,
-      '--name',
-      'typed',
-      '--purpose',
-      'encrypt',
-      '--owner',
-      'Alice',
-      '--json',
-      ...base,
-    ]
-      .map((arg) => `'${arg}'`)
-      .join(' ');
-    let seen = '';
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: 'pipe' });
-      child.on('error', reject);
-      child.on('close', resolve);
-      child.stdout.on('data', (chunk: Buffer) => {
-        // The terminal's control sequences (readline moves the cursor) are not what people read.
-        seen += chunk.toString('utf8').replace(CONTROL_SEQUENCE, '');
-        const next = answers[0];
-        if (next && next[0].test(seen)) {
-          answers.shift();
-          seen += '\n';
-          child.stdin.write(`${next[1]}\r`);
-        }
-      });
-    });
-    expect(answers).toHaveLength(0);
+    const { code, seen, unasked } = await runAtTerminal(
+      [
+        'ceremony',
+        'components',
+        'enter',
+        '--count',
+        '2',
+        '--kcv',
+        parts.kcv,
+        '--name',
+        'typed',
+        '--purpose',
+        'encrypt',
+        '--owner',
+        'Alice',
+        '--json',
+        ...vault.base,
+      ],
+      answers,
+    );
+    expect(unasked).toBe(0);
     expect(code).toBe(0);
     expect(seen).toContain('carol has entered a component already');
     expect(seen).toContain(`Check value of component 2: ${parts.files[1]!.kcv}`);
@@ -394,7 +353,7 @@ describe('keywarden ceremony split and combine', () => {
     expect(errorLine((await combineShares([paths[1]!])).stderr)).toMatch(
       /^error \[QUORUM_NOT_MET\]/,
     );
-    const altered = dir.file('altered.share');
+    const altered = vault.dir.file('altered.share');
     const text = readFileSync(paths[1]!, 'utf8').trim().split(' ');
     text[10] = text[10] === 'academic' ? 'acid' : 'academic';
     writeFileSync(altered, `${text.join(' ')}\n`);
@@ -421,7 +380,7 @@ describe('keywarden ceremony split and combine', () => {
         '--json',
       );
       const root = JSON.parse(made.stdout) as KeyView;
-      const out = dir.file(`private-${algorithm}`);
+      const out = vault.dir.file(`private-${algorithm}`);
       mkdirSync(out);
       const result = await run(
         'ceremony',
@@ -440,11 +399,11 @@ describe('keywarden ceremony split and combine', () => {
       const pieces = JSON.parse(result.stdout) as KeySplitView;
       expect(pieces.files.every((f) => f.sheet?.endsWith('.pdf'))).toBe(true);
       // An RSA key's share is too long for one QR code: its sheet spreads it over several.
-      const images = dir.file(`sheet-${algorithm}`);
+      const images = vault.dir.file(`sheet-${algorithm}`);
       execFileSync('pdftoppm', ['-r', '110', '-png', pieces.files[0]!.sheet!, images]);
-      const pngs = readdirSync(dir.path)
+      const pngs = readdirSync(vault.dir.path)
         .filter((name) => name.startsWith(`sheet-${algorithm}`))
-        .map((name) => dir.file(name));
+        .map((name) => vault.dir.file(name));
       // zbarimg exits 4 when a page holds no code (a page of text only); its output is what counts.
       const scanned = spawnSync('zbarimg', ['-q', ...pngs], { encoding: 'utf8' }).stdout;
       const share = decodeShare(readFileSync(pieces.files[0]!.path, 'utf8'), 'share 1');
@@ -474,9 +433,9 @@ describe('keywarden ceremony split and combine', () => {
         publicKey: root.publicKey,
       });
       // The rebuilt key signs, and the original's public key verifies it.
-      const data = dir.file(`data-${algorithm}`);
+      const data = vault.dir.file(`data-${algorithm}`);
       writeFileSync(data, 'signed by a rebuilt key');
-      const signature = dir.file(`sig-${algorithm}`);
+      const signature = vault.dir.file(`sig-${algorithm}`);
       expect(
         (await run('keys', 'sign', rebuiltKey.id, '--in', data, '--out', signature)).code,
       ).toBe(0);
@@ -502,7 +461,7 @@ describe('keywarden ceremony split and combine', () => {
       '--json',
     );
     const signing = JSON.parse(made.stdout) as KeyView;
-    const out = dir.file('no-words');
+    const out = vault.dir.file('no-words');
     mkdirSync(out);
     const words = await run(
       'ceremony',
@@ -520,7 +479,7 @@ describe('keywarden ceremony split and combine', () => {
       /^error \[FORMAT_UNSUPPORTED\]: SLIP-39 words carry secret keys/,
     );
     expect(readdirSync(out)).toEqual([]);
-    const pem = dir.file('public-only.pem');
+    const pem = vault.dir.file('public-only.pem');
     expect(
       (await run('keys', 'export-public', signing.id, '--format', 'pem', '--out', pem)).code,
     ).toBe(0);
@@ -554,7 +513,7 @@ describe('keywarden ceremony split and combine', () => {
   });
 
   it('takes the key as --key ID too, as the ID operand or the option but not both', async () => {
-    const out = dir.file('by-option');
+    const out = vault.dir.file('by-option');
     mkdirSync(out);
     const byOption = await run(
       'ceremony',
@@ -580,7 +539,7 @@ describe('keywarden ceremony split and combine', () => {
       '2',
       ...CUSTODIANS,
       '--out-dir',
-      dir.file('both'),
+      vault.dir.file('both'),
     );
     expect(errorLine(both.stderr)).toMatch(/^error \[USAGE\]: Name the key to split once/);
     const neither = await run('ceremony', 'components', 'split', ...CUSTODIANS, '--out-dir', out);

@@ -5,10 +5,8 @@ import { decodeShare } from '../../electron/core/ceremony/shares.ts';
 import { encodeShareText } from '../../electron/core/ceremony/share-text.ts';
 import type { KeyCombineView, KeySplitView } from '../../electron/shared/ceremony-types.ts';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
-import { runKeywarden } from '../helpers/cli.ts';
-import { registerPeople } from '../helpers/inventory-fixture.ts';
-import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../helpers/vault-fixture.ts';
-import type { TempDir } from '../helpers/vault-fixture.ts';
+import { cliVault } from '../helpers/cli-vault.ts';
+import type { CliVault } from '../helpers/cli-vault.ts';
 
 // `keywarden ceremony split --format pdf` as officers run it: a share file and a printed sheet
 // per custodian, read back with the tools a person would use: poppler's pdftotext and pdfinfo
@@ -16,11 +14,10 @@ import type { TempDir } from '../helpers/vault-fixture.ts';
 // scanned texts and a retyped sheet rebuild the key; a mistyped sheet is refused naming its
 // line; a refused split leaves no file.
 
-let dir: TempDir;
-let base: string[];
+let vault: CliVault;
 let key: KeyView;
 
-const run = (...args: string[]) => runKeywarden([...args, ...base]);
+const run = (...args: string[]) => vault.run(args);
 const errorLine = (stderr: string) => stderr.trim().split('\n')[0] ?? '';
 const NAMES = ['Carol', 'Zoë Łukasiewicz', '王芳'];
 const CUSTODIANS = NAMES.flatMap((name) => ['--custodian', name]);
@@ -38,36 +35,14 @@ function scanQr(pdf: string): string {
 }
 
 beforeAll(async () => {
-  dir = tempDir('keywarden-cli-sheets-');
-  const vaultPath = dir.file('v.kw');
-  await makeVault(vaultPath);
-  const vault = await unlockVault(vaultPath);
-  registerPeople(vault, [
+  vault = await cliVault('keywarden-cli-sheets-', [
     ['Alice', ['officer']],
     ...NAMES.map((name): [string, string[]] => [name, ['custodian']]),
     ['Mallory', ['engineer']],
   ]);
-  vault.lock('tester');
-  const passFile = dir.file('pass');
-  writeFileSync(passFile, TEST_PASSPHRASE, { mode: 0o600 });
-  base = ['--vault', vaultPath, '--passphrase-file', passFile, '--actor', 'Alice'];
-  const made = await run(
-    'keys',
-    'generate',
-    '--name',
-    'zone master',
-    '--algorithm',
-    'aes256',
-    '--purpose',
-    'encrypt,decrypt',
-    '--owner',
-    'Alice',
-    '--json',
-  );
-  expect(made.stderr).toBe('');
-  key = JSON.parse(made.stdout) as KeyView;
+  key = await vault.generate('zone master', 'aes256', 'encrypt,decrypt');
 });
-afterAll(() => dir.cleanup());
+afterAll(() => vault.dir.cleanup());
 
 /** `ceremony split --format pdf` of the test key, 2 of 3, into folder `out` (made if absent). */
 function splitKey(out: string, ...more: string[]) {
@@ -109,7 +84,7 @@ describe('keywarden ceremony split --format pdf', () => {
   let texts: string[];
 
   it('writes a share file and a one-page sheet per custodian, owner-only, listed in JSON', async () => {
-    const out = dir.file('sheets');
+    const out = vault.dir.file('sheets');
     mkdirSync(out);
     const result = await splitKey(out, '--json');
     expect(result.stderr).toBe('');
@@ -166,7 +141,7 @@ describe('keywarden ceremony split --format pdf', () => {
     expect(scanned).toEqual(texts);
     // Zoë's and 王芳's scans, saved as files, are enough.
     const files = [1, 2].map((i) => {
-      const path = dir.file(`scanned-${i}.txt`);
+      const path = vault.dir.file(`scanned-${i}.txt`);
       writeFileSync(path, `${scanned[i]!}\n`);
       return path;
     });
@@ -183,7 +158,7 @@ describe('keywarden ceremony split --format pdf', () => {
       .map((line) => (line.startsWith('Custodian:') ? line : line.toLowerCase()))
       .map((line) => line.replace(/ ([0-9a-f]{4}) /g, '  $1   '))
       .join('\r\n');
-    const typed = dir.file('typed.txt');
+    const typed = vault.dir.file('typed.txt');
     writeFileSync(typed, loose);
     const combined = await combine([typed, split.files[2]!.path]);
     expect(combined.stderr).toBe('');
@@ -193,7 +168,7 @@ describe('keywarden ceremony split --format pdf', () => {
     const at = lines.findIndex((line) => line.startsWith('2: '));
     const digit = lines[at]![3]!;
     lines[at] = `2: ${digit === '0' ? '1' : '0'}${lines[at]!.slice(4)}`;
-    const mistyped = dir.file('mistyped.txt');
+    const mistyped = vault.dir.file('mistyped.txt');
     writeFileSync(mistyped, lines.join('\n'));
     const refused = await combine([split.files[0]!.path, mistyped]);
     expect(errorLine(refused.stderr)).toBe(
@@ -203,7 +178,7 @@ describe('keywarden ceremony split --format pdf', () => {
   });
 
   it('lists the printed sheets in its human output', async () => {
-    const out = dir.file('human');
+    const out = vault.dir.file('human');
     mkdirSync(out);
     const result = await splitKey(out);
     expect(result.code).toBe(0);
@@ -213,12 +188,12 @@ describe('keywarden ceremony split --format pdf', () => {
   });
 
   it('leaves no file when the folder is missing, a file is in the way, or the split is refused', async () => {
-    const missing = await splitKey(dir.file('nowhere'));
+    const missing = await splitKey(vault.dir.file('nowhere'));
     expect(errorLine(missing.stderr)).toMatch(
       /^error \[BAD_REQUEST\]: Cannot write .*nowhere.*\(its folder does not exist\)/,
     );
 
-    const blocked = dir.file('blocked');
+    const blocked = vault.dir.file('blocked');
     mkdirSync(blocked);
     // The last sheet's name is taken: every file made before it is removed again.
     writeFileSync(`${blocked}/3-custodian.pdf`, 'not mine');
@@ -230,7 +205,7 @@ describe('keywarden ceremony split --format pdf', () => {
     expect(readFileSync(`${blocked}/3-custodian.pdf`, 'utf8')).toBe('not mine');
 
     // The files are made, then the key is read: a custodian without the role is refused there.
-    const refusedDir = dir.file('refused');
+    const refusedDir = vault.dir.file('refused');
     mkdirSync(refusedDir);
     const refused = await run(
       'ceremony',

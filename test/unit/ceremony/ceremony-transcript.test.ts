@@ -1,12 +1,8 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  chainEntry,
-  genesisHash,
   presenceChallenge,
   renderTranscript,
-  signingPayload,
   verifyTranscript,
 } from '../../../electron/core/ceremony/ceremony-transcript.ts';
 import type {
@@ -15,106 +11,63 @@ import type {
   TranscriptHeader,
 } from '../../../electron/shared/ceremony-run-types.ts';
 import { ErrorCode, KeywardenError } from '../../../electron/shared/errors.ts';
+import {
+  CAROL,
+  CAROL_ID,
+  carolSigns,
+  ceremonyKey,
+  chainFrom,
+  SIGNER,
+  signedTranscript,
+} from '../../helpers/transcript-fixture.ts';
 
 // Transcripts: the chain from the header through every entry, token-signed presences, the
 // ceremony key's signature, and the file's canonical form, so that changing any one byte of a
 // transcript file makes it fail verification.
 
-const spki = (key: KeyObject) => key.export({ format: 'der', type: 'spki' }).toString('base64');
-const ceremonyKey = generateKeyPairSync('ed25519');
-const carolToken = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-
-function header(): TranscriptHeader {
-  return {
-    ceremony: '3f0c2b7e-5d4a-4c1e-9a7b-2e6f8d9c0a1b',
-    vault: '00112233445566778899aabbccddeeff',
-    template: {
-      id: 'split-key',
-      version: 1,
-      title: 'Split a key among custodians',
-      digest: 'ab'.repeat(32),
-    },
-    parameters: {
-      key: 'k-0123456789abcdef',
-      threshold: 2,
-      format: 'file',
-      'out-dir': '/media/usb',
-    },
-    participants: [
-      { name: 'Alice', person: 'p-aaaaaaaaaaaa', role: 'administrator', presence: 'passphrase' },
-      {
-        name: 'Carol',
-        person: 'p-cccccccccccc',
-        role: 'custodian',
-        presence: 'token',
-        algorithm: 'p256',
-        publicKey: spki(carolToken.publicKey),
-      },
-      { name: 'Zoë', person: 'p-dddddddddddd', role: 'witness', presence: 'passphrase' },
-    ],
-    signer: {
-      keyId: 'k-ceremony',
-      algorithm: 'ed25519',
-      publicKey: spki(ceremonyKey.publicKey),
-      location: 'vault',
-    },
-    openedAt: '2026-11-23T01:00:00.000Z',
-  };
-}
+const HEADER: TranscriptHeader = {
+  ceremony: '3f0c2b7e-5d4a-4c1e-9a7b-2e6f8d9c0a1b',
+  vault: '00112233445566778899aabbccddeeff',
+  template: {
+    id: 'split-key',
+    version: 1,
+    title: 'Split a key among custodians',
+    digest: 'ab'.repeat(32),
+  },
+  parameters: { key: 'k-0123456789abcdef', threshold: 2, format: 'file', 'out-dir': '/media/usb' },
+  participants: [
+    { name: 'Alice', person: 'p-aaaaaaaaaaaa', role: 'administrator', presence: 'passphrase' },
+    CAROL,
+    { name: 'Zoë', person: 'p-dddddddddddd', role: 'witness', presence: 'passphrase' },
+  ],
+  signer: SIGNER,
+  openedAt: '2026-11-23T01:00:00.000Z',
+};
 
 /** A completed transcript: Alice and Zoë by passphrase, Carol by her token's signature. */
 function transcript(): string {
-  const head = header();
-  const entries: TranscriptEntry[] = [];
-  let prev = genesisHash(head);
-  const add = (
-    step: string | null,
-    event: TranscriptEntry['event'],
-    by: string | null,
-    detail: TranscriptEntry['detail'],
-  ) => {
-    const entry = chainEntry(prev, entries.length + 1, {
-      at: `2026-11-23T01:0${entries.length}:00.000Z`,
-      step,
-      event,
-      by,
-      detail,
-    });
-    entries.push(entry);
-    prev = entry.hash;
-  };
-  add('attendance', 'presence', 'Alice', { proof: 'passphrase' });
-  const challenge = presenceChallenge(head.ceremony, 'attendance', 'p-cccccccccccc', prev);
-  add('attendance', 'presence', 'Carol', {
+  const chain = chainFrom(HEADER);
+  chain.add('attendance', 'presence', 'Alice', { proof: 'passphrase' });
+  chain.add('attendance', 'presence', 'Carol', {
     proof: 'token',
-    signature: sign('sha256', challenge, carolToken.privateKey).toString('base64'),
+    signature: carolSigns(HEADER.ceremony, 'attendance', chain.head()),
   });
-  add('attendance', 'presence', 'Zoë', { proof: 'passphrase' });
+  chain.add('attendance', 'presence', 'Zoë', { proof: 'passphrase' });
   // At an action step each contributor's proof rides in the action's entry.
-  const atSplit = presenceChallenge(head.ceremony, 'split', 'p-cccccccccccc', prev);
-  add('split', 'action', 'Alice', {
+  chain.add('split', 'action', 'Alice', {
     action: 'split-key',
     kcv: '0E5E3D',
     files: ['/media/usb/1-carol.share'],
     contributors: ['Alice', 'Carol'],
-    proofs: [
-      'passphrase',
-      `token:${sign('sha256', atSplit, carolToken.privateKey).toString('base64')}`,
-    ],
+    proofs: ['passphrase', `token:${carolSigns(HEADER.ceremony, 'split', chain.head())}`],
   });
-  add(null, 'completed', null, {});
-  const unsigned = {
-    format: 'keywarden-ceremony-transcript' as const,
-    version: 1 as const,
-    header: head,
-    entries,
-    status: 'completed' as const,
-    head: prev,
-    signature: { algorithm: 'ed25519', signedAt: '2026-11-23T02:00:00.000Z' },
-  };
-  const value = sign(null, signingPayload(unsigned), ceremonyKey.privateKey).toString('base64');
-  return renderTranscript({ ...unsigned, signature: { ...unsigned.signature, value } });
+  chain.add(null, 'completed', null);
+  return renderTranscript(signedTranscript(HEADER, chain.entries));
 }
+
+/** The transcript file of `entries` changed as a forger would: chained and signed afresh. */
+const resigned = (entries: readonly TranscriptEntry[]) =>
+  renderTranscript(signedTranscript(HEADER, entries));
 
 const PEM = ceremonyKey.publicKey.export({ format: 'pem', type: 'spki' }).toString();
 
@@ -186,33 +139,16 @@ describe('ceremony transcripts', () => {
     const carol = document.entries[1]!;
     const forged = sign(
       'sha256',
-      presenceChallenge(document.header.ceremony, 'attendance', 'p-cccccccccccc', carol.prev),
+      presenceChallenge(document.header.ceremony, 'attendance', CAROL_ID, carol.prev),
       mallory.privateKey,
     );
     // Rebuild the chain honestly after the forged signature: the presence check still fails.
-    const entries: TranscriptEntry[] = [];
-    let prev = genesisHash(document.header);
-    for (const entry of document.entries) {
-      const { seq, at, step, event, by } = entry;
-      const detail =
-        seq === 2 ? { ...entry.detail, signature: forged.toString('base64') } : entry.detail;
-      const next = chainEntry(prev, seq, { at, step, event, by, detail });
-      entries.push(next);
-      prev = next.hash;
-    }
-    const rechained = { ...document, entries, head: prev };
-    const payload = signingPayload({
-      ...rechained,
-      signature: { algorithm: 'ed25519', signedAt: document.signature.signedAt },
-    });
-    const resigned = {
-      ...rechained,
-      signature: {
-        ...document.signature,
-        value: sign(null, payload, ceremonyKey.privateKey).toString('base64'),
-      },
-    };
-    expect(failureOf(renderTranscript(resigned))).toBe(ErrorCode.TRANSCRIPT_INVALID);
+    const entries = document.entries.map((entry) =>
+      entry.seq === 2
+        ? { ...entry, detail: { ...entry.detail, signature: forged.toString('base64') } }
+        : entry,
+    );
+    expect(failureOf(resigned(entries))).toBe(ErrorCode.TRANSCRIPT_INVALID);
   });
 
   it('refuses what is not a transcript, another version, and a file reformatted', () => {
@@ -227,38 +163,17 @@ describe('ceremony transcripts', () => {
 
   it("fails when an action's contributors and proofs disagree, or a contributor's signature is not theirs", () => {
     const document = JSON.parse(text) as TranscriptDocument;
-    const resign = (entries: TranscriptEntry[]) => {
-      let prev = genesisHash(document.header);
-      const rechained = entries.map((entry) => {
-        const { seq, at, step, event, by, detail } = entry;
-        const next = chainEntry(prev, seq, { at, step, event, by, detail });
-        prev = next.hash;
-        return next;
-      });
-      const body = { ...document, entries: rechained, head: prev };
-      const payload = signingPayload({
-        ...body,
-        signature: { algorithm: 'ed25519', signedAt: document.signature.signedAt },
-      });
-      return renderTranscript({
-        ...body,
-        signature: {
-          ...document.signature,
-          value: sign(null, payload, ceremonyKey.privateKey).toString('base64'),
-        },
-      });
-    };
     const action = document.entries.find((e) => e.event === 'action')!;
     const short = document.entries.map((e) =>
       e === action ? { ...e, detail: { ...e.detail, proofs: ['passphrase'] } } : e,
     );
-    expect(failureOf(resign(short))).toBe(ErrorCode.TRANSCRIPT_INVALID);
+    expect(failureOf(resigned(short))).toBe(ErrorCode.TRANSCRIPT_INVALID);
     // Carol's signature claimed for Alice, who has no token: refused.
     const swapped = document.entries.map((e) =>
       e === action ? { ...e, detail: { ...e.detail, contributors: ['Carol', 'Alice'] } } : e,
     );
-    expect(failureOf(resign(swapped))).toBe(ErrorCode.TRANSCRIPT_INVALID);
+    expect(failureOf(resigned(swapped))).toBe(ErrorCode.TRANSCRIPT_INVALID);
     // Unchanged, the re-signed document verifies: the refusals above are the edits'.
-    expect(failureOf(resign(document.entries))).toBeNull();
+    expect(failureOf(resigned(document.entries))).toBeNull();
   });
 });

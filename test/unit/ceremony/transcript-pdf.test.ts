@@ -1,18 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import { createHash, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findTemplate } from '../../../electron/core/ceremony/ceremony-templates.ts';
-import {
-  chainEntry,
-  genesisHash,
-  presenceChallenge,
-  renderTranscript,
-  signingPayload,
-} from '../../../electron/core/ceremony/ceremony-transcript.ts';
+import { renderTranscript } from '../../../electron/core/ceremony/ceremony-transcript.ts';
 import { hexToPgpWords } from '../../../electron/core/ceremony/pgp-words.ts';
 import { renderTranscriptPdf } from '../../../electron/core/ceremony/transcript-pdf.ts';
 import type {
@@ -21,17 +14,22 @@ import type {
   TranscriptHeader,
 } from '../../../electron/shared/ceremony-run-types.ts';
 import { ErrorCode, KeywardenError } from '../../../electron/shared/errors.ts';
+import {
+  CAROL,
+  carolSigns,
+  ceremonyKey,
+  chainFrom,
+  SIGNER,
+  signedTranscript,
+} from '../../helpers/transcript-fixture.ts';
 
 // The printed transcript, read back with poppler's pdftotext and pdfinfo as an auditor's
 // tools would: the ceremony, every participant in any script, every entry by its step's title
 // with its hash, the head and the ceremony key's fingerprint; long transcripts over numbered
 // pages, no entry split across two; nothing printed that the JSON file does not hold.
 
-const spki = (key: KeyObject) => key.export({ format: 'der', type: 'spki' }).toString('base64');
 const sha256 = (base64: string) =>
   createHash('sha256').update(Buffer.from(base64, 'base64')).digest('hex');
-const ceremonyKey = generateKeyPairSync('ed25519');
-const carolToken = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const rotate = findTemplate('rotate-key');
 const CEREMONY = '7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
 
@@ -48,14 +46,7 @@ function header(digest = rotate.digest): TranscriptHeader {
     parameters: { key: 'k-0123456789abcdef', reason: 'annual rotation' },
     participants: [
       { name: 'Alice', person: 'p-aaaaaaaaaaaa', role: 'administrator', presence: 'passphrase' },
-      {
-        name: 'Carol',
-        person: 'p-cccccccccccc',
-        role: 'custodian',
-        presence: 'token',
-        algorithm: 'p256',
-        publicKey: spki(carolToken.publicKey),
-      },
+      CAROL,
       {
         name: 'Zoë Łukasiewicz',
         person: 'p-dddddddddddd',
@@ -64,12 +55,7 @@ function header(digest = rotate.digest): TranscriptHeader {
       },
       { name: '王芳', person: 'p-eeeeeeeeeeee', role: 'auditor', presence: 'passphrase' },
     ],
-    signer: {
-      keyId: 'k-ceremony',
-      algorithm: 'ed25519',
-      publicKey: spki(ceremonyKey.publicKey),
-      location: 'vault',
-    },
+    signer: SIGNER,
     openedAt: '2026-11-23T01:00:00.000Z',
   };
 }
@@ -80,33 +66,20 @@ function header(digest = rotate.digest): TranscriptHeader {
  */
 function transcript(checks = 1, digest?: string): TranscriptDocument {
   const head = header(digest);
-  const entries: TranscriptEntry[] = [];
-  let prev = genesisHash(head);
-  const add = (
-    step: string | null,
-    event: TranscriptEntry['event'],
-    by: string | null,
-    detail: TranscriptEntry['detail'] = {},
-  ) => {
-    const at = new Date(Date.UTC(2026, 10, 23, 1, entries.length)).toISOString();
-    const entry = chainEntry(prev, entries.length + 1, { at, step, event, by, detail });
-    entries.push(entry);
-    prev = entry.hash;
-  };
-  add('attendance', 'presence', 'Alice', { proof: 'passphrase' });
-  const challenge = presenceChallenge(CEREMONY, 'attendance', 'p-cccccccccccc', prev);
-  const signature = sign('sha256', challenge, carolToken.privateKey).toString('base64');
-  add('attendance', 'presence', 'Carol', { proof: 'token', signature });
-  add('attendance', 'presence', 'Zoë Łukasiewicz', { proof: 'passphrase' });
-  add('attendance', 'presence', '王芳', { proof: 'passphrase' });
+  const chain = chainFrom(head);
+  chain.add('attendance', 'presence', 'Alice', { proof: 'passphrase' });
+  chain.add('attendance', 'presence', 'Carol', {
+    proof: 'token',
+    signature: carolSigns(CEREMONY, 'attendance', chain.head()),
+  });
+  chain.add('attendance', 'presence', 'Zoë Łukasiewicz', { proof: 'passphrase' });
+  chain.add('attendance', 'presence', '王芳', { proof: 'passphrase' });
   for (let i = 0; i < checks; i += 1) {
-    add('key-check', 'acknowledged', 'Alice', { proof: 'passphrase' });
-    add('key-check', 'acknowledged', 'Zoë Łukasiewicz', { proof: 'passphrase' });
+    chain.add('key-check', 'acknowledged', 'Alice', { proof: 'passphrase' });
+    chain.add('key-check', 'acknowledged', 'Zoë Łukasiewicz', { proof: 'passphrase' });
   }
   // Carol contributes to the action with her token: its signature is among the proofs.
-  const contribution = presenceChallenge(CEREMONY, 'rotate', 'p-cccccccccccc', prev);
-  const carolProof = sign('sha256', contribution, carolToken.privateKey).toString('base64');
-  add('rotate', 'action', 'Alice', {
+  chain.add('rotate', 'action', 'Alice', {
     action: 'rotate-key',
     key: 'k-fedcba9876543210',
     name: 'zone master',
@@ -114,21 +87,11 @@ function transcript(checks = 1, digest?: string): TranscriptDocument {
     fingerprint: 'db4b537306c07c0ff176bdd32fa34f59',
     predecessor: 'k-0123456789abcdef',
     contributors: ['Alice', 'Carol'],
-    proofs: ['passphrase', `token:${carolProof}`],
+    proofs: ['passphrase', `token:${carolSigns(CEREMONY, 'rotate', chain.head())}`],
   });
-  add('sign-off', 'signed-off', 'Zoë Łukasiewicz', { proof: 'passphrase' });
-  add(null, 'completed', null);
-  const unsigned = {
-    format: 'keywarden-ceremony-transcript' as const,
-    version: 1 as const,
-    header: head,
-    entries,
-    status: 'completed' as const,
-    head: prev,
-    signature: { algorithm: 'ed25519', signedAt: '2026-11-23T02:00:00.000Z' },
-  };
-  const value = sign(null, signingPayload(unsigned), ceremonyKey.privateKey).toString('base64');
-  return { ...unsigned, signature: { ...unsigned.signature, value } };
+  chain.add('sign-off', 'signed-off', 'Zoë Łukasiewicz', { proof: 'passphrase' });
+  chain.add(null, 'completed', null);
+  return signedTranscript(head, chain.entries);
 }
 
 let written = 0;
