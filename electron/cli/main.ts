@@ -244,39 +244,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           return ExitCode.OK;
         }
         default: {
-          const slotCode = await runSlotCommand(
-            command.words.join(' '),
-            options,
-            operands,
-            services,
-            io,
-            unlock,
-          );
-          if (slotCode !== null) return slotCode;
-          const ceremonyCode = await runCeremonyCommand(
-            command.words.join(' '),
-            options,
-            operands,
-            services,
-            io,
-            unlock,
-          );
-          if (ceremonyCode !== null) return ceremonyCode;
-          const runCode = await runCeremonyRunCommand(
-            command.words.join(' '),
-            options,
-            operands,
-            services,
-            io,
-            unlock,
-          );
-          if (runCode !== null) return runCode;
-          const settingsCode = runSettingsCommand(command.words.join(' '), options, operands, io);
+          const name = command.words.join(' ');
+          // Commands that unlock the vault themselves, once their own options are checked.
+          for (const runCommand of [runSlotCommand, runCeremonyCommand, runCeremonyRunCommand]) {
+            const code = await runCommand(name, options, operands, services, io, unlock);
+            if (code !== null) return code;
+          }
+          const settingsCode = runSettingsCommand(name, options, operands, io);
           if (settingsCode !== null) return settingsCode;
-          const tokenCode = await runTokenCommand(command.words.join(' '), options, services, io);
+          const tokenCode = await runTokenCommand(name, options, services, io);
           if (tokenCode !== null) return tokenCode;
           await unlock();
-          const name = command.words.join(' ');
           const code =
             (await runInventoryCommand(name, options, operands, services, io)) ??
             (await runLifecycleCommand(name, options, operands, services, io)) ??
