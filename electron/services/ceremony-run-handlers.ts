@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CeremonyView, DetailValue } from '../shared/ceremony-run-types.ts';
 import type { Channel, ResponseOf } from '../shared/contract.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
@@ -139,11 +140,13 @@ export function ceremonyRunHandlers(
     'ceremony:start': async (request) => {
       const template = findTemplate(request.template);
       const unlocked = vault();
+      const id = randomUUID();
       const event = {
         actor,
         action: 'ceremony.open',
-        target: template.id,
+        target: id,
         outcome: Outcome.SUCCESS,
+        detail: { template: template.id },
       };
       const state = unlocked.apply(event, (records) => {
         const opened = openCeremony(
@@ -152,6 +155,7 @@ export function ceremonyRunHandlers(
           request,
           unlocked.vaultId.toString('hex'),
           deps.now(),
+          id,
         );
         saveCeremony(records, opened);
         return opened;
@@ -263,4 +267,3 @@ function finish(state: CeremonyState, now: Date): CeremonyState {
   }
   return state;
 }
-export type Finish = typeof finish;

@@ -122,7 +122,7 @@ function signerOf(records: RecordStore, keyId: string): TranscriptHeader['signer
 }
 
 /**
- * A new ceremony of `template`, checked in full; nothing is written. Call in a read or a
+ * A new ceremony of `template` (its id `id`), checked in full; nothing is written. Call in a read or a
  * transaction. Throws BAD_REQUEST (a parameter, a role count, the quorum, a person twice, the
  * signing key), PERSON_NOT_FOUND, SEPARATION_OF_DUTIES (a person without the registry role),
  * PRESENCE_NOT_ENROLLED, KEY_NOT_FOUND.
@@ -133,6 +133,7 @@ export function openCeremony(
   request: OpenCeremonyRequest,
   vaultId: string,
   now: Date,
+  id: string = randomUUID(),
 ): CeremonyState {
   const known = new Set(template.parameters.map((p) => p.name));
   const stray = Object.keys(request.parameters).filter((name) => !known.has(name));
@@ -165,7 +166,7 @@ export function openCeremony(
       throw bad(`The quorum is ${quorum} custodians; ${custodians} named.`);
   }
   const header: TranscriptHeader = {
-    ceremony: randomUUID(),
+    ceremony: id,
     vault: vaultId,
     template: {
       id: template.id,

@@ -23,11 +23,6 @@ export type PresenceFactor =
   | { method: 'passphrase'; salt: string; verifier: string }
   | { method: 'token'; keyId: string; algorithm: string; publicKey: string };
 
-/** What a person offers to prove presence; the bytes are the caller's to zero. */
-export type PresenceProof =
-  | { method: 'passphrase'; passphrase: Uint8Array }
-  | { method: 'token'; signature: Uint8Array; challenge: Uint8Array };
-
 async function verifierOf(argon2: Argon2id, passphrase: Uint8Array, salt: Buffer): Promise<Buffer> {
   return argon2.derive({ ...PRESENCE_KDF, password: passphrase, salt, hashLength: 32 });
 }
