@@ -69,14 +69,21 @@ async function actionInput(
         ? { soPin: await prompter.secret(`${who}, the new security officer PIN (not shown): `) }
         : { pin: await prompter.secret(`${who}, your new user PIN (not shown): `) };
     case 'generate-key':
-    case 'destroy-key':
-      if (typeof view.parameters.token === 'string')
-        return {
-          pin: await prompter.secret(
-            `${who}, the PIN of token ${view.parameters.token} (not shown): `,
-          ),
-        };
-      return {};
+    case 'destroy-key': {
+      // The token is the one named (generating), or the one the key lives on (destroying).
+      const key =
+        action === 'destroy-key'
+          ? await services.invoke('keys:show', { id: String(view.parameters.key) })
+          : null;
+      const serial =
+        key?.location.kind === 'token'
+          ? key.location.serial
+          : action === 'generate-key' && typeof view.parameters.token === 'string'
+            ? view.parameters.token
+            : null;
+      if (!serial) return {};
+      return { pin: await prompter.secret(`${who}, the PIN of token ${serial} (not shown): `) };
+    }
     default:
       return {};
   }
@@ -159,6 +166,8 @@ export async function runSteps(
       if (!interactive) throw error;
       const info = toErrorInfo(error);
       io.err(`error [${info.code}]: ${info.message}\n`);
+      // A failed action drops every contribution to it: who is asked next comes from the vault.
+      view = await services.invoke('ceremony:show', { id: view.id });
     } finally {
       for (const secret of secrets) secret.fill(0);
     }

@@ -10,8 +10,12 @@ import type { CeremonyState } from '../core/ceremony/ceremony-state.ts';
 import type { CeremonyStep } from '../core/ceremony/ceremony-templates.ts';
 import type { RecordStore } from '../core/vault/record-store.ts';
 import { withRider } from '../core/vault/transaction-riders.ts';
+import { asFreshlyAuthenticated } from '../core/vault/fresh-authentication.ts';
+import { destructionIsDue } from '../core/inventory/key-destruction.ts';
+import { readKey } from '../core/inventory/key-inventory.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
 import type { CallChannel } from './ceremony-run-handlers.ts';
+import { whyNot } from './output-files.ts';
 import {
   isKeyView,
   keyDetail,
@@ -49,6 +53,35 @@ export interface ActionContext {
   /** How each contributor proved presence, in the order they came (what the entry records). */
   proofs: ReadonlyMap<string, Record<string, DetailValue>>;
   finish: (state: CeremonyState, now: Date) => CeremonyState;
+}
+
+/** Makes a split's own folder (its parent must exist), owner-only. Throws BAD_REQUEST. */
+function makeFolder(folder: string): void {
+  try {
+    mkdirSync(folder, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new KeywardenError(
+      ErrorCode.BAD_REQUEST,
+      `Cannot make the folder ${folder} for the share files (${whyNot(error)}).`,
+    );
+  }
+}
+
+/**
+ * Removes what an action recorded as pending and never finished left in its folders (share
+ * files of a split that was not recorded). Returns how many files went.
+ */
+export function clearPendingFiles(state: CeremonyState): number {
+  let removed = 0;
+  for (const folder of state.pending?.paths ?? []) {
+    if (!existsSync(folder)) continue;
+    for (const name of readdirSync(folder)) {
+      rmSync(join(folder, name), { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
 }
 
 /**
@@ -131,12 +164,13 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
     purposes: list(p.purposes),
     owner: text(p.owner) ?? '',
     ...(custodians.length > 0 ? { custodians } : {}),
+    ...(typeof p.tier === 'number' ? { tier: p.tier } : {}),
   });
 
   switch (step.action) {
     case 'generate-key': {
       const token = text(p.token);
-      const fields = { ...entryFields(), algorithm: text(p.algorithm), tier: p.tier };
+      const fields = { ...entryFields(), algorithm: text(p.algorithm) };
       if (!token)
         return riding(
           () => call('keys:generate', fields),
@@ -161,7 +195,6 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
             () =>
               call('keys:register', {
                 ...entryFields(),
-                tier: p.tier,
                 algorithm: text(p.algorithm),
                 location: { kind: 'token', serial: token, ckaId: planned },
                 publicKeyFile: Buffer.from(pem),
@@ -239,6 +272,16 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
     case 'destroy-key': {
       const pin = input(administrator).pin;
       const [witness] = named('witness');
+      // Checked at opening, and again now: a key whose destruction is not due would only be
+      // scheduled, a change this step does not record.
+      const due = vault.query((records) =>
+        destructionIsDue(readKey(records, text(p.key) ?? ''), deps.now()),
+      );
+      if (!due)
+        throw new KeywardenError(
+          ErrorCode.KEY_STATE_INVALID,
+          `Key ${text(p.key) ?? ''} is not due for destruction any more; abort the ceremony.`,
+        );
       return riding(
         () =>
           call('keys:destroy', {
@@ -254,25 +297,27 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
     }
     case 'split-key': {
       const folder = splitFolder(state);
-      if (state.pending?.step === step.id && existsSync(folder)) {
-        // An interrupted run of this step wrote here and was never recorded: its files go.
-        for (const name of readdirSync(folder)) rmSync(join(folder, name), { force: true });
-      } else {
+      // An interrupted run of this step wrote its files and was never recorded: they go.
+      if (state.pending?.step === step.id) clearPendingFiles(state);
+      else
         vault.apply({ ...event, action: 'ceremony.action-begun' }, (records) =>
           saveCeremony(records, {
             ...readCeremony(records, state.header.ceremony),
             pending: { step: step.id, paths: [folder] },
           }),
         );
-      }
-      mkdirSync(folder, { recursive: true, mode: 0o700 });
-      const split = await call('ceremony:split-key', {
-        keyId: text(p.key),
-        threshold: p.threshold,
-        custodians,
-        outDir: folder,
-        format: text(p.format) ?? 'file',
-      });
+      makeFolder(folder);
+      // The administrator has just proved presence for this step: that is the fresh
+      // authentication a split asks for, however long ago the vault was unlocked.
+      const split = await asFreshlyAuthenticated(`presence at step ${step.id}`, () =>
+        call('ceremony:split-key', {
+          keyId: text(p.key),
+          threshold: p.threshold,
+          custodians,
+          outDir: folder,
+          format: text(p.format) ?? 'file',
+        }),
+      );
       return alone({
         key: split.keyId,
         split: split.ceremony,

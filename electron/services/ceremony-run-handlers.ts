@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { CeremonyView, DetailValue } from '../shared/ceremony-run-types.ts';
+import type { CeremonyView } from '../shared/ceremony-run-types.ts';
 import type { Channel, ResponseOf } from '../shared/contract.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import { Outcome } from '../core/audit/audit-log.ts';
-import { zeroize } from '../core/crypto/bytes.ts';
 import { openCeremony } from '../core/ceremony/ceremony-opening.ts';
 import {
+  currentTemplate,
   dueStep,
   headOf,
   listCeremonies,
@@ -18,8 +18,9 @@ import {
 import type { CeremonyState } from '../core/ceremony/ceremony-state.ts';
 import { findTemplate, listTemplates } from '../core/ceremony/ceremony-templates.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
-import { runCeremonyAction } from './ceremony-actions.ts';
-import type { ActionInput, Contributions } from './ceremony-actions.ts';
+import { clearPendingFiles, runCeremonyAction } from './ceremony-actions.ts';
+import type { HeldContributions } from './ceremony-contributions.ts';
+import { checkActionsAtOpening, checkContribution, tokenKeyOf } from './ceremony-preflight.ts';
 import { evidenceHandlers, proveParticipant } from './ceremony-evidence.ts';
 import type { PresenceProof } from './ceremony-evidence.ts';
 import type { ChannelHandlers } from './services.ts';
@@ -54,36 +55,17 @@ export function ceremonyRunHandlers(
   deps: VaultDeps,
   actor: string,
   call: CallChannel,
+  held: HeldContributions,
 ): Pick<ChannelHandlers, RunChannel> {
-  // Shares, components and PINs given for an action step wait here (never on disk) until the
-  // last contributor has given theirs; they are zeroed once the action has run or failed.
-  // Each set belongs to one step at one head of the transcript: once the ceremony has moved on
-  // (or another process moved it), a set left over is dropped, never used.
-  const waiting = new Map<
-    string,
-    {
-      step: string;
-      head: string;
-      inputs: Contributions;
-      proofs: Map<string, Record<string, DetailValue>>;
-    }
-  >();
-
-  const dropContributions = (id: string) => {
-    for (const input of waiting.get(id)?.inputs.values() ?? [])
-      for (const value of Object.values(input)) if (value instanceof Uint8Array) zeroize(value);
-    waiting.delete(id);
-  };
-
   const read = (id: string) => vault().query((records) => readCeremony(records, id));
 
   /** The view, with the contributors already heard left out of who is next. */
   const present = (state: CeremonyState): CeremonyView => {
     const view = viewOf(state);
-    const due = dueStep(state);
-    const set = waiting.get(state.header.ceremony);
-    const heard =
-      set && set.step === due?.step.id && set.head === headOf(state) ? set.inputs : null;
+    const due = view.next ? dueStep(state) : null;
+    const heard = due
+      ? held.get(state.header.ceremony, due.step.id, headOf(state))?.inputs
+      : undefined;
     if (heard && due && view.next) {
       const step = view.steps.find((s) => s.id === due.step.id)!;
       const next = step.waiting.find((name) => !heard.has(name));
@@ -157,6 +139,7 @@ export function ceremonyRunHandlers(
           deps.now(),
           id,
         );
+        checkActionsAtOpening(records, template, opened, deps.now());
         saveCeremony(records, opened);
         return opened;
       });
@@ -178,6 +161,12 @@ export function ceremonyRunHandlers(
           ErrorCode.CEREMONY_STATE_INVALID,
           `It is ${due?.by ?? 'no one'}'s turn at step "${step.id}", not ${request.by}'s.`,
         );
+      if (step.kind === 'action') {
+        const role = state.header.participants.find((p) => p.name === request.by)!.role;
+        const tokenKey =
+          step.action === 'destroy-key' ? vault().query((r) => tokenKeyOf(r, state)) : null;
+        checkContribution(step, state, tokenKey, request.by, role, request.input);
+      }
       const proof = await prove(state, step.id, request.by, request);
       if (step.kind !== 'action') {
         const event =
@@ -189,23 +178,13 @@ export function ceremonyRunHandlers(
         return present(record(state, { step: step.id, event, by: request.by, detail: proof }));
       }
       const id = state.header.ceremony;
-      const held = waiting.get(id);
-      if (held && (held.step !== step.id || held.head !== headOf(state))) dropContributions(id);
-      const set = waiting.get(id) ?? {
-        step: step.id,
-        head: headOf(state),
-        inputs: new Map<string, ActionInput>(),
-        proofs: new Map<string, Record<string, DetailValue>>(),
-      };
-      // Copies: the request's own bytes are zeroed when this call returns, and the action runs
-      // only once the last contributor has come; dropContributions zeroes the copies.
-      const copies = Object.entries(request.input ?? {}).map(([field, value]) => [
-        field,
-        value === undefined ? undefined : Buffer.from(value),
-      ]);
-      set.inputs.set(request.by, Object.fromEntries(copies) as ActionInput);
-      set.proofs.set(request.by, proof);
-      waiting.set(id, set);
+      const set = held.add(
+        id,
+        { step: step.id, head: headOf(state) },
+        request.by,
+        request.input,
+        proof,
+      );
       const view = present(state);
       if (view.steps.find((s) => s.id === step.id)!.waiting.length > 0) return view;
       let done: CeremonyState;
@@ -222,7 +201,7 @@ export function ceremonyRunHandlers(
           finish,
         });
       } finally {
-        dropContributions(id);
+        held.drop(id);
       }
       return present(done);
     },
@@ -235,16 +214,22 @@ export function ceremonyRunHandlers(
           ErrorCode.SEPARATION_OF_DUTIES,
           `Only the administrator, ${administrator.name}, aborts the ceremony.`,
         );
-      const step = dueStep(state)?.step.id ?? null;
+      const step = currentTemplate(state) ? (dueStep(state)?.step.id ?? null) : null;
       // The proof is made for the entry it goes into: the step due when the ceremony stops.
       const proof = await prove(state, step ?? '', request.by, request);
-      dropContributions(state.header.ceremony);
+      held.drop(state.header.ceremony);
+      // Share files of a split that was interrupted and never recorded are not left behind.
+      const removed = clearPendingFiles(state);
       return present(
         record(state, {
           step,
           event: 'aborted',
           by: request.by,
-          detail: { ...proof, reason: request.reason },
+          detail: {
+            ...proof,
+            reason: request.reason,
+            ...(removed ? { filesRemoved: removed } : {}),
+          },
         }),
       );
     },

@@ -18,6 +18,7 @@ import { keyFormatHandlers } from './key-format-handlers.ts';
 import { tokenHandlers } from './token-handlers.ts';
 import { ceremonyHandlers } from './ceremony-handlers.ts';
 import { ceremonyRunHandlers } from './ceremony-run-handlers.ts';
+import { HeldContributions } from './ceremony-contributions.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import type { z } from 'zod';
 
@@ -85,6 +86,8 @@ export class KeywardenServices {
   private unlocked: UnlockedVault | null = null;
   private tokenLayer: TokenLayer | null = null;
   private readonly handlers: ChannelHandlers;
+  /** What ceremony contributors have given, held until their action runs or the vault locks. */
+  private readonly ceremonyInputs = new HeldContributions();
   /** Calls run one at a time, in order: an unlock never interleaves with a lock or another unlock. */
   private queue: Promise<unknown> = Promise.resolve();
   /** Moves on every shutdown(); a call issued before a shutdown must not unlock after it. */
@@ -231,8 +234,8 @@ export class KeywardenServices {
         () => this.requireUnlocked(),
         deps,
         actor,
-        (channel, request) =>
-          this.handlers[channel](contract[channel].request.parse(request) as never),
+        (channel, request) => this.callWithin(channel, request),
+        this.ceremonyInputs,
       ),
     };
   }
@@ -277,12 +280,35 @@ export class KeywardenServices {
   }
 
   /**
+   * Runs another channel from inside a call (a ceremony's action), its request checked against
+   * the contract as any request is: a request the ceremony built from its parameters that the
+   * channel refuses is BAD_REQUEST, naming the field. Not queued: it runs within the caller.
+   */
+  private async callWithin<C extends Channel>(
+    channel: C,
+    request: unknown,
+  ): Promise<ResponseOf<C>> {
+    const parsed = contract[channel].request.safeParse(request);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? issue.path.join('.') : 'request';
+      throw new KeywardenError(
+        ErrorCode.BAD_REQUEST,
+        `The ceremony's ${channel} request is refused: ${where} ${issue?.message ?? 'is invalid'}.`,
+      );
+    }
+    const handler = this.handlers[channel] as (request: Parsed<C>) => Promise<ResponseOf<C>>;
+    return handler(parsed.data as Parsed<C>);
+  }
+
+  /**
    * Locks the vault, and logs out of every token session the token layer holds (if it was
    * started): nothing stays logged in to a card once the vault is locked.
    */
   private lockCurrent(): void {
     const current = this.unlocked;
     this.unlocked = null;
+    this.ceremonyInputs.clear();
     current?.lock(this.context.actor);
     // Best effort: a layer that is closing or gone holds no session either.
     this.tokenLayer?.logOutAll().catch(() => undefined);

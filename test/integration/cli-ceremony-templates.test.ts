@@ -530,7 +530,7 @@ describe('destroy-key on a token', () => {
     const result = await runCeremony(
       'destroy-key',
       ADMIN_AND_WITNESS,
-      { key: leaked.id, token },
+      { key: leaked.id },
       ceremonyAnswers('destroy-key', ADMIN_AND_WITNESS, { Alice: [DEFAULT_USER_PIN] }),
       { extra: ['--transcript-out', transcript, '--module', SOFTHSM_MODULE] },
     );

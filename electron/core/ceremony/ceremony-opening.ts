@@ -69,10 +69,14 @@ function parameterValue(
     }
     case 'key':
       return readKey(records, text).id;
-    default:
-      if (text.length > 4096 || [...text].some((c) => c.charCodeAt(0) < 0x20))
-        throw bad(`"${spec.name}" is printable text of at most 4096 characters.`);
+    default: {
+      const most = spec.maxLength ?? 4096;
+      if ([...text].length > most || [...text].some((c) => c.charCodeAt(0) < 0x20))
+        throw bad(`"${spec.name}" is printable text of at most ${most} characters.`);
+      if (spec.pattern && !new RegExp(spec.pattern, 'u').test(text))
+        throw bad(`"${spec.name}" is not in the form ${spec.label} asks for; not "${text}".`);
       return text;
+    }
   }
 }
 

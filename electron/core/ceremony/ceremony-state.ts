@@ -80,9 +80,26 @@ function stepDone(state: CeremonyState, step: CeremonyStep): boolean {
   return actorsOf(state, step).every((name) => done.includes(name));
 }
 
-/** The ceremony's template (the one the transcript names). */
+/**
+ * The ceremony's template: the one the transcript names, exactly as it was when the ceremony
+ * was opened. Throws CEREMONY_TEMPLATE_INVALID when this build's template differs (an upgrade
+ * changed its script): the ceremony's steps do not change under it.
+ */
 export function templateOf(state: CeremonyState): CeremonyTemplate {
-  return findTemplate(state.header.template.id);
+  const template = currentTemplate(state);
+  if (!template)
+    throw new KeywardenError(
+      ErrorCode.CEREMONY_TEMPLATE_INVALID,
+      `Ceremony ${state.header.ceremony} was opened with another version of template ${state.header.template.id} than this Keywarden has; finish it with the Keywarden that opened it, or abort it.`,
+    );
+  return template;
+}
+
+/** The ceremony's template if this build's is the one it was opened with, else null. */
+export function currentTemplate(state: CeremonyState): CeremonyTemplate | null {
+  const { id, digest } = state.header.template;
+  const template = findTemplate(id);
+  return template.digest === digest ? template : null;
 }
 
 /**
@@ -129,7 +146,8 @@ export function readCeremony(records: RecordStore, id: string): CeremonyState {
 
 /** Writes a ceremony's state (a new record version). Call in a transaction. */
 export function saveCeremony(records: RecordStore, state: CeremonyState): void {
-  const steps = templateOf(state).steps;
+  // A ceremony of a template this build no longer has as it was is still listed (and aborted).
+  const steps = currentTemplate(state)?.steps ?? [];
   const summary: Omit<CeremonySummary, 'id'> = {
     template: state.header.template.id,
     title: state.header.template.title,
@@ -156,8 +174,9 @@ export function listCeremonies(records: RecordStore): CeremonySummary[] {
 
 /** The ceremony as people follow it. */
 export function viewOf(state: CeremonyState): CeremonyView {
-  const due = dueStep(state);
-  const steps: CeremonyStepView[] = templateOf(state).steps.map((step) => {
+  const template = currentTemplate(state);
+  const due = template ? dueStep(state) : null;
+  const steps: CeremonyStepView[] = (template?.steps ?? []).map((step) => {
     const done = doneBy(state, step);
     const finished = stepDone(state, step);
     return {

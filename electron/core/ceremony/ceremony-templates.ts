@@ -51,6 +51,9 @@ const parameterSchema = z
     min: z.number().int().optional(),
     max: z.number().int().optional(),
     choices: z.array(z.string().min(1)).min(1).optional(),
+    /** Text: the most characters, and a pattern it must match (the channel's own limits). */
+    maxLength: z.number().int().min(1).max(4096).optional(),
+    pattern: z.string().min(1).max(200).optional(),
   })
   .strict();
 
@@ -113,11 +116,27 @@ export function parseTemplate(source: unknown, origin: string): CeremonyTemplate
     if ((step.kind === 'action') !== (step.action !== undefined))
       throw fail(`step ${step.id}: an action step names its action, and only it does.`);
     if (step.kind !== 'presence' && !step.by) throw fail(`step ${step.id} says who acts.`);
+    // Someone must be there to act: a step whose roles may all be empty would never be done.
+    if (
+      step.by &&
+      !step.by.some((role) => (template.roles as Record<string, { min: number }>)[role]!.min >= 1)
+    )
+      throw fail(`step ${step.id} may have no one to act on it.`);
   }
   const params = new Set(template.parameters.map((p) => p.name));
   if (params.size !== template.parameters.length) throw fail('two parameters share a name.');
-  if (template.quorum && !params.has(template.quorum.custodians))
-    throw fail(`the quorum names no parameter "${template.quorum.custodians}".`);
+  const quorum = template.parameters.find((p) => p.name === template.quorum?.custodians);
+  if (template.quorum && quorum?.kind !== 'integer')
+    throw fail(`the quorum names no whole-number parameter "${template.quorum.custodians}".`);
+  for (const p of template.parameters) {
+    const value = p.default;
+    const outside =
+      value !== undefined &&
+      ((p.choices !== undefined && !p.choices.includes(String(value))) ||
+        (typeof value === 'number' &&
+          ((p.min !== undefined && value < p.min) || (p.max !== undefined && value > p.max))));
+    if (outside) throw fail(`parameter ${p.name}'s default is not one it allows.`);
+  }
   for (const role of CEREMONY_ROLES) {
     const count = template.roles[role]!;
     if (count.min > count.max) throw fail(`the ${role} role wants more than it allows.`);

@@ -73,7 +73,7 @@ export function renderTranscript(document: TranscriptDocument): string {
 }
 
 /** The hash and signature scheme of each key algorithm that may sign a transcript. */
-const SCHEMES: Record<string, string | null> = {
+const SCHEMES: Readonly<Record<string, string | null>> = {
   ed25519: null,
   p256: 'sha256',
   p384: 'sha384',
@@ -84,7 +84,7 @@ const SCHEMES: Record<string, string | null> = {
 
 /** Whether keys of `algorithm` can sign transcripts. */
 export function canSignTranscripts(algorithm: string): boolean {
-  return algorithm in SCHEMES;
+  return Object.hasOwn(SCHEMES, algorithm);
 }
 
 /**
@@ -103,7 +103,7 @@ export function verifySignature(
   data: Buffer,
   signature: string,
 ): boolean {
-  const hash = SCHEMES[algorithm];
+  const hash = Object.hasOwn(SCHEMES, algorithm) ? SCHEMES[algorithm] : undefined;
   const signatureBytes = canonicalBase64(signature);
   const keyBytes = typeof publicKey === 'string' ? canonicalBase64(publicKey) : null;
   if (hash === undefined || !signatureBytes || (typeof publicKey === 'string' && !keyBytes))
@@ -232,32 +232,36 @@ function checkChain(document: TranscriptDocument): string {
 
 /** Checks each token-signed presence against the participant's public key. */
 function checkPresence(document: TranscriptDocument): number {
+  const { participants, ceremony } = document.header;
+  const byToken = new Set(participants.filter((p) => p.presence === 'token').map((p) => p.name));
   let signed = 0;
   for (const entry of document.entries) {
-    // A person's own entry carries their signature; an action's entry, each contributor's.
+    // A person's own entry carries their proof; an action's entry, each contributor's.
     const { signature, contributors, proofs } = entry.detail;
-    const claims: Array<[string, string]> = [];
-    if (typeof signature === 'string' && entry.by !== null) claims.push([entry.by, signature]);
+    const claims: Array<[string, string | undefined]> = [];
+    if (entry.by !== null && entry.event !== 'action')
+      claims.push([entry.by, typeof signature === 'string' ? signature : undefined]);
     if (Array.isArray(contributors) && Array.isArray(proofs)) {
       if (contributors.length !== proofs.length)
         throw broken(
           `Entry ${entry.seq} names ${contributors.length} contributors but ${proofs.length} proofs.`,
         );
       proofs.forEach((proof, i) => {
-        if (proof.startsWith('token:'))
-          claims.push([contributors[i]!, proof.slice('token:'.length)]);
+        const value = proof.startsWith('token:') ? proof.slice('token:'.length) : undefined;
+        claims.push([contributors[i]!, value]);
       });
     }
     for (const [name, value] of claims) {
-      const who = document.header.participants.find((p) => p.name === name);
+      // Someone who proves presence with a token proves it with a signature, every time.
+      if (value === undefined) {
+        if (byToken.has(name))
+          throw broken(`Entry ${entry.seq} records ${name} without their token's signature.`);
+        continue;
+      }
+      const who = participants.find((p) => p.name === name);
       if (!who?.publicKey || !who.algorithm)
         throw broken(`Entry ${entry.seq} is signed by ${name}, who has no key.`);
-      const challenge = presenceChallenge(
-        document.header.ceremony,
-        entry.step ?? '',
-        who.person,
-        entry.prev,
-      );
+      const challenge = presenceChallenge(ceremony, entry.step ?? '', who.person, entry.prev);
       if (!verifySignature(who.algorithm, who.publicKey, challenge, value))
         throw broken(`Entry ${entry.seq}: ${name}'s token signature does not verify.`);
       signed += 1;

@@ -190,7 +190,12 @@ export function custodiansOf(
   });
 }
 
-function checkSplittable(key: KeyView): void {
+/**
+ * Whether a key can be split: a live key whose material the vault holds. Throws KEY_NOT_HELD
+ * (on a token, or held elsewhere), FORMAT_UNSUPPORTED (nothing private or secret),
+ * KEY_STATE_INVALID.
+ */
+export function checkSplittable(key: KeyView): void {
   if (key.location.kind !== 'vault') {
     throw new KeywardenError(
       ErrorCode.KEY_NOT_HELD,

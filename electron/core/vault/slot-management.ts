@@ -12,6 +12,7 @@ import { addKeychainSlot } from './keychain-slots.ts';
 import type { FactorEnrolment, OfferedFactor } from './factor-types.ts';
 import type { UnlockedVault } from './unlocked-vault.ts';
 import type { VaultDeps } from './vault-file.ts';
+import { isFreshlyAuthenticated } from './fresh-authentication.ts';
 
 // Adding, naming and re-authenticating for slot changes. A slot change needs a fresh unlock:
 // the vault was unlocked moments ago (REAUTH_WINDOW_MS), or the request brings factors that
@@ -75,8 +76,9 @@ function requireRecent(vault: UnlockedVault, deps: VaultDeps): void {
 
 /**
  * The synchronous form of confirmFresh for changes that take no factors (adding a recovery
- * key): the vault was unlocked within REAUTH_WINDOW_MS. Audited as a failure of `action`.
- * Throws REAUTH_REQUIRED.
+ * key, splitting a key): the vault was unlocked within REAUTH_WINDOW_MS, or the call runs
+ * under a grant of asFreshlyAuthenticated (a ceremony step whose administrator has just proved
+ * presence). Audited as a failure of `action`. Throws REAUTH_REQUIRED.
  */
 export function confirmRecentUnlock(
   vault: UnlockedVault,
@@ -84,6 +86,7 @@ export function confirmRecentUnlock(
   actor: string,
   action: string,
 ): void {
+  if (isFreshlyAuthenticated()) return;
   try {
     requireRecent(vault, deps);
   } catch (error) {

@@ -71,7 +71,7 @@ describe('ceremony templates', () => {
       /names its action/,
     );
     expect(refusal((t) => ((t.quorum as { custodians: string }).custodians = 'nothing'))).toMatch(
-      /no parameter "nothing"/,
+      /no whole-number parameter "nothing"/,
     );
     expect(
       refusal((t) => ((t.roles as Record<string, { max: number }>).administrator!.max = 2)),
@@ -82,5 +82,14 @@ describe('ceremony templates', () => {
     expect(
       refusal((t) => ((t.steps as Array<{ action?: string }>)[2]!.action = 'launch-missiles')),
     ).toMatch(/steps\.2\.action/);
+    expect(refusal((t) => ((t.quorum as { custodians: string }).custodians = 'format'))).toMatch(
+      /no whole-number parameter "format"/,
+    );
+    expect(
+      refusal((t) => ((t.parameters as Array<{ default?: string }>)[2]!.default = 'paper')),
+    ).toMatch(/format's default is not one it allows/);
+    expect(
+      refusal((t) => ((t.roles as Record<string, { min: number }>).custodian!.min = 0)),
+    ).toMatch(/step hand-over may have no one to act on it/);
   });
 });

@@ -176,4 +176,17 @@ describe('ceremony transcripts', () => {
     // Unchanged, the re-signed document verifies: the refusals above are the edits'.
     expect(failureOf(resigned(document.entries))).toBeNull();
   });
+
+  it('fails when a token holder is recorded present without their token signature', () => {
+    const document = JSON.parse(text) as TranscriptDocument;
+    const unsigned = document.entries.map((e) =>
+      e.by === 'Carol' ? { ...e, detail: { proof: 'passphrase' } } : e,
+    );
+    expect(failureOf(resigned(unsigned))).toBe(ErrorCode.TRANSCRIPT_INVALID);
+    const action = document.entries.find((e) => e.event === 'action')!;
+    const asPassphrase = document.entries.map((e) =>
+      e === action ? { ...e, detail: { ...e.detail, proofs: ['passphrase', 'passphrase'] } } : e,
+    );
+    expect(failureOf(resigned(asPassphrase))).toBe(ErrorCode.TRANSCRIPT_INVALID);
+  });
 });
