@@ -1,4 +1,5 @@
-import type { TranscriptVerification } from '../shared/ceremony-run-types.ts';
+import { CEREMONY_ROLE_NAMES } from '../shared/ceremony-run-types.ts';
+import type { CeremonyRoleName, TranscriptVerification } from '../shared/ceremony-run-types.ts';
 import { ErrorCode, ExitCode, KeywardenError } from '../shared/errors.ts';
 import type { KeywardenServices } from '../services/services.ts';
 import { requiredOption } from './arguments.ts';
@@ -12,8 +13,6 @@ import { proofOf, runSteps, secretFile } from './ceremony-steps.ts';
 // vault acts, witnesses sign off; then the signed transcript is written. Also `ceremony
 // templates`, `list`, `show`, `abort`, `export`, `verify`, and `people presence`.
 
-const ROLES = ['administrator', 'custodian', 'witness', 'auditor'] as const;
-
 function usage(message: string): KeywardenError {
   return new KeywardenError(ErrorCode.USAGE, `${message} Run "keywarden --help" for usage.`);
 }
@@ -22,10 +21,10 @@ function usage(message: string): KeywardenError {
 function participantsOf(options: ParsedOptions) {
   return (options.participant ?? []).map((given) => {
     const colon = given.indexOf(':');
-    const role = given.slice(0, colon) as (typeof ROLES)[number];
-    if (colon < 1 || !ROLES.includes(role) || colon === given.length - 1)
+    const role = given.slice(0, colon) as CeremonyRoleName;
+    if (colon < 1 || !CEREMONY_ROLE_NAMES.includes(role) || colon === given.length - 1)
       throw usage(
-        `--participant takes ROLE:NAME, ROLE one of ${ROLES.join(', ')}; not "${given}".`,
+        `--participant takes ROLE:NAME, ROLE one of ${CEREMONY_ROLE_NAMES.join(', ')}; not "${given}".`,
       );
     return { role, name: given.slice(colon + 1) };
   });

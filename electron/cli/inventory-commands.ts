@@ -9,8 +9,7 @@ import type { ParsedOptions } from './arguments.ts';
 import type { CliIo } from './main.ts';
 import { promptHidden } from './secret-input.ts';
 import { readPin } from './token-commands.ts';
-import { reserveOutputs } from '../services/output-files.ts';
-import { whyNot } from '../services/output-files.ts';
+import { reserveOutputs, whyNot } from '../services/output-files.ts';
 
 // The inventory commands: people, policy and keys. The vault is already unlocked.
 

@@ -38,8 +38,8 @@ export function secretKcv(records: RecordStore, id: string): string {
   }
 }
 
-export /** Whether a transaction's change returned a key entry. */
-function isKeyView(value: unknown): value is KeyView {
+/** Whether a transaction's change returned a key entry. */
+export function isKeyView(value: unknown): value is KeyView {
   return (
     typeof value === 'object' &&
     value !== null &&

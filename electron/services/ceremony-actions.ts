@@ -5,7 +5,7 @@ import type { DetailValue } from '../shared/ceremony-run-types.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import type { KeyView } from '../shared/inventory-types.ts';
 import { Outcome } from '../core/audit/audit-log.ts';
-import { headOf, readCeremony, saveCeremony, withEntry } from '../core/ceremony/ceremony-state.ts';
+import { appendEntry, readCeremony, saveCeremony } from '../core/ceremony/ceremony-state.ts';
 import type { CeremonyState } from '../core/ceremony/ceremony-state.ts';
 import type { CeremonyStep } from '../core/ceremony/ceremony-templates.ts';
 import type { RecordStore } from '../core/vault/record-store.ts';
@@ -16,6 +16,7 @@ import { readKey } from '../core/inventory/key-inventory.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
 import type { CallChannel } from './ceremony-run-handlers.ts';
 import { whyNot } from './output-files.ts';
+import { writePemBlock } from '../core/inventory/key-file-text.ts';
 import {
   isKeyView,
   keyDetail,
@@ -52,7 +53,6 @@ export interface ActionContext {
   contributions: Contributions;
   /** How each contributor proved presence, in the order they came (what the entry records). */
   proofs: ReadonlyMap<string, Record<string, DetailValue>>;
-  finish: (state: CeremonyState, now: Date) => CeremonyState;
 }
 
 /** Makes a split's own folder (its parent must exist), owner-only. Throws BAD_REQUEST. */
@@ -100,30 +100,19 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
   const by = step.by?.includes('administrator') ? (administrator ?? null) : null;
 
   /** The step's entry, written into `records` inside whichever transaction carries it. */
-  const commit = (records: RecordStore, detail: Record<string, DetailValue>): CeremonyState => {
-    const current = readCeremony(records, state.header.ceremony);
-    if (headOf(current) !== headOf(state))
-      throw new KeywardenError(
-        ErrorCode.CEREMONY_STATE_INVALID,
-        'The ceremony moved on meanwhile.',
-      );
-    const rest: CeremonyState = {
-      header: current.header,
-      entries: current.entries,
-      status: current.status,
-    };
-    const next = ctx.finish(
-      withEntry(rest, deps.now(), {
+  const commit = (records: RecordStore, detail: Record<string, DetailValue>): CeremonyState =>
+    appendEntry(
+      records,
+      state,
+      deps.now(),
+      {
         step: step.id,
         event: 'action',
         by,
         detail: { action: step.action ?? '', ...detail, ...presenceOf(ctx.proofs) },
-      }),
-      deps.now(),
+      },
+      true,
     );
-    saveCeremony(records, next);
-    return next;
-  };
   const event = {
     actor: ctx.actor,
     action: 'ceremony.action',
@@ -190,7 +179,7 @@ export async function runCeremonyAction(ctx: ActionContext): Promise<CeremonySta
         const objects = await call('tokens:objects', { serial: token, pin });
         const made = objects.find((o) => o.id === planned && o.publicKey);
         if (made?.publicKey) {
-          const pem = `-----BEGIN PUBLIC KEY-----\n${made.publicKey.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END PUBLIC KEY-----\n`;
+          const pem = writePemBlock('PUBLIC KEY', Buffer.from(made.publicKey, 'base64'));
           return riding(
             () =>
               call('keys:register', {

@@ -15,6 +15,8 @@ import {
   presenceChallenge,
   renderTranscript,
   signingPayload,
+  TRANSCRIPT_FORMAT,
+  TRANSCRIPT_VERSION,
   verifySignature,
   verifyTranscript,
 } from '../core/ceremony/ceremony-transcript.ts';
@@ -100,8 +102,8 @@ export function evidenceHandlers(
       const state = read(request.id);
       const { signer } = state.header;
       const document = {
-        format: 'keywarden-ceremony-transcript' as const,
-        version: 1 as const,
+        format: TRANSCRIPT_FORMAT,
+        version: TRANSCRIPT_VERSION,
         header: state.header,
         entries: state.entries,
         status: state.status,

@@ -5,6 +5,7 @@ import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import { Outcome } from '../core/audit/audit-log.ts';
 import { openCeremony } from '../core/ceremony/ceremony-opening.ts';
 import {
+  appendEntry,
   currentTemplate,
   dueStep,
   headOf,
@@ -85,17 +86,7 @@ export function ceremonyRunHandlers(
       outcome: Outcome.SUCCESS,
       detail: { step: fields.step ?? '', by: fields.by ?? '' },
     };
-    return vault().apply(event, (records) => {
-      const current = readCeremony(records, state.header.ceremony);
-      if (headOf(current) !== headOf(state))
-        throw new KeywardenError(
-          ErrorCode.CEREMONY_STATE_INVALID,
-          'The ceremony moved on meanwhile; show it again.',
-        );
-      const next = finish(withEntry(current, deps.now(), fields), deps.now());
-      saveCeremony(records, next);
-      return next;
-    });
+    return vault().apply(event, (records) => appendEntry(records, state, deps.now(), fields));
   };
 
   const prove = (state: CeremonyState, step: string, name: string, proof: PresenceProof) =>
@@ -198,7 +189,6 @@ export function ceremonyRunHandlers(
           step,
           contributions: set.inputs,
           proofs: set.proofs,
-          finish,
         });
       } finally {
         held.drop(id);
@@ -240,15 +230,4 @@ export function ceremonyRunHandlers(
 function requireOpen(state: CeremonyState): void {
   if (state.status !== 'open')
     throw new KeywardenError(ErrorCode.CEREMONY_STATE_INVALID, `The ceremony is ${state.status}.`);
-}
-
-/** Closes the ceremony when its last step is done (its completion entry), or aborts it. */
-function finish(state: CeremonyState, now: Date): CeremonyState {
-  const last = state.entries.at(-1);
-  if (last?.event === 'aborted') return { ...state, status: 'aborted' };
-  if (state.status === 'open' && dueStep(state) === null) {
-    const closed = withEntry(state, now, { step: null, event: 'completed', by: null });
-    return { ...closed, status: 'completed' };
-  }
-  return state;
 }

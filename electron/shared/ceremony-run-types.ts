@@ -1,7 +1,8 @@
 // Ceremonies run from templates, and their transcripts: what crosses IPC and what a transcript
 // file holds. Ids, names, check values, fingerprints and signatures; never a secret.
 
-export type CeremonyRoleName = 'administrator' | 'custodian' | 'witness' | 'auditor';
+export const CEREMONY_ROLE_NAMES = ['administrator', 'custodian', 'witness', 'auditor'] as const;
+export type CeremonyRoleName = (typeof CEREMONY_ROLE_NAMES)[number];
 export type CeremonyStatus = 'open' | 'completed' | 'aborted';
 export type DetailValue = string | number | boolean | null | string[];
 
@@ -29,8 +30,16 @@ export interface TranscriptHeader {
   openedAt: string;
 }
 
-export type TranscriptEvent =
-  'presence' | 'acknowledged' | 'action' | 'signed-off' | 'aborted' | 'resumed' | 'completed';
+export const TRANSCRIPT_EVENTS = [
+  'presence',
+  'acknowledged',
+  'action',
+  'signed-off',
+  'aborted',
+  'resumed',
+  'completed',
+] as const;
+export type TranscriptEvent = (typeof TRANSCRIPT_EVENTS)[number];
 
 export interface TranscriptEntry {
   seq: number;

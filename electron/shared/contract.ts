@@ -11,6 +11,7 @@ import type {
 import { KEY_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
 import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
 import type { ComponentSplitView, KeyCombineView, KeySplitView } from './ceremony-types.ts';
+import { CEREMONY_ROLE_NAMES } from './ceremony-run-types.ts';
 import type {
   CeremonySummary,
   CeremonyTemplateView,
@@ -52,7 +53,6 @@ const shareBytes = z.instanceof(Uint8Array).refine((b) => b.length > 0 && b.leng
 });
 /** How a participant proves presence: their passphrase, or their token's PIN (it signs). */
 const presenceProof = { passphrase: secretBytes.optional(), pin: secretBytes.optional() };
-const CEREMONY_ROLE_NAMES = ['administrator', 'custodian', 'witness', 'auditor'] as const;
 const modulePath = z.string().min(1).max(4096);
 /**
  * A token, and whether a login may spend the PIN's final try (refused with PIN_FINAL_TRY

@@ -58,6 +58,38 @@ export function withEntry(
   return { ...state, entries: [...state.entries, entry] };
 }
 
+/**
+ * Appends an entry to the ceremony as `records` hold it, which must still end where `seen`
+ * ended (nothing moved it meanwhile); closes it when that was its last step (or marks it
+ * aborted), and saves it. `settled`: the entry records an action, whose pending plan goes.
+ * Call in a transaction. Throws CEREMONY_STATE_INVALID, CEREMONY_NOT_FOUND.
+ */
+export function appendEntry(
+  records: RecordStore,
+  seen: CeremonyState,
+  at: Date,
+  fields: Parameters<typeof withEntry>[2],
+  settled = false,
+): CeremonyState {
+  const current = readCeremony(records, seen.header.ceremony);
+  if (headOf(current) !== headOf(seen))
+    throw new KeywardenError(
+      ErrorCode.CEREMONY_STATE_INVALID,
+      'The ceremony moved on meanwhile; show it again.',
+    );
+  const { header, entries, status } = current;
+  const base = settled ? { header, entries, status } : current;
+  let next = withEntry(base, at, fields);
+  if (fields.event === 'aborted') next = { ...next, status: 'aborted' };
+  else if (next.status === 'open' && dueStep(next) === null)
+    next = {
+      ...withEntry(next, at, { step: null, event: 'completed', by: null }),
+      status: 'completed',
+    };
+  saveCeremony(records, next);
+  return next;
+}
+
 /** The people who must act on `step`, in the order they are asked. */
 export function actorsOf(state: CeremonyState, step: CeremonyStep): string[] {
   const roles = step.by;

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { CEREMONY_ROLE_NAMES } from '../../shared/ceremony-run-types.ts';
+import type { CeremonyRoleName } from '../../shared/ceremony-run-types.ts';
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import generateKey from '../../../resources/ceremonies/generate-key.json' with { type: 'json' };
 import splitKey from '../../../resources/ceremonies/split-key.json' with { type: 'json' };
@@ -15,8 +17,8 @@ import { canonicalJson } from './canonical-json.ts';
 // with how many of each, and its steps in order: everyone present proves who they are,
 // people acknowledge what they saw, the administrator has the vault act, witnesses sign off.
 
-export const CEREMONY_ROLES = ['administrator', 'custodian', 'witness', 'auditor'] as const;
-export type CeremonyRole = (typeof CEREMONY_ROLES)[number];
+export const CEREMONY_ROLES = CEREMONY_ROLE_NAMES;
+export type CeremonyRole = CeremonyRoleName;
 
 /** The registry role a person needs to take each ceremony role. */
 export const REGISTRY_ROLE_FOR: Readonly<Record<CeremonyRole, string>> = {

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
+import { CEREMONY_ROLE_NAMES, TRANSCRIPT_EVENTS } from '../../shared/ceremony-run-types.ts';
 import type {
   TranscriptDocument,
   TranscriptEntry,
@@ -17,8 +18,8 @@ import { canonicalJson } from './canonical-json.ts';
 // chain, in the signature, or as a file that is not in canonical form. An auditor verifies it
 // with the ceremony key's public key alone.
 
-export const TRANSCRIPT_FORMAT = 'keywarden-ceremony-transcript';
-export const TRANSCRIPT_VERSION = 1;
+export const TRANSCRIPT_FORMAT = 'keywarden-ceremony-transcript' as const;
+export const TRANSCRIPT_VERSION = 1 as const;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -138,7 +139,7 @@ const documentSchema = z
             .object({
               name: z.string(),
               person: z.string(),
-              role: z.enum(['administrator', 'custodian', 'witness', 'auditor']),
+              role: z.enum(CEREMONY_ROLE_NAMES),
               presence: z.enum(['passphrase', 'token']),
               algorithm: z.string().optional(),
               publicKey: z.string().optional(),
@@ -162,15 +163,7 @@ const documentSchema = z
           seq: z.number().int(),
           at: z.string(),
           step: z.string().nullable(),
-          event: z.enum([
-            'presence',
-            'acknowledged',
-            'action',
-            'signed-off',
-            'aborted',
-            'resumed',
-            'completed',
-          ]),
+          event: z.enum(TRANSCRIPT_EVENTS),
           by: z.string().nullable(),
           detail: z.record(z.string(), detailValue),
           prev: hex64,

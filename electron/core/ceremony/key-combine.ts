@@ -6,6 +6,7 @@ import { Outcome } from '../audit/audit-log.ts';
 import { importKey } from '../inventory/key-import.ts';
 import type { ImportKeyRequest } from '../inventory/key-import.ts';
 import { parseKeyFile } from '../inventory/key-import-formats.ts';
+import { writePemBlock } from '../inventory/key-file-text.ts';
 import type { UnlockedVault } from '../vault/vault.ts';
 import { combineShares } from './shares.ts';
 import type { ShareObject } from './shares.ts';
@@ -172,10 +173,7 @@ async function enterPrivateKey(
       ErrorCode.FORMAT_UNSUPPORTED,
       `The pieces hold a ${algorithm}, which this Keywarden does not hold.`,
     );
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  const pem = Buffer.from(
-    `-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n-----END PRIVATE KEY-----\n`,
-  );
+  const pem = Buffer.from(writePemBlock('PRIVATE KEY', der));
   try {
     const parsed = parseKeyFile(pem);
     try {

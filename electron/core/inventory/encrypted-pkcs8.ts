@@ -14,6 +14,7 @@ import {
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import { zeroize } from '../crypto/bytes.ts';
+import { writePemBlock } from './key-file-text.ts';
 import {
   formatInvalid,
   formatUnsupported,
@@ -308,9 +309,7 @@ export function encryptPkcs8(
       }),
       encryptedData: new EncryptedData(ciphertext),
     });
-    const body = Buffer.from(AsnSerializer.serialize(info)).toString('base64');
-    const lines = body.match(/.{1,64}/g) ?? [];
-    return `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${lines.join('\n')}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
+    return writePemBlock('ENCRYPTED PRIVATE KEY', new Uint8Array(AsnSerializer.serialize(info)));
   } catch {
     throw new KeywardenError(ErrorCode.INTERNAL, 'The key could not be encrypted.');
   } finally {

@@ -50,6 +50,18 @@ export function commentOf(raw: string): string | null {
   return clean ? [...clean].slice(0, 200).join('') : null;
 }
 
+/**
+ * A PEM block of `der` under `label` ("PUBLIC KEY", "PRIVATE KEY", …): base64 in lines of 64.
+ * The text is a string, which cannot be wiped; for a private key the caller keeps it briefly.
+ */
+export function writePemBlock(label: string, der: Uint8Array): string {
+  const lines =
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
 export interface PemBlock {
   label: string;
   /** The decoded body; the caller zeroes it. */
