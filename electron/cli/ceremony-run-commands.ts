@@ -5,6 +5,8 @@ import type { KeywardenServices } from '../services/services.ts';
 import { requiredOption } from './arguments.ts';
 import type { ParsedOptions } from './arguments.ts';
 import { pipedPrompter, terminalPrompter } from './ceremony-prompter.ts';
+import type { Prompter } from './ceremony-prompter.ts';
+import { normalizePassphrase } from './secret-input.ts';
 import type { CliIo } from './main.ts';
 import { proofOf, runSteps, secretFile } from './ceremony-steps.ts';
 
@@ -84,6 +86,30 @@ function formatVerification(result: TranscriptVerification): string {
   return `Transcript of ceremony ${result.ceremony} (${result.template}) verifies: ${result.entries} entries, ${result.status}, ${result.presenceSignatures} token-signed presence(s).\nSigned by key ${result.signer.keyId} (${result.signer.algorithm}, SHA-256 ${result.signer.fingerprint}) at ${result.signedAt}.\nHead: ${result.head}\n`;
 }
 
+/**
+ * A person chooses their presence passphrase: at a terminal typed twice, and normalised to
+ * NFC as the vault passphrase is (so the same words typed on another OS prove the same person).
+ * The caller zeroes it. Throws PASSPHRASE_MISMATCH, SECRET_INPUT_UNAVAILABLE.
+ */
+async function choosePresencePassphrase(prompter: Prompter, name: string): Promise<Buffer> {
+  const typed = await prompter.secret(`${name}, choose your presence passphrase (not shown): `);
+  try {
+    if (process.stdin.isTTY) {
+      const again = await prompter.secret(`${name}, type it again: `);
+      const same = typed.equals(again);
+      again.fill(0);
+      if (!same)
+        throw new KeywardenError(
+          ErrorCode.PASSPHRASE_MISMATCH,
+          'The two passphrases differ; nothing was changed.',
+        );
+    }
+    return normalizePassphrase(typed);
+  } finally {
+    typed.fill(0);
+  }
+}
+
 /** Runs a ceremony-engine command; returns null for any other. `unlock` opens the vault. */
 export async function runCeremonyRunCommand(
   name: string,
@@ -142,6 +168,7 @@ export async function runCeremonyRunCommand(
       }
     }
     case 'ceremony abort': {
+      const reason = requiredOption(options, 'reason');
       await unlock();
       const view = await services.invoke('ceremony:show', { id: operands.ID ?? '' });
       const administrator = view.participants.find((p) => p.role === 'administrator')!.name;
@@ -152,7 +179,7 @@ export async function runCeremonyRunCommand(
           const aborted = await services.invoke('ceremony:abort', {
             id: view.id,
             by: administrator,
-            reason: requiredOption(options, 'reason'),
+            reason,
             ...proof,
           });
           print(aborted, `Ceremony ${aborted.id} aborted.\n`);
@@ -201,10 +228,7 @@ export async function runCeremonyRunCommand(
       const prompter = process.stdin.isTTY ? terminalPrompter() : pipedPrompter((q) => io.err(q));
       let passphrase: Buffer | undefined;
       try {
-        if (!tokenKey)
-          passphrase = await prompter.secret(
-            `${operands.NAME ?? ''}, choose your presence passphrase (not shown): `,
-          );
+        if (!tokenKey) passphrase = await choosePresencePassphrase(prompter, operands.NAME ?? '');
         const set = await services.invoke('people:set-presence', {
           name: operands.NAME ?? '',
           ...(tokenKey ? { tokenKey } : { passphrase }),

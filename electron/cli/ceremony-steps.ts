@@ -4,7 +4,7 @@ import { ErrorCode, KeywardenError, toErrorInfo } from '../shared/errors.ts';
 import type { KeywardenServices } from '../services/services.ts';
 import type { Prompter } from './ceremony-prompter.ts';
 import type { CliIo } from './main.ts';
-import { hexFromTyped } from './secret-input.ts';
+import { hexFromTyped, normalizePassphrase } from './secret-input.ts';
 
 // The steps of a ceremony at one terminal: for the step due, the person due answers, gives
 // what an action asks of them (a share file, a component typed without echo, a PIN) and proves
@@ -48,9 +48,15 @@ async function actionInput(
         } finally {
           typed.fill(0);
         }
-        const check = await services.invoke('ceremony:check-component', {
-          value: Buffer.from(component),
-        });
+        let check;
+        try {
+          check = await services.invoke('ceremony:check-component', {
+            value: Buffer.from(component),
+          });
+        } catch (error) {
+          component.fill(0);
+          throw error;
+        }
         const legacy = check.legacyKcv ? `; legacy form ${check.legacyKcv}` : '';
         io.err(
           `Check value of ${who}'s component: ${check.kcv}  (${check.kcvWords.join(' ')})${legacy}\n`,
@@ -89,6 +95,16 @@ async function actionInput(
   }
 }
 
+/** `who`'s presence passphrase, normalised to NFC as it was when chosen. */
+async function presencePassphrase(prompter: Prompter, who: string): Promise<Buffer> {
+  const typed = await prompter.secret(`${who}, your presence passphrase (not shown): `);
+  try {
+    return normalizePassphrase(typed);
+  } finally {
+    typed.fill(0);
+  }
+}
+
 /**
  * Asks `who` for their proof of presence: their passphrase, or their token's PIN (the token
  * signs). The caller zeroes the bytes. Throws SECRET_INPUT_UNAVAILABLE when input ends.
@@ -97,7 +113,7 @@ export async function proofOf(prompter: Prompter, view: CeremonyView, who: strin
   const presence = view.participants.find((p) => p.name === who)?.presence;
   return presence === 'token'
     ? { pin: await prompter.secret(`${who}, your token's PIN to sign your presence (not shown): `) }
-    : { passphrase: await prompter.secret(`${who}, your presence passphrase (not shown): `) };
+    : { passphrase: await presencePassphrase(prompter, who) };
 }
 
 function actionSummary(view: CeremonyView, step: string): string {

@@ -226,4 +226,45 @@ describe('keywarden ceremony run', () => {
     ) as KeyView;
     expect(predecessor.state).toBe('deactivated');
   }, 120_000);
+
+  it('enrols a presence passphrase at a terminal typed twice, refusing two that differ', async () => {
+    const ask = (first: string, second: string) =>
+      runAtTerminal(
+        ['people', 'presence', 'Erin', ...vault.base],
+        [
+          [/Erin, choose your presence passphrase \(not shown\): $/, first],
+          [/Erin, type it again: $/, second],
+        ],
+      );
+    const differ = await ask('erin new passphrase', 'erin other passphrase');
+    expect(differ.code).toBe(1);
+    expect(differ.seen).toContain('error [PASSPHRASE_MISMATCH]');
+    const same = await ask('erin new passphrase', 'erin new passphrase');
+    expect(same.code).toBe(0);
+    expect(same.seen).not.toContain('erin new passphrase');
+    // Erin now proves presence with the new passphrase, and not the old one.
+    const rotated = await vault.generate('proved by the new passphrase', 'aes256', 'encrypt');
+    const tried = await run(
+      [
+        'ceremony',
+        'run',
+        'rotate-key',
+        '--signing-key',
+        signer.id,
+        '--participant',
+        'administrator:Alice',
+        '--participant',
+        'witness:Wendy',
+        '--participant',
+        'custodian:Erin',
+        '--param',
+        `key=${rotated.id}`,
+      ],
+      `${PRESENCE.Alice}\n${PRESENCE.Wendy}\n${PRESENCE.Erin}\n`,
+    );
+    expect(tried.stderr).toContain(
+      "error [PRESENCE_NOT_PROVEN]: That is not Erin's presence passphrase.",
+    );
+    await enrolPresence(vault, PRESENCE, ['Erin']);
+  });
 });
