@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeywardenServices } from '../../electron/services/services.ts';
 import { realDeps } from '../../electron/services/runtime.ts';
-import type { CeremonyView } from '../../electron/shared/ceremony-run-types.ts';
 import type { KeyView } from '../../electron/shared/inventory-types.ts';
-import { PRESENCE } from '../helpers/ceremony-script.ts';
+import { proofOf, upToAction } from '../helpers/ceremony-services.ts';
 import { makeVault, passphraseBytes, tempDir } from '../helpers/vault-fixture.ts';
 import type { TempDir } from '../helpers/vault-fixture.ts';
 
@@ -20,7 +19,6 @@ let services: KeywardenServices;
 let clock = new Date('2026-11-23T09:00:00Z');
 let signer: KeyView;
 let key: KeyView;
-const proof = (name: string) => ({ passphrase: Buffer.from(PRESENCE[name]!) });
 const minutes = (n: number) => (clock = new Date(clock.getTime() + n * 60_000));
 const unlock = () =>
   services.invoke('vault:unlock', {
@@ -40,7 +38,7 @@ beforeAll(async () => {
     ['Wendy', ['witness']],
   ] as const) {
     await services.invoke('people:add', { name, roles: [...roles] });
-    await services.invoke('people:set-presence', { name, passphrase: proof(name).passphrase });
+    await services.invoke('people:set-presence', { name, passphrase: proofOf(name).passphrase });
   }
   signer = await services.invoke('keys:generate', {
     name: 'ceremony key',
@@ -69,19 +67,6 @@ const PEOPLE = [
   { role: 'witness', name: 'Wendy' },
 ] as const;
 
-/** Takes every turn up to the action step, each person proving presence. */
-async function upToAction(view: CeremonyView): Promise<CeremonyView> {
-  let current = view;
-  while (current.next && current.steps.find((s) => s.id === current.next!.step)!.kind !== 'action')
-    current = await services.invoke('ceremony:advance', {
-      id: current.id,
-      step: current.next.step,
-      by: current.next.by,
-      ...proof(current.next.by),
-    });
-  return current;
-}
-
 describe('ceremonies through the services', () => {
   it('splits the key at a step reached long after the unlock, where a bare split is refused', async () => {
     const out = dir.file('medium');
@@ -92,7 +77,7 @@ describe('ceremonies through the services', () => {
       participants: [...PEOPLE],
       signingKey: signer.id,
     });
-    const due = await upToAction(started);
+    const due = await upToAction(services, started);
     minutes(30);
     await expect(
       services.invoke('ceremony:split-key', {
@@ -106,7 +91,7 @@ describe('ceremonies through the services', () => {
       id: due.id,
       step: 'split',
       by: 'Alice',
-      ...proof('Alice'),
+      ...proofOf('Alice'),
     });
     expect(split.entries.at(-1)).toMatchObject({ event: 'action', by: 'Alice' });
     expect(split.next).toEqual({ step: 'hand-over', by: 'Carol' });
@@ -129,7 +114,7 @@ describe('ceremonies through the services', () => {
       participants: [...PEOPLE],
       signingKey: signer.id,
     });
-    const due = await upToAction(started);
+    const due = await upToAction(services, started);
     expect(due.next).toEqual({ step: 'combine', by: 'Carol' });
     const damaged = Buffer.from(
       shareOf(0)
@@ -141,7 +126,7 @@ describe('ceremonies through the services', () => {
         id: due.id,
         step: 'combine',
         by: 'Carol',
-        ...proof('Carol'),
+        ...proofOf('Carol'),
         input: { share: damaged },
       }),
     ).rejects.toMatchObject({ code: 'SHARE_INVALID' });
@@ -149,7 +134,7 @@ describe('ceremonies through the services', () => {
       id: due.id,
       step: 'combine',
       by: 'Carol',
-      ...proof('Carol'),
+      ...proofOf('Carol'),
       input: { share: shareOf(0) },
     });
     expect(given.next).toEqual({ step: 'combine', by: 'Dave' });

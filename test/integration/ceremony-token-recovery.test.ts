@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCeremony, saveCeremony } from '../../electron/core/ceremony/ceremony-state.ts';
 import { KeywardenServices } from '../../electron/services/services.ts';
 import { realDeps } from '../../electron/services/runtime.ts';
-import type { CeremonyView } from '../../electron/shared/ceremony-run-types.ts';
 import { openTokenLayer } from '../../native/pkcs11/pkcs11-client.ts';
-import { PRESENCE } from '../helpers/ceremony-script.ts';
+import { proofOf, upToAction } from '../helpers/ceremony-services.ts';
 import { DEFAULT_USER_PIN, SOFTHSM_MODULE, startSoftHsm } from '../helpers/softhsm.fixture.ts';
 import type { SoftHsm } from '../helpers/softhsm.fixture.ts';
 import { makeVault, passphraseBytes, tempDir, unlockVault } from '../helpers/vault-fixture.ts';
@@ -20,7 +19,6 @@ let hsm: SoftHsm;
 let dir: TempDir;
 let services: KeywardenServices;
 const pin = () => Buffer.from(DEFAULT_USER_PIN);
-const proof = (name: string) => ({ passphrase: Buffer.from(PRESENCE[name]!) });
 
 beforeAll(async () => {
   hsm = startSoftHsm({ tokens: 1, prefix: 'kw-ceremony-token-' });
@@ -38,26 +36,13 @@ beforeAll(async () => {
   await services.invoke('people:add', { name: 'Alice', roles: ['officer'] });
   await services.invoke('people:add', { name: 'Wendy', roles: ['witness'] });
   for (const name of ['Alice', 'Wendy'])
-    await services.invoke('people:set-presence', { name, passphrase: proof(name).passphrase });
+    await services.invoke('people:set-presence', { name, passphrase: proofOf(name).passphrase });
 });
 afterAll(async () => {
   await services.dispose();
   hsm.cleanup();
   dir.cleanup();
 });
-
-/** Takes every turn up to the action step, each person proving presence. */
-async function upToAction(view: CeremonyView): Promise<CeremonyView> {
-  let current = view;
-  while (current.next && current.steps.find((s) => s.id === current.next!.step)!.kind !== 'action')
-    current = await services.invoke('ceremony:advance', {
-      id: current.id,
-      step: current.next.step,
-      by: current.next.by,
-      ...proof(current.next.by),
-    });
-  return current;
-}
 
 describe('a ceremony generating a key on a token', () => {
   it('enters the key an interrupted run left on the token instead of making a second', async () => {
@@ -85,7 +70,7 @@ describe('a ceremony generating a key on a token', () => {
       ],
       signingKey: signer.id,
     });
-    const due = await upToAction(started);
+    const due = await upToAction(services, started);
     expect(due.next).toEqual({ step: 'generate', by: 'Alice' });
 
     // The interrupted run: its plan recorded, then the key made on the token, then nothing.
@@ -124,7 +109,7 @@ describe('a ceremony generating a key on a token', () => {
       id: due.id,
       step: 'generate',
       by: 'Alice',
-      ...proof('Alice'),
+      ...proofOf('Alice'),
       input: { pin: pin() },
     });
     const action = done.entries.find((e) => e.event === 'action')!;
@@ -158,12 +143,12 @@ describe('a ceremony generating a key on a token', () => {
       ],
       signingKey: signer.id,
     });
-    const due = await upToAction(started);
+    const due = await upToAction(services, started);
     const done = await services.invoke('ceremony:advance', {
       id: due.id,
       step: 'generate',
       by: 'Alice',
-      ...proof('Alice'),
+      ...proofOf('Alice'),
       input: { pin: pin() },
     });
     const action = done.entries.find((e) => e.event === 'action')!;
