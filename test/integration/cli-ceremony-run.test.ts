@@ -24,6 +24,21 @@ const PARTICIPANTS = [
   ['custodian', 'Erin'],
   ['witness', 'Wendy'],
 ] as const;
+/** `ceremony run rotate-key` of `keyId`, administered by `administrator`, Wendy witnessing. */
+const rotation = (keyId: string, administrator: string, ...more: string[]) => [
+  'ceremony',
+  'run',
+  'rotate-key',
+  '--signing-key',
+  signer.id,
+  '--participant',
+  `administrator:${administrator}`,
+  '--participant',
+  'witness:Wendy',
+  '--param',
+  `key=${keyId}`,
+  ...more,
+];
 const participantArgs = PARTICIPANTS.flatMap(([role, name]) => [
   '--participant',
   `${role}:${name}`,
@@ -138,22 +153,7 @@ describe('keywarden ceremony run', () => {
   });
 
   it('refuses a wrong presence passphrase and a person without the role, changing nothing', async () => {
-    const wrong = await run(
-      [
-        'ceremony',
-        'run',
-        'rotate-key',
-        '--signing-key',
-        signer.id,
-        '--participant',
-        'administrator:Alice',
-        '--participant',
-        'witness:Wendy',
-        '--param',
-        `key=${key.id}`,
-      ],
-      'not Alice at all\n',
-    );
+    const wrong = await run(rotation(key.id, 'Alice'), 'not Alice at all\n');
     expect(wrong.stderr).toContain('error [PRESENCE_NOT_PROVEN]');
     expect(wrong.code).toBe(3);
     const id = /ceremony: (\S+)/.exec(wrong.stdout)![1]!;
@@ -163,22 +163,7 @@ describe('keywarden ceremony run', () => {
     expect(shown.entries).toHaveLength(0);
     expect(shown.next).toEqual({ step: 'attendance', by: 'Alice' });
 
-    const mixed = await run(
-      [
-        'ceremony',
-        'run',
-        'rotate-key',
-        '--signing-key',
-        signer.id,
-        '--participant',
-        'administrator:Carol',
-        '--participant',
-        'witness:Wendy',
-        '--param',
-        `key=${key.id}`,
-      ],
-      '',
-    );
+    const mixed = await run(rotation(key.id, 'Carol'), '');
     expect(mixed.stderr).toContain('error [SEPARATION_OF_DUTIES]');
     expect(mixed.stdout).toBe('');
   });
@@ -199,20 +184,7 @@ describe('keywarden ceremony run', () => {
       [/Wendy, your presence passphrase \(not shown\): $/, PRESENCE.Wendy!],
     ];
     const { code, seen, unasked } = await runAtTerminal(
-      [
-        'ceremony',
-        'run',
-        'rotate-key',
-        '--signing-key',
-        signer.id,
-        '--participant',
-        'administrator:Alice',
-        '--participant',
-        'witness:Wendy',
-        '--param',
-        `key=${rotated.id}`,
-        ...vault.base,
-      ],
+      rotation(rotated.id, 'Alice', ...vault.base),
       answers,
     );
     expect(unasked).toBe(0);
@@ -245,21 +217,7 @@ describe('keywarden ceremony run', () => {
     // Erin now proves presence with the new passphrase, and not the old one.
     const rotated = await vault.generate('proved by the new passphrase', 'aes256', 'encrypt');
     const tried = await run(
-      [
-        'ceremony',
-        'run',
-        'rotate-key',
-        '--signing-key',
-        signer.id,
-        '--participant',
-        'administrator:Alice',
-        '--participant',
-        'witness:Wendy',
-        '--participant',
-        'custodian:Erin',
-        '--param',
-        `key=${rotated.id}`,
-      ],
+      rotation(rotated.id, 'Alice', '--participant', 'custodian:Erin'),
       `${PRESENCE.Alice}\n${PRESENCE.Wendy}\n${PRESENCE.Erin}\n`,
     );
     expect(tried.stderr).toContain(
