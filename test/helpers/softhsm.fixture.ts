@@ -183,7 +183,19 @@ export function startSoftHsm(options: { tokens?: number; prefix?: string } = {})
       return token;
     },
     deleteToken(serial) {
-      run('softhsm2-util', ['--delete-token', '--serial', serial], env);
+      try {
+        run('softhsm2-util', ['--delete-token', '--serial', serial], env);
+      } catch (error) {
+        // softhsm2-util removes the token's files, then its folder. A module polling the
+        // token meanwhile (the app's token watcher) can re-create a lock file between the
+        // two, and the folder is left behind with the token already gone from it: remove
+        // what is left, as an unplugged card leaves nothing behind.
+        const left = tokenFolderOf(tokenDir, serial);
+        if (!/Could not delete the directory/.test(String(error)) || left === undefined) {
+          throw error;
+        }
+        rmSync(left, { recursive: true, force: true, maxRetries: 5 });
+      }
       const index = tokens.findIndex((token) => token.serial === serial);
       if (index >= 0) tokens.splice(index, 1);
     },
@@ -340,6 +352,12 @@ function readTokenObject(bytes: Buffer, path: string): { serial: string; flagsAt
     serial: bytes.toString('latin1', serial.at, serial.at + serial.length),
     flagsAt: flags.at,
   };
+}
+
+/** The folder SoftHSM2 keeps token `serial` in: its name ends with the serial's hex digits. */
+function tokenFolderOf(tokenDir: string, serial: string): string | undefined {
+  const name = readdirSync(tokenDir).find((entry) => entry.replaceAll('-', '').endsWith(serial));
+  return name === undefined ? undefined : join(tokenDir, name);
 }
 
 const PIN_OPTIONS = new Set(['--pin', '-p', '--so-pin', '--new-pin', '--puk']);
