@@ -1,4 +1,4 @@
-import { app, BrowserWindow, powerMonitor, session } from 'electron';
+import { app, BrowserWindow, ipcMain, powerMonitor, session } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { KeywardenServices } from '../services/services.ts';
 import { osActor, realDeps, realTokens } from '../services/runtime.ts';
@@ -56,7 +56,7 @@ function start(): void {
         callback(false),
       );
       session.defaultSession.setPermissionCheckHandler(() => false);
-      registerChannels(services, isAppUrl);
+      registerChannels(ipcMain, (channel, request) => services.invoke(channel, request), isAppUrl);
       const lock = () => services.shutdown();
       powerMonitor.on('lock-screen', lock);
       powerMonitor.on('suspend', lock);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CeremonyView } from '../shared/ceremony-run-types.ts';
-import type { Channel, ResponseOf } from '../shared/contract.ts';
+import type { Channel, ResponseOf, ServiceEvent } from '../shared/contract.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import { Outcome } from '../core/audit/audit-log.ts';
 import { openCeremony } from '../core/ceremony/ceremony-opening.ts';
@@ -13,6 +13,7 @@ import {
   readCeremony,
   requireDue,
   saveCeremony,
+  summaryOf,
   viewOf,
   withEntry,
 } from '../core/ceremony/ceremony-state.ts';
@@ -57,6 +58,7 @@ export function ceremonyRunHandlers(
   actor: string,
   call: CallChannel,
   held: HeldContributions,
+  emit: (event: ServiceEvent) => void,
 ): Pick<ChannelHandlers, RunChannel> {
   const read = (id: string) => vault().query((records) => readCeremony(records, id));
 
@@ -86,7 +88,13 @@ export function ceremonyRunHandlers(
       outcome: Outcome.SUCCESS,
       detail: { step: fields.step ?? '', by: fields.by ?? '' },
     };
-    return vault().apply(event, (records) => appendEntry(records, state, deps.now(), fields));
+    return told(vault().apply(event, (records) => appendEntry(records, state, deps.now(), fields)));
+  };
+
+  /** Tells listeners (the app's ceremony screens) that a ceremony's state was committed. */
+  const told = (state: CeremonyState): CeremonyState => {
+    emit({ name: 'ceremony:progress', payload: summaryOf(state) });
+    return state;
   };
 
   const prove = (state: CeremonyState, step: string, name: string, proof: PresenceProof) =>
@@ -134,7 +142,7 @@ export function ceremonyRunHandlers(
         saveCeremony(records, opened);
         return opened;
       });
-      return present(state);
+      return present(told(state));
     },
     'ceremony:show': async ({ id }) => present(read(id)),
     'ceremony:list': async () => vault().query((records) => listCeremonies(records)),
@@ -193,7 +201,7 @@ export function ceremonyRunHandlers(
       } finally {
         held.drop(id);
       }
-      return present(done);
+      return present(told(done));
     },
     'ceremony:abort': async (request) => {
       const state = read(request.id);

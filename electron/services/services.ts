@@ -5,6 +5,7 @@ import type {
   FactorEnrolmentRequest,
   KdfRequest,
   ResponseOf,
+  LockReason,
   ServiceEvent,
 } from '../shared/contract.ts';
 import type { FactorEnrolment } from '../core/vault/factor-types.ts';
@@ -19,6 +20,9 @@ import { tokenHandlers } from './token-handlers.ts';
 import { ceremonyHandlers } from './ceremony-handlers.ts';
 import { ceremonyRunHandlers } from './ceremony-run-handlers.ts';
 import { HeldContributions } from './ceremony-contributions.ts';
+import { appHandlers, ClipboardGuard } from './app-handlers.ts';
+import type { ClipboardPort } from './app-handlers.ts';
+import { settingsPath } from './settings.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import type { z } from 'zod';
 
@@ -40,6 +44,10 @@ export interface ServiceContext {
   openTokens?: () => TokenLayer;
   /** Push token insertions and removals as events (the app does; a one-off CLI call does not). */
   watchTokens?: boolean;
+  /** The clipboard `clipboard:copy-text` writes to; none in the command line. */
+  clipboard?: ClipboardPort;
+  /** This OS user's settings file; the default place when absent. */
+  settingsPath?: string;
 }
 
 type Parsed<C extends Channel> = z.output<(typeof contract)[C]['request']>;
@@ -88,6 +96,8 @@ export class KeywardenServices {
   private readonly handlers: ChannelHandlers;
   /** What ceremony contributors have given, held until their action runs or the vault locks. */
   private readonly ceremonyInputs = new HeldContributions();
+  /** Takes copied text back off the clipboard after a while; null where there is no clipboard. */
+  private readonly clipboard: ClipboardGuard | null;
   /** Calls run one at a time, in order: an unlock never interleaves with a lock or another unlock. */
   private queue: Promise<unknown> = Promise.resolve();
   /** Moves on every shutdown(); a call issued before a shutdown must not unlock after it. */
@@ -97,6 +107,12 @@ export class KeywardenServices {
   constructor(context: ServiceContext) {
     this.context = context;
     const { deps, actor } = context;
+    const emit = (event: ServiceEvent) => context.onEvent?.(event);
+    const onProgress = (progress: CalibrationProgress) => {
+      context.onProgress?.(progress);
+      emit({ name: 'vault:kdf-progress', payload: progress });
+    };
+    this.clipboard = context.clipboard ? new ClipboardGuard(context.clipboard) : null;
     this.handlers = {
       'vault:init': async (request) =>
         createVault(deps, {
@@ -104,7 +120,7 @@ export class KeywardenServices {
           passphrase: request.passphrase,
           kdf: toKdfChoice(request.kdf),
           actor,
-          ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+          onProgress,
         }),
       'vault:read-header': async (request) => {
         const file = openVaultFile(deps, request.path, 'read-only');
@@ -115,7 +131,8 @@ export class KeywardenServices {
         }
       },
       'vault:unlock': async (request) => {
-        this.lockCurrent();
+        // The vault open before is replaced, not locked by anyone: no `vault:locked` event.
+        this.lockCurrent(null);
         const generation = this.requestGeneration;
         const file = openVaultFile(this.vaultDeps(), request.path, 'read-write');
         let unlocked: UnlockedVault;
@@ -141,7 +158,7 @@ export class KeywardenServices {
         return unlocked.header();
       },
       'vault:lock': async () => {
-        this.lockCurrent();
+        this.lockCurrent('request');
         return { locked: true };
       },
       'vault:verify': async () => this.requireUnlocked().status(actor),
@@ -150,7 +167,7 @@ export class KeywardenServices {
           actor,
           request.newPassphrase,
           request.kdf ? toKdfChoice(request.kdf) : null,
-          context.onProgress,
+          onProgress,
           request.reauth,
         ),
       }),
@@ -220,7 +237,7 @@ export class KeywardenServices {
         () => this.tokens(),
         actor,
         deps.now,
-        (event) => context.onEvent?.(event),
+        emit,
       ),
       ...tokenHandlers(() => this.tokens()),
       ...keyFormatHandlers(
@@ -236,7 +253,9 @@ export class KeywardenServices {
         actor,
         (channel, request) => this.callWithin(channel, request),
         this.ceremonyInputs,
+        emit,
       ),
+      ...appHandlers(this.clipboard, context.settingsPath ?? settingsPath(), emit),
     };
   }
 
@@ -305,13 +324,18 @@ export class KeywardenServices {
    * Locks the vault, and logs out of every token session the token layer holds (if it was
    * started): nothing stays logged in to a card once the vault is locked.
    */
-  private lockCurrent(): void {
+  private lockCurrent(reason: LockReason | null): void {
     const current = this.unlocked;
     this.unlocked = null;
     this.ceremonyInputs.clear();
-    current?.lock(this.context.actor);
-    // Best effort: a layer that is closing or gone holds no session either.
-    this.tokenLayer?.logOutAll().catch(() => undefined);
+    const wasOpen = current !== null && !current.locked;
+    try {
+      current?.lock(this.context.actor);
+    } finally {
+      // Best effort: a layer that is closing or gone holds no session either.
+      this.tokenLayer?.logOutAll().catch(() => undefined);
+      if (wasOpen && reason) this.context.onEvent?.({ name: 'vault:locked', payload: { reason } });
+    }
   }
 
   /**
@@ -357,19 +381,24 @@ export class KeywardenServices {
     return result;
   }
 
+  /** Clears the clipboard now if it still holds the app's last copy (on quit). */
+  async releaseClipboard(): Promise<void> {
+    await this.clipboard?.clearNow();
+  }
+
   /** The channels this instance serves (for the contract test). */
   channels(): string[] {
     return Object.keys(this.handlers);
   }
 
   /**
-   * Locks whatever is open, at once (on quit, on idle, on the OS lock screen), and voids
-   * any unlock still running.
+   * Locks whatever is open, at once (on quit, on idle, on the OS lock screen, on suspend),
+   * and voids any unlock still running. `vault:locked` tells listeners why, when a vault was open.
    */
-  shutdown(): void {
+  shutdown(reason: LockReason = 'quit'): void {
     this.generation += 1;
     try {
-      this.lockCurrent();
+      this.lockCurrent(reason);
     } catch {
       // lock() has zeroed the keys whatever happened; only its audit entry may be missing.
     }

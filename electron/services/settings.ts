@@ -11,6 +11,8 @@ import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 export interface Settings {
   /** The TPM's TCTI (the --tpm-tcti option and KEYWARDEN_TPM_TCTI come first). */
   tpmTcti?: string;
+  /** Minutes of no input before the app locks the vault (0: never); the app's default when absent. */
+  autoLockMinutes?: number;
 }
 
 /** The settings the CLI can set, by their command-line name. */
@@ -89,10 +91,19 @@ export function loadSettings(path: string = settingsPath()): Settings {
     throw malformed();
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw malformed();
-  const { tpmTcti } = parsed as Record<string, unknown>;
+  const { tpmTcti, autoLockMinutes } = parsed as Record<string, unknown>;
   if (tpmTcti !== undefined && (typeof tpmTcti !== 'string' || !TCTI.test(tpmTcti)))
     throw malformed();
-  return tpmTcti === undefined ? {} : { tpmTcti };
+  if (autoLockMinutes !== undefined && !autoLockMinutesAllowed(autoLockMinutes)) throw malformed();
+  return {
+    ...(tpmTcti === undefined ? {} : { tpmTcti }),
+    ...(autoLockMinutes === undefined ? {} : { autoLockMinutes }),
+  };
+}
+
+/** Whether `minutes` is an idle-lock time the app accepts: a whole number of minutes up to a day. */
+function autoLockMinutesAllowed(minutes: unknown): minutes is number {
+  return Number.isInteger(minutes) && (minutes as number) >= 0 && (minutes as number) <= 24 * 60;
 }
 
 /** Writes the settings atomically (owner-only). Throws SETTINGS_INVALID when the folder cannot be written. */

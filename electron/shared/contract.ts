@@ -19,6 +19,7 @@ import type {
   TranscriptVerification,
 } from './ceremony-run-types.ts';
 import type { TokenChange, TokenList, TokenObjectView, TokenView } from './token-types.ts';
+import type { AppSettings, CalibrationProgressView } from './app-types.ts';
 
 // The one IPC contract: channel name → request schema → response type. The main process
 // validates every request against its schema at run time; the preload builds
@@ -173,6 +174,13 @@ export const factorEnrolmentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fido2'), pin: secretBytes.optional() }).strict(),
 ]);
 export type FactorEnrolmentRequest = AnyBytes<z.infer<typeof factorEnrolmentSchema>>;
+
+/** Minutes of no input before the app locks the vault; 0 turns the idle lock off. */
+const autoLockMinutes = z
+  .number()
+  .int()
+  .min(0)
+  .max(24 * 60);
 
 const slotId = z.number().int().min(1).max(1_000_000);
 const slotName = z.string().min(1).max(64);
@@ -767,7 +775,28 @@ export const contract = {
     request: z.object({ id: z.string().min(1).max(128) }).strict(),
     response: returns<KeyView>(),
   },
+  'clipboard:copy-text': {
+    request: z
+      .object({
+        /** Public text only (a public key, a fingerprint): never a secret. */
+        text: z.string().min(1).max(65_536),
+      })
+      .strict(),
+    response: returns<{ clearsAfterMs: number }>(),
+  },
+  'settings:show': {
+    request: z.object({}).strict(),
+    response: returns<AppSettings>(),
+  },
+  'settings:set': {
+    request: z.object({ autoLockMinutes: autoLockMinutes }).strict(),
+    response: returns<AppSettings>(),
+  },
 } as const;
+
+/** Why the vault was locked, as the `vault:locked` event says. */
+export const LOCK_REASONS = ['request', 'idle', 'lock-screen', 'suspend', 'quit'] as const;
+export type LockReason = (typeof LOCK_REASONS)[number];
 
 /**
  * Events the main process pushes to whoever listens (the renderer, the CLI's progress line),
@@ -776,6 +805,13 @@ export const contract = {
 export const events = {
   'keys:rewrap-progress': returns<{ kek: string; done: number; total: number }>(),
   'tokens:changed': returns<TokenChange>(),
+  /** The vault was locked; the app reloads the renderer after it. */
+  'vault:locked': returns<{ reason: LockReason }>(),
+  /** KDF calibration (vault:init, a new passphrase) is under way. */
+  'vault:kdf-progress': returns<CalibrationProgressView>(),
+  /** A ceremony opened, moved on a step, finished or was aborted. */
+  'ceremony:progress': returns<CeremonySummary>(),
+  'settings:changed': returns<AppSettings>(),
 } as const;
 export type EventName = keyof typeof events;
 export type ServiceEvent = {

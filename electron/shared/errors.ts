@@ -110,6 +110,8 @@ export const ErrorCode = {
   TRANSCRIPT_SIGNATURE_INVALID: 'TRANSCRIPT_SIGNATURE_INVALID',
   /** This user's settings file cannot be read or written, or is malformed. */
   SETTINGS_INVALID: 'SETTINGS_INVALID',
+  /** This process has no clipboard (the command line); the app and the test bridge have one. */
+  CLIPBOARD_UNAVAILABLE: 'CLIPBOARD_UNAVAILABLE',
   // Everything else.
   INTERNAL: 'INTERNAL',
 } as const;
@@ -212,6 +214,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   QUORUM_NOT_MET: ExitCode.AUTH,
   REAUTH_REQUIRED: ExitCode.AUTH,
   SETTINGS_INVALID: ExitCode.USAGE,
+  CLIPBOARD_UNAVAILABLE: ExitCode.USAGE,
   SHARE_INVALID: ExitCode.USAGE,
   KCV_MISMATCH: ExitCode.AUTH,
   CEREMONY_TEMPLATE_NOT_FOUND: ExitCode.USAGE,

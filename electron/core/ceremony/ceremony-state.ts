@@ -178,9 +178,16 @@ export function readCeremony(records: RecordStore, id: string): CeremonyState {
 
 /** Writes a ceremony's state (a new record version). Call in a transaction. */
 export function saveCeremony(records: RecordStore, state: CeremonyState): void {
+  const { id, ...summary } = summaryOf(state);
+  records.put(CEREMONIES, id, summary, Buffer.from(JSON.stringify(state)));
+}
+
+/** What a list of ceremonies shows of one: its template, status and how many steps are done. */
+export function summaryOf(state: CeremonyState): CeremonySummary {
   // A ceremony of a template this build no longer has as it was is still listed (and aborted).
   const steps = currentTemplate(state)?.steps ?? [];
-  const summary: Omit<CeremonySummary, 'id'> = {
+  return {
+    id: state.header.ceremony,
     template: state.header.template.id,
     title: state.header.template.title,
     status: state.status,
@@ -188,12 +195,6 @@ export function saveCeremony(records: RecordStore, state: CeremonyState): void {
     steps: steps.length,
     stepsDone: steps.filter((step) => stepDone(state, step)).length,
   };
-  records.put(
-    CEREMONIES,
-    state.header.ceremony,
-    { ...summary },
-    Buffer.from(JSON.stringify(state)),
-  );
 }
 
 /** Every ceremony in the vault, newest first. */
