@@ -55,9 +55,19 @@ export class ClipboardGuard {
   }
 }
 
+/** Where the settings live, and the vault the app opens when they name none. */
+export interface SettingsPlace {
+  file: string;
+  defaultVaultPath: string;
+}
+
 /** The settings as the app shows them: every value filled in. Throws SETTINGS_INVALID. */
-export function appSettings(path: string): AppSettings {
-  return { autoLockMinutes: loadSettings(path).autoLockMinutes ?? DEFAULT_AUTO_LOCK_MINUTES };
+export function appSettings(place: SettingsPlace): AppSettings {
+  const saved = loadSettings(place.file);
+  return {
+    autoLockMinutes: saved.autoLockMinutes ?? DEFAULT_AUTO_LOCK_MINUTES,
+    vaultPath: saved.vaultPath ?? place.defaultVaultPath,
+  };
 }
 
 /**
@@ -67,7 +77,7 @@ export function appSettings(path: string): AppSettings {
  */
 export function appHandlers(
   clipboard: ClipboardGuard | null,
-  settingsFile: string,
+  settings: SettingsPlace,
   emit: (event: ServiceEvent) => void,
 ): Pick<ChannelHandlers, 'clipboard:copy-text' | 'settings:show' | 'settings:set'> {
   return {
@@ -80,15 +90,19 @@ export function appHandlers(
       }
       return clipboard.copy(request.text);
     },
-    'settings:show': async () => appSettings(settingsFile),
+    'settings:show': async () => appSettings(settings),
     'settings:set': async (request) => {
-      saveSettings(
-        { ...loadSettings(settingsFile), autoLockMinutes: request.autoLockMinutes },
-        settingsFile,
-      );
-      const settings = appSettings(settingsFile);
-      emit({ name: 'settings:changed', payload: settings });
-      return settings;
+      const changed = {
+        ...loadSettings(settings.file),
+        ...(request.autoLockMinutes !== undefined
+          ? { autoLockMinutes: request.autoLockMinutes }
+          : {}),
+        ...(request.vaultPath !== undefined ? { vaultPath: request.vaultPath } : {}),
+      };
+      saveSettings(changed, settings.file);
+      const shown = appSettings(settings);
+      emit({ name: 'settings:changed', payload: shown });
+      return shown;
     },
   };
 }

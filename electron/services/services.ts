@@ -22,7 +22,7 @@ import { ceremonyRunHandlers } from './ceremony-run-handlers.ts';
 import { HeldContributions } from './ceremony-contributions.ts';
 import { appHandlers, ClipboardGuard } from './app-handlers.ts';
 import type { ClipboardPort } from './app-handlers.ts';
-import { settingsPath } from './settings.ts';
+import { defaultVaultPath, settingsPath } from './settings.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import type { z } from 'zod';
 
@@ -48,6 +48,8 @@ export interface ServiceContext {
   clipboard?: ClipboardPort;
   /** This OS user's settings file; the default place when absent. */
   settingsPath?: string;
+  /** The vault the app opens when the settings name none (the app's data folder, the bridge's --vault). */
+  defaultVaultPath?: string;
 }
 
 type Parsed<C extends Channel> = z.output<(typeof contract)[C]['request']>;
@@ -255,7 +257,14 @@ export class KeywardenServices {
         this.ceremonyInputs,
         emit,
       ),
-      ...appHandlers(this.clipboard, context.settingsPath ?? settingsPath(), emit),
+      ...appHandlers(
+        this.clipboard,
+        {
+          file: context.settingsPath ?? settingsPath(),
+          defaultVaultPath: context.defaultVaultPath ?? defaultVaultPath(),
+        },
+        emit,
+      ),
     };
   }
 

@@ -13,6 +13,8 @@ export interface Settings {
   tpmTcti?: string;
   /** Minutes of no input before the app locks the vault (0: never); the app's default when absent. */
   autoLockMinutes?: number;
+  /** The vault file the app opens; the app's default place when absent. */
+  vaultPath?: string;
 }
 
 /** The settings the CLI can set, by their command-line name. */
@@ -46,6 +48,12 @@ export function checkTcti(tcti: string, from: string): void {
 export function settingsPath(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CONFIG_HOME || join(homedir(), '.config');
   return join(base, 'keywarden', 'settings.json');
+}
+
+/** Where a vault lives when nothing says otherwise: $XDG_DATA_HOME/keywarden/vault.kw, else ~/.local/share/keywarden/vault.kw. */
+export function defaultVaultPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'keywarden', 'vault.kw');
 }
 
 /** Checks a setting's name; returns it typed. Throws BAD_REQUEST. */
@@ -91,14 +99,21 @@ export function loadSettings(path: string = settingsPath()): Settings {
     throw malformed();
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw malformed();
-  const { tpmTcti, autoLockMinutes } = parsed as Record<string, unknown>;
+  const { tpmTcti, autoLockMinutes, vaultPath } = parsed as Record<string, unknown>;
   if (tpmTcti !== undefined && (typeof tpmTcti !== 'string' || !TCTI.test(tpmTcti)))
     throw malformed();
   if (autoLockMinutes !== undefined && !autoLockMinutesAllowed(autoLockMinutes)) throw malformed();
+  if (vaultPath !== undefined && !vaultPathAllowed(vaultPath)) throw malformed();
   return {
     ...(tpmTcti === undefined ? {} : { tpmTcti }),
     ...(autoLockMinutes === undefined ? {} : { autoLockMinutes }),
+    ...(vaultPath === undefined ? {} : { vaultPath }),
   };
+}
+
+/** Whether `path` can name a vault file: a non-empty string of at most 4096 characters. */
+function vaultPathAllowed(path: unknown): path is string {
+  return typeof path === 'string' && path.length > 0 && path.length <= 4096;
 }
 
 /** Whether `minutes` is an idle-lock time the app accepts: a whole number of minutes up to a day. */

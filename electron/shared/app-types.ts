@@ -4,6 +4,8 @@
 export interface AppSettings {
   /** Minutes of no input before the app locks the vault; 0 means never. */
   autoLockMinutes: number;
+  /** The vault file the app opens: the one last chosen, else the app's default place. */
+  vaultPath: string;
 }
 
 /** How long the app waits, by default, before locking an idle vault. */

@@ -789,7 +789,12 @@ export const contract = {
     response: returns<AppSettings>(),
   },
   'settings:set': {
-    request: z.object({ autoLockMinutes: autoLockMinutes }).strict(),
+    request: z
+      .object({ autoLockMinutes: autoLockMinutes.optional(), vaultPath: vaultPath.optional() })
+      .strict()
+      .refine((request) => Object.keys(request).length > 0, {
+        message: 'names no setting to change',
+      }),
     response: returns<AppSettings>(),
   },
 } as const;
