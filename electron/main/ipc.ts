@@ -51,15 +51,25 @@ export function handle(
   isAppUrl: AppUrlCheck,
 ): (event: IpcMainInvokeEvent, request: unknown) => Promise<Reply<unknown>> {
   if (!isChannel(channel)) throw new TypeError(`"${String(channel)}" is not a contract channel`);
-  return async (event, request) => {
-    if (!isTrustedSender(event, isAppUrl)) return REFUSED_SENDER;
-    try {
-      return { ok: true, value: await invoke(channel, request) };
-    } catch (error) {
-      // toErrorInfo passes a KeywardenError's code and message, and hides anything else.
-      return { ok: false, error: toErrorInfo(error) };
-    }
-  };
+  return async (event, request) =>
+    isTrustedSender(event, isAppUrl) ? replyOf(invoke, channel, request) : REFUSED_SENDER;
+}
+
+/**
+ * Runs one channel and wraps the outcome as a reply; never throws. The test bridge answers
+ * its socket with this too, so its replies are the app's.
+ */
+export async function replyOf(
+  invoke: InvokeChannel,
+  channel: Channel,
+  request: unknown,
+): Promise<Reply<unknown>> {
+  try {
+    return { ok: true, value: await invoke(channel, request) };
+  } catch (error) {
+    // toErrorInfo passes a KeywardenError's code and message, and hides anything else.
+    return { ok: false, error: toErrorInfo(error) };
+  }
 }
 
 /** Registers every channel of the contract. Returns a function that removes them again. */
