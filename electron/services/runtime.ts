@@ -11,6 +11,8 @@ import { DEFAULT_TPM_TCTI, openTpm2 } from '../../native/tpm2/tpm2.ts';
 import type { Tpm2 } from '../../native/tpm2/tpm2.ts';
 import { nodeHidAccess } from '../../native/hid/hid-access.ts';
 import type { TokenProgress } from '../../native/hid/hid-transport.ts';
+import { disableCoreDumps as disableProcessCoreDumps } from '../../native/process/process-limits.ts';
+import type { CoreDumpsResult } from '../../native/process/process-limits.ts';
 import { checkTcti, loadSettings } from './settings.ts';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 
@@ -100,4 +102,13 @@ export function osActor(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * Turns core dumps off for this process (RLIMIT_CORE 0, soft and hard), so a crash cannot
+ * write the vault key to disk. The app calls it first thing; it never throws, and says why
+ * when it could not.
+ */
+export function disableCoreDumps(): CoreDumpsResult {
+  return disableProcessCoreDumps();
 }
