@@ -90,6 +90,8 @@ export function windowOptions(preload: string, packaged: boolean): BrowserWindow
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       enableBlinkFeatures: '',
+      // A middle click must not open a link in a new window behind the window-open handler.
+      disableBlinkFeatures: 'Auxclick',
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
@@ -122,7 +124,8 @@ export function guardContents(contents: WebContents, deps: GuardDeps): void {
   contents.on('will-frame-navigate', (event) => stay(event, event.url));
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (isAllowedExternal(url)) deps.openExternal(url);
+    // Only the exact pages of EXTERNAL_ALLOW_LIST (https, compared after parsing) get out.
+    if (isAllowedExternal(url)) deps.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK
     return { action: 'deny' };
   });
   if (deps.packaged) contents.on('devtools-opened', () => contents.closeDevTools());

@@ -53,12 +53,16 @@ export function tokenHandlers(tokens: () => TokenLayer): Pick<ChannelHandlers, T
       await tokens().changePin(ref(request), request.pin, request.newPin);
       return { changed: true } as const;
     },
-    'tokens:import-certificate': async (request) =>
-      tokens().importCertificate(ref(request), request.pin, {
+    // Electronegativity takes importCertificate for a TLS trust override; this stores an
+    // X.509 certificate as an object on a PKCS#11 token, and no connection is involved.
+    'tokens:import-certificate': async (request) => {
+      const object = {
         keyId: request.keyId,
         certificate: certificateDer(request.certificate),
         ...(request.label !== undefined ? { label: request.label } : {}),
-      }),
+      };
+      return tokens().importCertificate(ref(request), request.pin, object); // eng-disable CERTIFICATE_VERIFY_PROC_JS_CHECK
+    },
     'tokens:unblock-pin': async (request) => {
       await tokens().initPin(ref(request), request.soPin, request.newPin);
       return { changed: true } as const;

@@ -34,6 +34,7 @@ describe('window options', () => {
         navigateOnDragDrop: false,
       });
       expect(options.webPreferences?.enableBlinkFeatures).toBe('');
+      expect(options.webPreferences?.disableBlinkFeatures).toBe('Auxclick');
       expect(options.show).toBe(false);
     }
   });
