@@ -32,7 +32,7 @@ const nodeBuiltins = { patterns: ['node:*'], message: 'This layer runs without N
 const layer = (name, message) => ({ patterns: [`**/${name}/**`, `**/${name}`], message });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'renderer/dist/'] },
+  { ignores: ['node_modules/', 'dist/', 'out/', '.vite/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -29,11 +29,12 @@ export interface FontRun {
 }
 
 /**
- * resources/fonts: beside the sources (electron/core/ceremony → ../../../) when run from them,
- * beside the build (dist/electron/core/ceremony → ../../../../) when packaged.
+ * resources/fonts at the app's root: seen from the main bundle (.vite/build → ../../) under
+ * `npm start` and inside the packaged app.asar, or from the sources (electron/core/ceremony →
+ * ../../../) when the CLI and the tests run them.
  */
 function fontsFolder(): URL {
-  const candidates = ['../../../resources/fonts/', '../../../../resources/fonts/'].map(
+  const candidates = ['../../resources/fonts/', '../../../resources/fonts/'].map(
     (relative) => new URL(relative, import.meta.url),
   );
   const found = candidates.find((folder) => existsSync(new URL(FILES.regular, folder)));
