@@ -9,7 +9,6 @@ import type {
   ServiceEvent,
 } from '../shared/contract.ts';
 import type { FactorEnrolment } from '../core/vault/factor-types.ts';
-import { zeroize } from '../core/crypto/bytes.ts';
 import { createVault, openVaultFile } from '../core/vault/vault.ts';
 import type { UnlockedVault, VaultDeps } from '../core/vault/vault.ts';
 import type { CalibrationProgress, KdfChoice } from '../core/vault/kdf-params.ts';
@@ -20,6 +19,7 @@ import { tokenHandlers } from './token-handlers.ts';
 import { ceremonyHandlers } from './ceremony-handlers.ts';
 import { ceremonyRunHandlers } from './ceremony-run-handlers.ts';
 import { HeldContributions } from './ceremony-contributions.ts';
+import { refusal, requirePlainData, zeroSecrets } from './request-checks.ts';
 import { appHandlers, ClipboardGuard } from './app-handlers.ts';
 import type { ClipboardPort } from './app-handlers.ts';
 import { defaultVaultPath, settingsPath } from './settings.ts';
@@ -55,13 +55,6 @@ export interface ServiceContext {
 type Parsed<C extends Channel> = z.output<(typeof contract)[C]['request']>;
 /** One handler per channel, taking the validated request. */
 export type ChannelHandlers = { [C in Channel]: (request: Parsed<C>) => Promise<ResponseOf<C>> };
-
-/** Zeroes every Uint8Array field of a request: secrets are cleared once a call is done. */
-function zeroSecrets(value: unknown): void {
-  if (value instanceof Uint8Array) zeroize(value);
-  else if (value !== null && typeof value === 'object')
-    for (const field of Object.values(value)) zeroSecrets(field);
-}
 
 /** Fills a KDF request's missing values with the vault defaults. */
 function toKdfChoice(request: KdfRequest | undefined): KdfChoice {
@@ -318,11 +311,10 @@ export class KeywardenServices {
   ): Promise<ResponseOf<C>> {
     const parsed = contract[channel].request.safeParse(request);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? issue.path.join('.') : 'request';
-      throw new KeywardenError(
+      throw refusal(
         ErrorCode.BAD_REQUEST,
-        `The ceremony's ${channel} request is refused: ${where} ${issue?.message ?? 'is invalid'}.`,
+        `The ceremony's ${channel} request is refused`,
+        parsed.error.issues[0],
       );
     }
     const handler = this.handlers[channel] as (request: Parsed<C>) => Promise<ResponseOf<C>>;
@@ -369,13 +361,13 @@ export class KeywardenServices {
         if (!isChannel(channel)) {
           throw new KeywardenError(ErrorCode.IPC_BAD_REQUEST, 'Unknown channel.');
         }
+        requirePlainData(channel, request);
         const parsed = contract[channel].request.safeParse(request);
         if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          const where = issue?.path.length ? issue.path.join('.') : 'request';
-          throw new KeywardenError(
+          throw refusal(
             ErrorCode.IPC_BAD_REQUEST,
-            `Bad request for ${channel}: ${where} ${issue?.message ?? 'is invalid'}.`,
+            `Bad request for ${channel}`,
+            parsed.error.issues[0],
           );
         }
         this.requestGeneration = generation;
