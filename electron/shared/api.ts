@@ -15,10 +15,22 @@ type MethodOf<C extends string> = C extends `${string}:${infer V}` ? CamelCase<V
 /** A listener of one event: it gets the payload only, never the IPC event behind it. */
 export type EventListener<E extends EventName> = (payload: (typeof events)[E]) => void;
 
+/**
+ * A request as callers build it: any Uint8Array will do for a byte field (the schemas say
+ * Uint8Array<ArrayBuffer>; a TextEncoder's output or a reply's bytes are ArrayBufferLike).
+ */
+export type LooseBytes<T> = T extends Uint8Array
+  ? Uint8Array
+  : T extends readonly (infer U)[]
+    ? LooseBytes<U>[]
+    : T extends object
+      ? { [K in keyof T]: LooseBytes<T[K]> }
+      : T;
+
 export type KeywardenApi = {
   [D in DomainOf<Channel>]: {
     [C in Channel as C extends `${D}:${string}` ? MethodOf<C> : never]: (
-      request: RequestOf<C>,
+      request: LooseBytes<RequestOf<C>>,
     ) => Promise<Reply<ResponseOf<C>>>;
   };
 } & {

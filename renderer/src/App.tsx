@@ -1,51 +1,41 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { VaultHeader } from '../../electron/shared/vault-types.ts';
-import type { ErrorInfo } from '../../electron/shared/errors.ts';
+import { ask, keywarden } from './api.ts';
+import { Shell } from './components/Shell.tsx';
+import { Progress } from './components/notes.tsx';
+import { useRoute } from './router.ts';
+import { useTheme } from './theme.ts';
+import { UnlockScreen } from './screens/unlock/UnlockScreen.tsx';
+import { ScreenFor } from './screens/screens.tsx';
 
-// The first screen: open a vault file and show its public header. The full UI (unlock,
-// inventory, ceremonies, audit) is built on this in the renderer issue.
+// The app: the unlock screen until the vault is open, then the shell and the screen the
+// location names. A lock (by the person, idle, screen lock, suspend) reloads the whole page
+// from the main process, so nothing of the session outlives it here.
 
 export function App() {
-  const [path, setPath] = useState('');
-  const [header, setHeader] = useState<VaultHeader | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [theme, setTheme] = useTheme();
+  const route = useRoute();
+  const [vault, setVault] = useState<VaultHeader | null | 'checking'>('checking');
 
-  async function readHeader() {
-    const reply = await window.keywarden.vault.readHeader({ path });
-    if (reply.ok) {
-      setHeader(reply.value);
-      setError(null);
-    } else {
-      setHeader(null);
-      setError(reply.error);
-    }
-  }
+  useEffect(() => {
+    // A page reloaded while its vault stays open (a development reload) finds it open.
+    ask(keywarden().vault.verify({})).then(
+      (status) => setVault(status.header),
+      () => setVault(null),
+    );
+  }, []);
 
+  if (vault === 'checking') return <Progress label="Starting…" />;
+  if (vault === null) return <UnlockScreen onUnlocked={setVault} />;
   return (
-    <main>
-      <h1>Keywarden</h1>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void readHeader();
-        }}
-      >
-        <label>
-          Vault file <input value={path} onChange={(event) => setPath(event.target.value)} />
-        </label>
-        <button type="submit">Open</button>
-      </form>
-      {error && <p role="alert">{`${error.code}: ${error.message}`}</p>}
-      {header && (
-        <dl>
-          <dt>Vault id</dt>
-          <dd>{header.vaultId}</dd>
-          <dt>Format</dt>
-          <dd>{header.formatVersion}</dd>
-          <dt>Unlock slots</dt>
-          <dd>{header.slots.map((slot) => `#${slot.slotId} ${slot.kind}`).join(', ')}</dd>
-        </dl>
-      )}
-    </main>
+    <Shell
+      route={route}
+      vault={vault}
+      theme={theme}
+      onTheme={setTheme}
+      onLock={() => void keywarden().vault.lock({})}
+    >
+      <ScreenFor route={route} vault={vault} />
+    </Shell>
   );
 }

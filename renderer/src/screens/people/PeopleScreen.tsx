@@ -1,0 +1,7 @@
+import type { ScreenProps } from '../screens.tsx';
+import { PageHeader } from '../../components/notes.tsx';
+
+// Placeholder until this screen is built (issue 8).
+export function PeopleScreen(_props: ScreenProps & { id?: string }) {
+  return <PageHeader title="People" />;
+}

@@ -1,0 +1,97 @@
+import { useState } from 'react';
+import { Button, Form, Input, Label, Text, TextField } from 'react-aria-components';
+import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
+import type { CalibrationProgressView } from '../../../../electron/shared/app-types.ts';
+import { ask, keywarden, useAction, useEvent, withSecret } from '../../api.ts';
+import { ErrorNote, Progress } from '../../components/notes.tsx';
+
+// A new vault at the place the settings name: a passphrase typed twice, the Argon2id cost
+// calibrated on this machine (progress shown while it runs), then the vault is unlocked.
+
+export function CreateVault({
+  path,
+  onCreated,
+}: {
+  path: string;
+  onCreated: (header: VaultHeader) => void;
+}) {
+  const [passphrase, setPassphrase] = useState('');
+  const [again, setAgain] = useState('');
+  const [progress, setProgress] = useState<CalibrationProgressView | null>(null);
+  useEvent('vault:kdf-progress', setProgress);
+  const mismatch = again.length > 0 && again !== passphrase;
+  const create = useAction(async () =>
+    withSecret(passphrase, async (bytes) => {
+      // Each call carries its own copy across the bridge; this one is zeroed by withSecret.
+      await ask(keywarden().vault.init({ path, passphrase: bytes }));
+      return ask(
+        keywarden().vault.unlock({ path, factor: { kind: 'passphrase', passphrase: bytes } }),
+      );
+    }),
+  );
+  return (
+    <section aria-labelledby="create-title" className="card">
+      <h2 id="create-title">Create a vault</h2>
+      <p>
+        There is no vault at <code>{path}</code> yet. Choose its passphrase: at least 12 characters,
+        ideally several words.
+      </p>
+      <Form
+        className="form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (mismatch) return;
+          void create.run().then((header) => {
+            setPassphrase('');
+            setAgain('');
+            if (header) onCreated(header);
+          });
+        }}
+      >
+        <TextField
+          className="field"
+          type="password"
+          value={passphrase}
+          onChange={setPassphrase}
+          isRequired
+        >
+          <Label>New passphrase</Label>
+          <Input autoComplete="new-password" autoFocus />
+        </TextField>
+        <TextField
+          className="field"
+          type="password"
+          value={again}
+          onChange={setAgain}
+          isRequired
+          isInvalid={mismatch}
+        >
+          <Label>The same passphrase again</Label>
+          <Input autoComplete="new-password" />
+          {mismatch && (
+            <Text slot="errorMessage" className="field-error">
+              The two entries differ.
+            </Text>
+          )}
+        </TextField>
+        {create.busy && (
+          <Progress
+            label={
+              progress
+                ? `Calibrating Argon2id on this machine: ${progress.iterations} iterations tried (${Math.round(progress.elapsedMs)} ms)…`
+                : 'Calibrating Argon2id on this machine…'
+            }
+          />
+        )}
+        <ErrorNote error={create.error} />
+        <Button
+          type="submit"
+          className="button button-primary"
+          isDisabled={create.busy || mismatch}
+        >
+          Create and unlock
+        </Button>
+      </Form>
+    </section>
+  );
+}
