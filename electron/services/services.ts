@@ -175,6 +175,7 @@ export class KeywardenServices {
             factors: request.factors.map(toEnrolment),
             ...(request.threshold !== undefined ? { threshold: request.threshold } : {}),
             ...(request.name !== undefined ? { name: request.name } : {}),
+            onProgress,
           },
           request.reauth,
         ),

@@ -3,7 +3,7 @@ import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import { hkdfSha256 } from '../crypto/subkeys.ts';
 import { encodeFields, zeroize } from '../crypto/bytes.ts';
 import { KDF_DEFAULTS, resolveKdfParams, storedParamsAreValid } from './kdf-params.ts';
-import type { KdfChoice } from './kdf-params.ts';
+import type { CalibrationProgress, KdfChoice } from './kdf-params.ts';
 import { validateNewPassphrase } from './unlock-slots.ts';
 import type {
   Enrolled,
@@ -20,12 +20,20 @@ import type { Argon2id } from '../../../native/kdf/kdf.ts';
 
 export const FACTOR_SECRET_BYTES = 32;
 
-/** New stretch parameters for `choice` (calibrated by default), with a fresh salt. */
+/**
+ * New stretch parameters for `choice` (calibrated by default, reporting to `onProgress`), with a
+ * fresh salt.
+ */
 export async function newStretchParams(
   argon2: Argon2id,
   choice: KdfChoice | undefined,
+  onProgress?: (progress: CalibrationProgress) => void,
 ): Promise<StretchParams> {
-  const params = await resolveKdfParams(argon2, choice ?? { kind: 'calibrate', ...KDF_DEFAULTS });
+  const params = await resolveKdfParams(
+    argon2,
+    choice ?? { kind: 'calibrate', ...KDF_DEFAULTS },
+    onProgress,
+  );
   return { ...params, salt: randomBytes(16).toString('base64') };
 }
 
@@ -56,14 +64,18 @@ export function stretch(
   });
 }
 
-/** Enrols a passphrase: checks its length, then stretches it. Throws PASSPHRASE_TOO_SHORT, KDF_PARAMS_INVALID. */
+/**
+ * Enrols a passphrase: checks its length, then stretches it (a calibration reports to
+ * `onProgress`). Throws PASSPHRASE_TOO_SHORT, KDF_PARAMS_INVALID.
+ */
 export async function enrolPassphrase(
   devices: FactorDevices,
   passphrase: Uint8Array,
   kdf: KdfChoice | undefined,
+  onProgress?: (progress: CalibrationProgress) => void,
 ): Promise<Enrolled<PassphraseFactorParams>> {
   validateNewPassphrase(passphrase);
-  const stretchParams = await newStretchParams(devices.argon2, kdf);
+  const stretchParams = await newStretchParams(devices.argon2, kdf, onProgress);
   const params: PassphraseFactorParams = { kind: 'passphrase', ...stretchParams };
   return { params, secret: await stretch(devices.argon2, passphrase, params) };
 }

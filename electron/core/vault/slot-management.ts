@@ -4,6 +4,7 @@ import { zeroize } from '../crypto/bytes.ts';
 import { Outcome } from '../audit/audit-log.ts';
 import { SlotKind } from './unlock-slots.ts';
 import type { PassphraseSlotParams } from './unlock-slots.ts';
+import type { CalibrationProgress } from './kdf-params.ts';
 import { enrolPassphrase } from './factor-local.ts';
 import { buildPolicySlot, policyKind } from './policy-slots.ts';
 import { describeFactor } from './factors.ts';
@@ -27,6 +28,8 @@ export interface AddSlotRequest {
   /** k of the factors open the slot (a quorum slot); absent: all of them. */
   threshold?: number;
   name?: string;
+  /** Told how a lone passphrase's KDF calibration goes (the app shows it as progress). */
+  onProgress?: (progress: CalibrationProgress) => void;
 }
 
 /**
@@ -146,7 +149,7 @@ export async function addFactorSlot(
     }
     if (only?.kind === 'passphrase' && request.threshold === undefined) {
       // A lone passphrase is stored as a passphrase slot, the kind every vault starts with.
-      const enrolled = await enrolPassphrase(deps, only.passphrase, only.kdf);
+      const enrolled = await enrolPassphrase(deps, only.passphrase, only.kdf, request.onProgress);
       const { memoryKiB, iterations, parallelism, salt } = enrolled.params;
       const params: PassphraseSlotParams = {
         kdf: 'argon2id',
