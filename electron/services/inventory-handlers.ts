@@ -1,5 +1,6 @@
 import { Outcome } from '../core/audit/audit-log.ts';
-import { listKeys, showKey, transitionKey, vaultPolicy } from '../core/inventory/key-inventory.ts';
+import { listKeys, transitionKey, vaultPolicy } from '../core/inventory/key-inventory.ts';
+import { describeKey } from '../core/inventory/key-details.ts';
 import { generateKey } from '../core/inventory/key-creation.ts';
 import { addPerson, listPeople } from '../core/inventory/people-registry.ts';
 import {
@@ -139,7 +140,7 @@ export function inventoryHandlers(
     },
     'keys:list': async (request) => withPresence(listKeys(vault(), request, now())),
     'keys:show': async (request) => {
-      const shown = showKey(vault(), request.id);
+      const shown = vault().query((records) => describeKey(records, request.id, now()));
       return (await withPresence([shown]))[0] ?? shown;
     },
     'keys:transition': async (request) =>

@@ -153,6 +153,40 @@ export interface DestructionRecord {
   method?: string;
 }
 
+/** One version of a logical key (its lineage), as keys:show lists them. */
+export interface KeyVersionView {
+  id: string;
+  version: number;
+  state: KeyState;
+  createdAt: string;
+  activatedAt: string | null;
+}
+
+/**
+ * What may be done with a key now, worked out by keys:show from the lifecycle and the key's
+ * place, so that no caller repeats the state machine. Each says whether that channel would
+ * accept the key as it is (people and PINs are checked when it is called).
+ */
+export interface KeyActions {
+  /** The states keys:transition may move it to now; the destruction states are not among them. */
+  transitions: KeyState[];
+  /** keys:rotate: the newest version, active, suspended or compromised, held by the vault. */
+  rotate: boolean;
+  /**
+   * keys:destroy: `schedule` a deactivated key's destruction, `carry-out` one whose window has
+   * passed, `destroy-now` a compromised key; null when it would refuse.
+   */
+  destroy: 'schedule' | 'carry-out' | 'destroy-now' | null;
+  /** keys:destroy needs the token's PIN now: a token key whose objects it would destroy. */
+  destroyNeedsPin: boolean;
+  /** keys:cancel-destroy: a pending destruction not yet begun on a token. */
+  cancelDestroy: boolean;
+  /** keys:export-public: the key has a public key. */
+  exportPublic: boolean;
+  /** keys:csr: an active signing key the vault holds. */
+  csr: boolean;
+}
+
 /** A key as the inventory shows it. Never holds private or secret key material. */
 export interface KeyView {
   id: string;
@@ -212,4 +246,10 @@ export interface KeyView {
    * C_DestroyObject): its destruction can no longer be cancelled, only finished.
    */
   destructionBegun?: { at: string; by: string };
+  /** As keys:show gives it (not stored): the fingerprint's bytes in PGP words, to read aloud. */
+  fingerprintWords?: string[];
+  /** As keys:show gives it (not stored): every version of its lineage, oldest first. */
+  versions?: KeyVersionView[];
+  /** As keys:show gives it (not stored): what its state and place allow now. */
+  actions?: KeyActions;
 }

@@ -20,7 +20,8 @@ import { generateSoftwareKey } from './software-keys.ts';
 
 export const PUBLISH_DAYS = { max: 365, signingDefault: 30 } as const;
 const REWRAP_BATCH = 100;
-const ROTATABLE: ReadonlySet<KeyState> = new Set(['active', 'suspended', 'compromised']);
+/** The states a key is rotated from. */
+export const ROTATABLE: ReadonlySet<KeyState> = new Set(['active', 'suspended', 'compromised']);
 
 export interface RotateRequest {
   reason?: string;
