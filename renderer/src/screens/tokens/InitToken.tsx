@@ -1,0 +1,183 @@
+import { useState } from 'react';
+import {
+  Button,
+  Dialog,
+  Form,
+  Heading,
+  Input,
+  Label,
+  Modal,
+  ModalOverlay,
+  Text,
+  TextField,
+} from 'react-aria-components';
+import type { TokenView } from '../../../../electron/shared/token-types.ts';
+import { ask, keywarden, useAction, withSecret } from '../../api.ts';
+import { ErrorNote, Progress } from '../../components/notes.tsx';
+import { PinField } from './PinFields.tsx';
+import { tokenName } from './token-words.ts';
+
+// Initialising a token (one not initialised yet: the services refuse any other) sets its
+// label, its SO PIN and its user PIN, and erases whatever the card holds; so the form asks for
+// a confirmation in a dialog before anything is sent. Both PINs are typed twice, become bytes
+// only for the call (withSecret zeroes them), and the fields are emptied once it is made.
+
+/** PKCS#11 labels are at most 32 bytes of UTF-8. */
+const labelBytes = (label: string) => new TextEncoder().encode(label).length;
+
+/** A PIN typed twice: the fields, and whether they agree. */
+function useTwice() {
+  const [value, setValue] = useState('');
+  const [again, setAgain] = useState('');
+  return {
+    value,
+    again,
+    setValue,
+    setAgain,
+    mismatch: again.length > 0 && again !== value,
+    ready: value.length > 0 && again === value,
+    clear: () => {
+      setValue('');
+      setAgain('');
+    },
+  };
+}
+
+export function InitToken(props: {
+  token: TokenView;
+  onDone: (initialised: TokenView | null) => void;
+}) {
+  const { token, onDone } = props;
+  const [label, setLabel] = useState(token.label);
+  const soPin = useTwice();
+  const userPin = useTwice();
+  const [confirming, setConfirming] = useState(false);
+  const init = useAction(async () =>
+    withSecret(soPin.value, (so) =>
+      withSecret(userPin.value, (user) =>
+        ask(
+          keywarden().tokens.init({
+            // A fresh token (SoftHSM2's free slot, for one) may have no serial yet.
+            ...(token.serial ? { serial: token.serial } : {}),
+            module: token.module,
+            label: label.trim(),
+            soPin: so,
+            pin: user,
+          }),
+        ),
+      ),
+    ),
+  );
+  const labelTooLong = labelBytes(label.trim()) > 32;
+  const incomplete = !label.trim() || labelTooLong || !soPin.ready || !userPin.ready || init.busy;
+  const { min, max } = token.pinLength;
+  const badLength = (pin: string) =>
+    pin.length > 0 && max > 0 && (pin.length < min || pin.length > max);
+  const lengthWords = `This token takes a PIN of ${min} to ${max} characters.`;
+
+  return (
+    <>
+      <Form
+        className="form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!incomplete) setConfirming(true);
+        }}
+      >
+        <p className="hint">
+          Initialising gives the token its label, the security officer&apos;s SO PIN and the user
+          PIN, and erases anything the card holds. Keep the SO PIN apart from the user PIN: it is
+          what unblocks a locked user PIN.
+        </p>
+        <TextField
+          className="field"
+          value={label}
+          onChange={setLabel}
+          isRequired
+          isInvalid={labelTooLong}
+        >
+          <Label>Token label</Label>
+          <Input spellCheck={false} />
+          {labelTooLong && (
+            <Text slot="errorMessage" className="field-error">
+              A token label is at most 32 bytes.
+            </Text>
+          )}
+        </TextField>
+        <PinField
+          label="New SO PIN"
+          value={soPin.value}
+          onChange={soPin.setValue}
+          pinLength={token.pinLength}
+          isRequired
+          isInvalid={badLength(soPin.value)}
+          invalidText={lengthWords}
+        />
+        <PinField
+          label="New SO PIN, again"
+          value={soPin.again}
+          onChange={soPin.setAgain}
+          isRequired
+          isInvalid={soPin.mismatch}
+          invalidText="The two entries differ."
+        />
+        <PinField
+          label="New user PIN"
+          value={userPin.value}
+          onChange={userPin.setValue}
+          pinLength={token.pinLength}
+          isRequired
+          isInvalid={badLength(userPin.value)}
+          invalidText={lengthWords}
+        />
+        <PinField
+          label="New user PIN, again"
+          value={userPin.again}
+          onChange={userPin.setAgain}
+          isRequired
+          isInvalid={userPin.mismatch}
+          invalidText="The two entries differ."
+        />
+        {init.busy && <Progress label="Initialising the token…" />}
+        <ErrorNote error={init.error} />
+        <Button type="submit" className="button button-danger" isDisabled={incomplete}>
+          Initialise token…
+        </Button>
+      </Form>
+      <ModalOverlay
+        className="tk-modal-overlay"
+        isOpen={confirming}
+        onOpenChange={setConfirming}
+        isDismissable
+      >
+        <Modal className="tk-modal">
+          <Dialog role="alertdialog" className="tk-dialog">
+            <Heading slot="title">Initialise this token as “{label.trim()}”?</Heading>
+            <p>
+              The token {tokenName(token)} reached through <code>{token.module}</code> gets the new
+              label and PINs, and anything on it is erased. This cannot be undone.
+            </p>
+            <div className="tk-dialog-buttons">
+              <Button className="button" slot="close" autoFocus>
+                Cancel
+              </Button>
+              <Button
+                className="button button-danger"
+                onPress={() => {
+                  setConfirming(false);
+                  void init.run().then((view) => {
+                    soPin.clear();
+                    userPin.clear();
+                    onDone(view ?? null);
+                  });
+                }}
+              >
+                Initialise
+              </Button>
+            </div>
+          </Dialog>
+        </Modal>
+      </ModalOverlay>
+    </>
+  );
+}
