@@ -165,11 +165,11 @@ export function InitToken(props: {
                 className="button button-danger"
                 onPress={() => {
                   setConfirming(false);
-                  void init.run().then((view) => {
-                    soPin.clear();
-                    userPin.clear();
-                    onDone(view ?? null);
-                  });
+                  // The call has its own bytes of the PINs now; the fields are emptied at once.
+                  const running = init.run();
+                  soPin.clear();
+                  userPin.clear();
+                  void running.then((view) => onDone(view ?? null));
                 }}
               >
                 Initialise

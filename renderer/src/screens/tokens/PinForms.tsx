@@ -80,10 +80,12 @@ export function ChangePin({ token, onDone }: { token: TokenView; onDone: () => v
         event.preventDefault();
         if (fresh.invalid) return;
         setChanged(false);
-        void change.run().then((done) => {
-          setPin('');
-          fresh.clear();
-          setAcceptFinalTry(false);
+        // The call has its own bytes of the PINs now; the fields are emptied at once.
+        const running = change.run();
+        setPin('');
+        fresh.clear();
+        setAcceptFinalTry(false);
+        void running.then((done) => {
           setChanged(done !== undefined);
           onDone();
         });
@@ -139,10 +141,12 @@ export function UnblockPin({ token, onDone }: { token: TokenView; onDone: () => 
         event.preventDefault();
         if (fresh.invalid) return;
         setUnblocked(false);
-        void unblock.run().then((done) => {
-          setSoPin('');
-          fresh.clear();
-          setAcceptFinalTry(false);
+        // The call has its own bytes of the PINs now; the fields are emptied at once.
+        const running = unblock.run();
+        setSoPin('');
+        fresh.clear();
+        setAcceptFinalTry(false);
+        void running.then((done) => {
           setUnblocked(done !== undefined);
           onDone();
         });

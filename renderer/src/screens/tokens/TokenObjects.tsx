@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button, Form } from 'react-aria-components';
 import type { TokenObjectView, TokenView } from '../../../../electron/shared/token-types.ts';
 import { ask, keywarden, useAction, withSecret } from '../../api.ts';
@@ -99,6 +99,12 @@ export function TokenObjects(props: {
     }));
   });
   const finalTry = onFinalTry(token, 'user', list.error);
+  // A token that needs no login shows its objects at once; others wait for the PIN prompt.
+  const needsNoPin = !token.loginRequired && listed === null;
+  useEffect(() => {
+    if (needsNoPin) void list.run('', false).then((result) => result && onListed(result));
+    // Only when the token is first shown: a later list is the person's to ask for.
+  }, []);
   return (
     <>
       {finalTry && (

@@ -112,7 +112,7 @@ export function TokensScreen(_props: ScreenProps) {
                   <ListBoxItem
                     id={token.id}
                     className="token-option"
-                    textValue={`${token.label} ${token.serial}`}
+                    textValue={`${token.label || 'Unlabelled token'} ${token.serial}`}
                   >
                     <TokenCard token={token} />
                   </ListBoxItem>
