@@ -1,0 +1,117 @@
+import { useState } from 'react';
+import { Button, Form, Input, Label, Text, TextField } from 'react-aria-components';
+import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
+import { ask, keywarden, useAction } from '../../api.ts';
+import { ErrorNote, Progress } from '../../components/notes.tsx';
+import { CalibrationProgress, useCalibration } from './CalibrationProgress.tsx';
+import { CheckboxChoice } from './choices.tsx';
+import { DialogButtons } from './ModalDialog.tsx';
+import { ReauthField, reauthOf, useReauth } from './ReauthField.tsx';
+import { withSecretBytes } from './secret-bytes.ts';
+
+// A new vault passphrase: the passphrase slot this session opened (or the vault's only one)
+// is replaced; only the VMK is wrapped again, no record is re-encrypted. The Argon2id cost is
+// calibrated on this machine again unless the person keeps the current one.
+
+export function ChangePassphraseDialog({
+  header,
+  close,
+  onDone,
+}: {
+  header: VaultHeader;
+  close: () => void;
+  onDone: (said: string) => void;
+}) {
+  const [passphrase, setPassphrase] = useState('');
+  const [again, setAgain] = useState('');
+  const [recalibrate, setRecalibrate] = useState(true);
+  const reauth = useReauth();
+  const calibration = useCalibration();
+  const mismatch = again.length > 0 && again !== passphrase;
+  const change = useAction(async () =>
+    withSecretBytes((secrets) =>
+      reauth.guard(() =>
+        ask(
+          keywarden().vault.changePassphrase({
+            newPassphrase: secrets.of(passphrase),
+            // An empty request calibrates with the vault's defaults; none keeps the slot's cost.
+            ...(recalibrate ? { kdf: {} } : {}),
+            ...reauthOf(reauth.value, secrets),
+          }),
+        ),
+      ),
+    ),
+  );
+  return (
+    <Form
+      className="form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (change.busy || passphrase !== again) return;
+        calibration.reset();
+        void change.run().then((changed) => {
+          setPassphrase('');
+          setAgain('');
+          reauth.clear();
+          if (!changed) return;
+          onDone(`The vault passphrase is changed (slot #${changed.slotId}).`);
+          close();
+        });
+      }}
+    >
+      <p>
+        The passphrase slot you unlocked with is replaced by one for the new passphrase; the other
+        slots are not touched.
+      </p>
+      <ReauthField header={header} reauth={reauth} />
+      <TextField
+        className="field"
+        type="password"
+        value={passphrase}
+        onChange={setPassphrase}
+        isRequired
+      >
+        <Label>New passphrase</Label>
+        <Input autoComplete="new-password" spellCheck={false} />
+        <Text slot="description" className="hint">
+          At least 12 characters; several words are easiest to remember.
+        </Text>
+      </TextField>
+      <TextField
+        className="field"
+        type="password"
+        value={again}
+        onChange={setAgain}
+        isRequired
+        isInvalid={mismatch}
+      >
+        <Label>The same new passphrase again</Label>
+        <Input autoComplete="new-password" spellCheck={false} />
+        {mismatch && (
+          <Text slot="errorMessage" className="field-error">
+            The two entries differ.
+          </Text>
+        )}
+      </TextField>
+      <CheckboxChoice
+        isSelected={recalibrate}
+        onChange={setRecalibrate}
+        hint="Measures this machine so that unlocking takes about a second; otherwise the current cost is kept."
+      >
+        Calibrate the key derivation again on this machine
+      </CheckboxChoice>
+      {change.busy &&
+        (recalibrate ? (
+          <CalibrationProgress heard={calibration.heard} />
+        ) : (
+          <Progress label="Deriving the new key…" />
+        ))}
+      <ErrorNote error={change.error} />
+      <DialogButtons close={close}>
+        <Button type="submit" className="button button-primary" isDisabled={mismatch}>
+          Change the passphrase
+        </Button>
+      </DialogButtons>
+    </Form>
+  );
+}

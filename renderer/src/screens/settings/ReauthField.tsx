@@ -1,0 +1,74 @@
+import { useState } from 'react';
+import { Input, Label, Text, TextField } from 'react-aria-components';
+import type { UnlockFactorRequest } from '../../../../electron/shared/contract.ts';
+import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
+import { CallError } from '../../api.ts';
+import type { SecretBytes } from './secret-bytes.ts';
+
+// Unlock-slot changes need a fresh unlock: within two minutes of unlocking, or with factors
+// that open the vault sent along (the channels' `reauth`). Here that is a passphrase of this
+// vault, asked for in every dialog that changes slots and sent when given; REAUTH_REQUIRED
+// makes it required.
+
+/** The `reauth` of a request: the passphrase typed, as bytes `secrets` zeroes; none if empty. */
+export function reauthOf(
+  passphrase: string,
+  secrets: SecretBytes,
+): { reauth?: UnlockFactorRequest[] } {
+  return passphrase ? { reauth: [{ kind: 'passphrase', passphrase: secrets.of(passphrase) }] } : {};
+}
+
+/**
+ * The passphrase typed for re-authentication, whether the service asked for it, `guard` to run
+ * a call that may answer REAUTH_REQUIRED (it rethrows), and `clear` to empty the field.
+ */
+export function useReauth() {
+  const [value, setValue] = useState('');
+  const [required, setRequired] = useState(false);
+  async function guard<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof CallError && error.code === 'REAUTH_REQUIRED') setRequired(true);
+      throw error;
+    }
+  }
+  return { value, setValue, required, guard, clear: () => setValue('') };
+}
+
+/** The passphrase field of a dialog that changes slots (hint only if there is no passphrase slot). */
+export function ReauthField({
+  header,
+  reauth,
+}: {
+  header: VaultHeader;
+  reauth: ReturnType<typeof useReauth>;
+}) {
+  const { value, setValue, required } = reauth;
+  if (!header.slots.some((slot) => slot.kind === 'passphrase')) {
+    return (
+      <p className="hint">
+        This vault has no passphrase slot to confirm the change with: if it is refused, lock the
+        vault, unlock it again and make the change within two minutes.
+      </p>
+    );
+  }
+  return (
+    <TextField
+      className="field"
+      type="password"
+      value={value}
+      onChange={setValue}
+      isRequired={required}
+      autoFocus={required}
+    >
+      <Label>Current vault passphrase</Label>
+      <Input autoComplete="current-password" spellCheck={false} />
+      <Text slot="description" className="hint">
+        {required
+          ? 'Required: the vault was unlocked more than two minutes ago.'
+          : 'Confirms it is you; needed once two minutes have passed since unlocking.'}
+      </Text>
+    </TextField>
+  );
+}
