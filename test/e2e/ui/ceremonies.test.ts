@@ -279,7 +279,7 @@ describe('ceremonies', () => {
       .filter({ hasText: /TRANSCRIPT_(INVALID|SIGNATURE_INVALID)/ })
       .waitFor();
     await step('split-transcript-tampered');
-  }, 120_000);
+  }, 180_000);
 
   it('recombines the key from two shares, each custodian typing theirs in turn', async () => {
     const { page } = ui;
@@ -336,7 +336,7 @@ describe('ceremonies', () => {
       .getByRole('link', { name: `Open the key ${rebuilt!.id} in the inventory` })
       .waitFor();
     expect(await page.content()).not.toContain(shares.Carol.slice(0, 60));
-  }, 120_000);
+  }, 180_000);
 
   it('resumes a ceremony in a new session, and its administrator aborts it with a reason', async () => {
     const { page } = ui;

@@ -1,5 +1,6 @@
 import type { CeremonyView } from '../../../../electron/shared/ceremony-run-types.ts';
 import { CEREMONY_ROLE_NAMES } from '../../../../electron/shared/ceremony-run-types.ts';
+import { ask, keywarden, useQuery } from '../../api.ts';
 import { detailText, roleTitle, whenWords } from './ceremony-words.ts';
 
 // What a ceremony is about: who takes part in which role (and how each proves presence), the
@@ -9,6 +10,12 @@ import { detailText, roleTitle, whenWords } from './ceremony-words.ts';
 export function CeremonyFacts({ view }: { view: CeremonyView }) {
   const custodians = view.participants.filter((p) => p.role === 'custodian').length;
   const threshold = view.parameters.threshold;
+  // Each parameter under its template's label; under its name while they load (or if gone).
+  const templates = useQuery(() => ask(keywarden().ceremony.listTemplates({})));
+  const template = templates.data?.find((t) => t.id === view.template.id);
+  const labelOf = (name: string) =>
+    template?.parameters.find((p) => p.name === name)?.label.replace(/ \(comma-separated\)$/, '') ??
+    name;
   return (
     <section aria-labelledby="facts-title" className="card">
       <h2 id="facts-title">Participants and parameters</h2>
@@ -42,12 +49,12 @@ export function CeremonyFacts({ view }: { view: CeremonyView }) {
             .filter(([, value]) => value !== null)
             .map(([name, value]) => (
               <div key={name} className="cer-fact">
-                <dt>{name}</dt>
+                <dt>{labelOf(name)}</dt>
                 <dd className="cer-path">{detailText(value)}</dd>
               </div>
             ))}
           <div className="cer-fact">
-            <dt>Signed by</dt>
+            <dt>Transcript signed by</dt>
             <dd className="cer-path">{view.signer}</dd>
           </div>
           <div className="cer-fact">

@@ -11,11 +11,13 @@ import { ActionResults } from './ActionResults.tsx';
 import { CeremonyFacts } from './CeremonyFacts.tsx';
 import { StepList } from './StepList.tsx';
 import { TranscriptSection } from './TranscriptSection.tsx';
-import { Handover, TurnPanel } from './TurnPanel.tsx';
+import { Handover } from './Handover.tsx';
+import { TurnPanel } from './TurnPanel.tsx';
 import { STATUS_WORDS, detailText, roleWord } from './ceremony-words.ts';
 import { isTakenUp, takeUp } from './taken-up.ts';
 import { needsOf } from './turn-needs.ts';
 import './ceremonies.css';
+import './ceremony-wizard.css';
 
 // A ceremony, step by step: the steps as a progress list beside one panel for the person whose
 // turn it is. Between two people the screen is handed over: the last person's panel is gone
@@ -135,6 +137,11 @@ function Wizard({ vaultPath, id }: { vaultPath: string; id: string }) {
                     setReady(null);
                     setView(after);
                   }}
+                  onHandBack={() => {
+                    setTurnError(null);
+                    setReady(null);
+                    setLastActor(null);
+                  }}
                   onFailed={(error) => {
                     setTurnError(error);
                     // A failed action forgets every contribution to it: who is next comes from the vault.
@@ -176,7 +183,7 @@ function Wizard({ vaultPath, id }: { vaultPath: string; id: string }) {
               )}
             </section>
           )}
-          {open && takenUp && (
+          {open && takenUp && !showPanel && (
             <div className="cer-abort">
               <AbortDialog
                 view={view}

@@ -17,6 +17,7 @@ import {
 import type { Assignment } from './ParticipantPicker.tsx';
 import { countWords, roleTitle } from './ceremony-words.ts';
 import { takeUp } from './taken-up.ts';
+import './ceremony-new.css';
 
 // A new ceremony: its template (summary, roles and steps shown), its parameters, who takes
 // part in which role, and the key that signs its transcript. Opening it checks everything

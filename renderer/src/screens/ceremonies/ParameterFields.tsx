@@ -73,16 +73,21 @@ function ParameterField({
 }) {
   const label = spec.optional ? `${spec.label} (optional)` : spec.label;
   switch (spec.kind) {
-    case 'key':
+    case 'key': {
+      const choices = keys.filter((k) => !GONE.has(k.state)).map(keyChoice);
       return (
         <ChoiceSelect
           label={label}
-          choices={keys.filter((k) => !GONE.has(k.state)).map(keyChoice)}
+          choices={choices}
           value={typeof value === 'string' ? value : null}
           onChange={(id) => onChange(id ?? undefined)}
           isRequired={!spec.optional}
+          {...(choices.length === 0
+            ? { description: 'The inventory holds no key yet: add one on the Keys screen.' }
+            : {})}
         />
       );
+    }
     case 'integer':
       return (
         <NumberField
