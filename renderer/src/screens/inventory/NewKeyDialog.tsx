@@ -1,0 +1,410 @@
+import { useState } from 'react';
+import {
+  Button,
+  Checkbox,
+  CheckboxGroup,
+  Dialog,
+  FieldError,
+  Form,
+  Heading,
+  Input,
+  Label,
+  Modal,
+  ModalOverlay,
+  Radio,
+  RadioGroup,
+  Text,
+  TextArea,
+  TextField,
+} from 'react-aria-components';
+import type { RequestOf } from '../../../../electron/shared/contract.ts';
+import type {
+  GeneratedAlgorithm,
+  KeyView,
+  PersonView,
+  Purpose,
+} from '../../../../electron/shared/inventory-types.ts';
+import type { TokenView } from '../../../../electron/shared/token-types.ts';
+import { CallError, ask, keywarden, useAction, useQuery, withSecret } from '../../api.ts';
+import { ErrorNote, Progress } from '../../components/notes.tsx';
+import { hrefOf } from '../../router.ts';
+import { ChoiceField } from './ChoiceField.tsx';
+import { TIER_WORDS } from './InventoryFilters.tsx';
+import {
+  ALGORITHM_PURPOSES,
+  ALGORITHM_WORDS,
+  DEFAULT_PURPOSES,
+  algorithmsFor,
+  keyPeople,
+  tiersFor,
+} from './new-key-choices.ts';
+import type { Placement } from './new-key-choices.ts';
+
+// The "New key" dialog: a key generated in the vault, or on a token the app sees (its PIN
+// asked for here). The PIN becomes bytes only for the call (withSecret zeroes them) and the
+// field is emptied after every try. Everything else is inventory metadata, not secret.
+
+interface Draft {
+  name: string;
+  placement: Placement;
+  /** The chosen token, as "module\nserial" (a serial is unique per module). */
+  token: string | null;
+  algorithm: GeneratedAlgorithm;
+  purposes: Purpose[];
+  owner: string | null;
+  custodians: string[];
+  tier: string;
+  environment: string;
+  classification: string;
+  labels: string;
+  notes: string;
+  preActivation: boolean;
+}
+
+const FRESH: Draft = {
+  name: '',
+  placement: 'vault',
+  token: null,
+  algorithm: 'ed25519',
+  purposes: [...DEFAULT_PURPOSES.ed25519],
+  owner: null,
+  custodians: [],
+  tier: '3',
+  environment: 'production',
+  classification: 'confidential',
+  labels: '',
+  notes: '',
+  preActivation: false,
+};
+
+const tokenId = (token: TokenView) => `${token.module}\n${token.serial}`;
+
+/** The keys:generate request a draft makes, without the token part. */
+function requestOf(draft: Draft): RequestOf<'keys:generate'> {
+  const labels = draft.labels
+    .split(',')
+    .map((label) => label.trim())
+    .filter(Boolean);
+  return {
+    name: draft.name.trim(),
+    algorithm: draft.algorithm,
+    purposes: draft.purposes,
+    owner: draft.owner ?? '',
+    custodians: draft.custodians.filter((id) => id !== draft.owner),
+    tier: Number(draft.tier),
+    environment: draft.environment.trim() || 'production',
+    classification: draft.classification.trim() || 'confidential',
+    ...(labels.length ? { labels } : {}),
+    ...(draft.notes.trim() ? { notes: draft.notes } : {}),
+    ...(draft.preActivation ? { preActivation: true } : {}),
+  };
+}
+
+function NewKeyForm(props: {
+  people: readonly PersonView[];
+  onCreated: (key: KeyView) => void;
+  close: () => void;
+}) {
+  const { onCreated, close } = props;
+  const people = keyPeople(props.people);
+  const [draft, setDraft] = useState<Draft>(FRESH);
+  const [pin, setPin] = useState('');
+  const set = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
+  const tokens = useQuery(() => ask(keywarden().tokens.list({})));
+  const attached = tokens.data?.tokens.filter((token) => token.initialized) ?? [];
+  const chosenToken = attached.find((token) => tokenId(token) === draft.token) ?? null;
+
+  const generate = useAction(async (request: RequestOf<'keys:generate'>) => {
+    if (draft.placement === 'vault') return ask(keywarden().keys.generate(request));
+    if (!chosenToken) {
+      throw new CallError({
+        code: 'TOKEN_NOT_PRESENT',
+        message: 'Choose the token to generate on.',
+      });
+    }
+    const { module, serial } = chosenToken;
+    // The PIN's bytes live only for this call; withSecret zeroes them whatever happens.
+    return withSecret(pin, (bytes) =>
+      ask(keywarden().keys.generate({ ...request, token: { serial, module, pin: bytes } })),
+    );
+  });
+
+  const place = (placement: Placement) => {
+    const algorithms = algorithmsFor(placement);
+    const algorithm = algorithms.includes(draft.algorithm) ? draft.algorithm : algorithms[0];
+    const tiers = tiersFor(placement).map(String);
+    set({
+      placement,
+      ...(algorithm && algorithm !== draft.algorithm
+        ? { algorithm, purposes: [...DEFAULT_PURPOSES[algorithm]] }
+        : {}),
+      ...(tiers.includes(draft.tier) ? {} : { tier: '3' }),
+      token:
+        placement === 'token' ? (draft.token ?? (attached[0] ? tokenId(attached[0]) : null)) : null,
+    });
+  };
+
+  if (people.length === 0) {
+    return (
+      <div className="form">
+        <p>
+          A key needs an owner from the people registry, and there is nobody in it yet.{' '}
+          <a href={hrefOf({ screen: 'people' })} onClick={close}>
+            Add people
+          </a>{' '}
+          first.
+        </p>
+        <Button className="button" onPress={close}>
+          Close
+        </Button>
+      </div>
+    );
+  }
+
+  return (
+    <Form
+      className="form inv-new-key"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void generate.run(requestOf(draft)).then((key) => {
+          setPin('');
+          if (key) onCreated(key);
+        });
+      }}
+    >
+      <TextField
+        className="field"
+        value={draft.name}
+        onChange={(name) => set({ name })}
+        isRequired
+        maxLength={200}
+        autoFocus
+      >
+        <Label>Name</Label>
+        <Input />
+        <FieldError className="field-error" />
+      </TextField>
+
+      <RadioGroup
+        className="inv-radios"
+        value={draft.placement}
+        onChange={(value) => place(value as Placement)}
+        orientation="horizontal"
+      >
+        <Label>Generate it</Label>
+        <div className="inv-radio-row">
+          <Radio className="inv-radio" value="vault">
+            in the vault
+          </Radio>
+          <Radio className="inv-radio" value="token" isDisabled={attached.length === 0}>
+            on a token
+          </Radio>
+        </div>
+        {tokens.loading && <span className="hint">Looking for tokens…</span>}
+        {!tokens.loading && attached.length === 0 && (
+          <Text slot="description" className="hint">
+            No initialised token is attached; insert one to generate a key on it.
+          </Text>
+        )}
+      </RadioGroup>
+
+      {draft.placement === 'token' && (
+        <div className="inv-form-row">
+          <ChoiceField
+            label="Token"
+            value={draft.token}
+            isRequired
+            options={attached.map((token) => ({
+              id: tokenId(token),
+              label: `${token.label.trim() || token.model} — serial ${token.serial}`,
+            }))}
+            onChange={(token) => set({ token })}
+          />
+          <TextField
+            className="field"
+            type="password"
+            value={pin}
+            onChange={setPin}
+            isRequired
+            maxLength={256}
+          >
+            <Label>Token PIN</Label>
+            <Input autoComplete="off" spellCheck={false} />
+            <FieldError className="field-error" />
+          </TextField>
+        </div>
+      )}
+
+      <div className="inv-form-row">
+        <ChoiceField
+          label="Algorithm"
+          value={draft.algorithm}
+          isRequired
+          options={algorithmsFor(draft.placement).map((a) => ({
+            id: a,
+            label: ALGORITHM_WORDS[a],
+          }))}
+          onChange={(id) => {
+            const algorithm = (id ?? 'ed25519') as GeneratedAlgorithm;
+            set({ algorithm, purposes: [...DEFAULT_PURPOSES[algorithm]] });
+          }}
+        />
+        <ChoiceField
+          label="Owner"
+          value={draft.owner}
+          isRequired
+          options={people.map((person) => ({ id: person.id, label: person.name }))}
+          onChange={(owner) => set({ owner })}
+        />
+      </div>
+
+      <CheckboxGroup
+        className="inv-checks"
+        value={draft.purposes}
+        onChange={(purposes) => set({ purposes: purposes as Purpose[] })}
+        isRequired
+        validate={(value) => (value.length === 0 ? 'Choose at least one purpose.' : null)}
+      >
+        <Label>Purposes</Label>
+        <div className="inv-check-row">
+          {ALGORITHM_PURPOSES[draft.algorithm].map((purpose) => (
+            <Checkbox key={purpose} value={purpose} className="inv-check">
+              <span className="inv-check-box" aria-hidden="true" />
+              {purpose}
+            </Checkbox>
+          ))}
+        </div>
+        <FieldError className="field-error" />
+      </CheckboxGroup>
+
+      <div className="inv-form-row">
+        <ChoiceField
+          label="Tier"
+          value={draft.tier}
+          options={tiersFor(draft.placement).map((tier) => ({
+            id: String(tier),
+            label: TIER_WORDS[tier] ?? String(tier),
+          }))}
+          description={
+            draft.placement === 'vault'
+              ? 'Tier 1 keys are generated on a token. Tiers 1 and 2 need a custodian besides the owner.'
+              : 'Tiers 1 and 2 need a custodian besides the owner.'
+          }
+          onChange={(tier) => set({ tier: tier ?? '3' })}
+        />
+        <CheckboxGroup
+          className="inv-checks"
+          value={draft.custodians}
+          onChange={(custodians) => set({ custodians })}
+        >
+          <Label>Custodians</Label>
+          <div className="inv-check-row">
+            {people
+              .filter((person) => person.id !== draft.owner)
+              .map((person) => (
+                <Checkbox key={person.id} value={person.id} className="inv-check">
+                  <span className="inv-check-box" aria-hidden="true" />
+                  {person.name}
+                </Checkbox>
+              ))}
+          </div>
+        </CheckboxGroup>
+      </div>
+
+      <div className="inv-form-row">
+        <TextField
+          className="field"
+          value={draft.environment}
+          onChange={(environment) => set({ environment })}
+          maxLength={100}
+        >
+          <Label>Environment</Label>
+          <Input />
+        </TextField>
+        <TextField
+          className="field"
+          value={draft.classification}
+          onChange={(classification) => set({ classification })}
+          maxLength={100}
+        >
+          <Label>Data classification</Label>
+          <Input />
+        </TextField>
+      </div>
+
+      <TextField className="field" value={draft.labels} onChange={(labels) => set({ labels })}>
+        <Label>Labels</Label>
+        <Input />
+        <Text slot="description" className="hint">
+          Separated by commas, for example: pci, service:billing
+        </Text>
+      </TextField>
+      <TextField
+        className="field"
+        value={draft.notes}
+        onChange={(notes) => set({ notes })}
+        maxLength={10_000}
+      >
+        <Label>Notes</Label>
+        <TextArea rows={2} />
+      </TextField>
+      <Checkbox
+        className="inv-check"
+        isSelected={draft.preActivation}
+        onChange={(preActivation) => set({ preActivation })}
+      >
+        <span className="inv-check-box" aria-hidden="true" />
+        Enter it pre-activation (activate it later)
+      </Checkbox>
+
+      {generate.busy && (
+        <Progress
+          label={
+            draft.placement === 'token'
+              ? `Generating the key on token ${chosenToken?.serial ?? ''}…`
+              : 'Generating the key…'
+          }
+        />
+      )}
+      <ErrorNote error={generate.error} />
+      <div className="inv-dialog-actions">
+        <Button type="submit" className="button button-primary" isDisabled={generate.busy}>
+          Generate key
+        </Button>
+        <Button className="button" onPress={close} isDisabled={generate.busy}>
+          Cancel
+        </Button>
+      </div>
+    </Form>
+  );
+}
+
+/** The dialog, open while `isOpen`; `onCreated` gets the new key. */
+export function NewKeyDialog(props: {
+  isOpen: boolean;
+  onOpenChange: (open: boolean) => void;
+  people: readonly PersonView[];
+  onCreated: (key: KeyView) => void;
+}) {
+  return (
+    <ModalOverlay
+      className="inv-overlay"
+      isOpen={props.isOpen}
+      onOpenChange={props.onOpenChange}
+      isDismissable
+    >
+      <Modal className="inv-modal">
+        <Dialog className="inv-dialog">
+          {({ close }) => (
+            <>
+              <Heading slot="title" level={2}>
+                New key
+              </Heading>
+              <NewKeyForm people={props.people} onCreated={props.onCreated} close={close} />
+            </>
+          )}
+        </Dialog>
+      </Modal>
+    </ModalOverlay>
+  );
+}
