@@ -22,11 +22,13 @@ export function CryptoPeriodBar({ keyView, now }: { keyView: KeyView; now: Date 
   const at = (iso: string) => place(Date.parse(iso), axisStart, axisEnd);
   const todayAt = place(today, axisStart, axisEnd);
   const provisional = keyView.activatedAt === null;
+  const ends = (iso: string) =>
+    `${Date.parse(iso) < today ? 'ended' : 'ends'} ${fromNowWords(iso, now)}`;
 
   const originator = period.originatorUsageEnd
-    ? `Originator use from ${dateWords(startIso)} to ${dateWords(period.originatorUsageEnd)} (ends ${fromNowWords(period.originatorUsageEnd, now)})`
+    ? `Originator use from ${dateWords(startIso)} to ${dateWords(period.originatorUsageEnd)} (${ends(period.originatorUsageEnd)})`
     : 'No originator use: this kind of key only processes';
-  const recipient = `Recipient use from ${dateWords(startIso)} to ${dateWords(period.recipientUsageEnd)} (ends ${fromNowWords(period.recipientUsageEnd, now)})`;
+  const recipient = `Recipient use from ${dateWords(startIso)} to ${dateWords(period.recipientUsageEnd)} (${ends(period.recipientUsageEnd)})`;
   const summary = `${originator}. ${recipient}. Today is ${dateWords(now.toISOString())}.`;
 
   return (
