@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
+import type { KeywardenApi } from '../../../electron/shared/api.ts';
 import { openUi, unlockInUi } from '../../helpers/ui-session.ts';
 import type { UiSession } from '../../helpers/ui-session.ts';
 import { makeVault, tempDir, TEST_PASSPHRASE } from '../../helpers/vault-fixture.ts';
@@ -9,11 +10,13 @@ import type { TempDir } from '../../helpers/vault-fixture.ts';
 // The people and settings screens in Chromium, driven as a person would: people added with
 // their roles (a duplicate refused in words), a presence passphrase enrolled; a second
 // passphrase slot added with re-authentication while its KDF calibration shows, renamed and
-// removed, and the last slot's removal refused in words; the auto-lock time kept across a
-// reload and followed when changed elsewhere; the theme switched. Axe on every screen and
-// dialog, a screenshot of each state.
+// removed, the last slot's removal refused in words, and the vault passphrase changed (and
+// calibrated again) then opening the vault; the auto-lock time kept across a reload and
+// followed when changed elsewhere; the theme switched. Axe on every screen and dialog, a
+// screenshot of each state.
 
 const SECOND_PASSPHRASE = 'a second passphrase for the vault';
+const NEW_PASSPHRASE = 'the vault passphrase from now on';
 /** The app acts as the OS user: the registry's first person, an officer, adds the others. */
 const ME = userInfo().username;
 let dir: TempDir;
@@ -239,6 +242,28 @@ describe('the settings screen: unlock slots', () => {
     await dialog.waitFor({ state: 'detached' });
     expect(await slotRows().count()).toBe(1);
   });
+
+  it('changes the vault passphrase, calibrated again, and the new one opens the vault', async () => {
+    const { page } = ui;
+    await page.getByRole('button', { name: 'Change the vault passphrase…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change the vault passphrase' });
+    await dialog.waitFor();
+    await expectAxeClean();
+    await dialog.getByLabel('Current vault passphrase').fill(TEST_PASSPHRASE);
+    await dialog.getByLabel('New passphrase', { exact: true }).fill(NEW_PASSPHRASE);
+    await dialog.getByLabel('The same new passphrase again').fill(NEW_PASSPHRASE);
+    await dialog.getByRole('button', { name: 'Change the passphrase' }).click();
+    await dialog.getByRole('progressbar', { name: /^Calibrat/ }).waitFor();
+    await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByRole('status').filter({ hasText: 'The vault passphrase is changed' }).waitFor();
+    expect(await slotRows().first().textContent()).toContain('256 MiB');
+    // A lock reloads the page; the new passphrase opens the vault again.
+    await page.getByRole('button', { name: 'Lock vault' }).click();
+    await page.getByRole('heading', { name: 'Unlock with' }).waitFor();
+    await unlockInUi(page, NEW_PASSPHRASE);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+  });
 });
 
 describe('the settings screen: auto-lock and theme', () => {
@@ -267,7 +292,12 @@ describe('the settings screen: auto-lock and theme', () => {
   it('follows a change made elsewhere (settings:changed)', async () => {
     const { page } = ui;
     // As the app's menu or another window would: through the main process, not this screen.
-    await page.evaluate(() => window.keywarden.settings.set({ autoLockMinutes: 0 }));
+    // (The page's window.keywarden; the tests' TypeScript has no DOM types, hence the cast.)
+    await page.evaluate(() =>
+      (globalThis as unknown as { keywarden: KeywardenApi }).keywarden.settings.set({
+        autoLockMinutes: 0,
+      }),
+    );
     await autoLock().getByText('The vault never locks on idle.').waitFor();
     expect(
       await autoLock()
@@ -279,7 +309,8 @@ describe('the settings screen: auto-lock and theme', () => {
   it('switches the theme, as the sidebar button shows', async () => {
     const { page } = ui;
     const theme = page.getByRole('region', { name: 'Theme' });
-    const applied = () => page.evaluate(() => document.documentElement.dataset.theme);
+    // document.documentElement.dataset.theme, as the CSS reads it.
+    const applied = () => page.locator('html').getAttribute('data-theme');
     await choose(page, theme, 'radio', 'Dark');
     expect(await applied()).toBe('dark');
     expect(await page.getByRole('button', { name: 'Theme: dark' }).isVisible()).toBe(true);

@@ -59,7 +59,7 @@ function SecretField({
 function KindSelect({ kind, onKind }: { kind: FactorKind; onKind: (kind: FactorKind) => void }) {
   return (
     <Select
-      className="field"
+      className="field kw-select"
       value={kind}
       onChange={(key) => {
         const chosen = FACTOR_KINDS.find((k) => k.kind === key);
@@ -106,7 +106,7 @@ function TokenSelect({
   }
   return (
     <Select
-      className="field"
+      className="field kw-select"
       value={serial || null}
       onChange={(key) => onSerial(typeof key === 'string' ? key : '')}
       placeholder="Choose a token"

@@ -11,9 +11,9 @@ import { slotKindWords } from './slot-words.ts';
 // Naming and removing an unlock slot. Both need a fresh unlock (see ReauthField.tsx); the
 // vault refuses to remove its last slot, or the last one seen to open it, and says why.
 
-/** "slot #2, Passphrase (backup)". */
+/** "slot #2 (Passphrase, “backup”)". */
 function slotWords(slot: SlotSummary): string {
-  return `slot #${slot.slotId}, ${slotKindWords(slot)}${slot.name ? ` (${slot.name})` : ''}`;
+  return `slot #${slot.slotId} (${slotKindWords(slot)}${slot.name ? `, “${slot.name}”` : ''})`;
 }
 
 export function RenameSlotDialog({

@@ -44,7 +44,7 @@ export function blankFactor(kind: FactorKind): FactorDraft {
 }
 
 /** Hex bytes, as the contract takes a token key's CKA_ID (an even count of hex digits). */
-export const HEX_KEY_ID = /^(?:[0-9a-fA-F]{2}){1,64}$/;
+const HEX_KEY_ID = /^(?:[0-9a-fA-F]{2}){1,64}$/;
 
 /** What is still wrong with a factor, in words; null when it can be sent. */
 export function problemOf(draft: FactorDraft): string | null {
