@@ -60,9 +60,11 @@ function Wizard({ vaultPath, id }: { vaultPath: string; id: string }) {
   const resume = useAction(async () => ask(keywarden().ceremony.resume({ id })));
   const open = view?.status === 'open';
 
+  // When the last turn ends the ceremony, focus goes to the line that says so.
+  const loaded = view !== null;
   useEffect(() => {
-    if (view && !open && takenUp) ended.current?.focus();
-  }, [open, view, takenUp]);
+    if (loaded && !open && takenUp) ended.current?.focus();
+  }, [loaded, open, takenUp]);
 
   if (!view) {
     return (

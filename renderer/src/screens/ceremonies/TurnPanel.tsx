@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button, Form, Input, Label, TextField } from 'react-aria-components';
 import type {
   CeremonyStepView,
@@ -10,7 +10,7 @@ import { Progress } from '../../components/notes.tsx';
 import { ComponentInput, PinInputs, ShareInput } from './TurnInputs.tsx';
 import type { ShareFile } from './TurnInputs.tsx';
 import { roleWord } from './ceremony-words.ts';
-import { hexBytes, turnVerb, workingWords } from './turn-needs.ts';
+import { actionNote, hexBytes, turnVerb, workingWords } from './turn-needs.ts';
 import type { TurnNeed } from './turn-needs.ts';
 
 // One person's turn at the step due: the step's text in full, what they bring at an action
@@ -48,7 +48,17 @@ export function TurnPanel({
   const [pinAgain, setPinAgain] = useState('');
   const [busy, setBusy] = useState(false);
   const proofField = useRef<HTMLInputElement>(null);
+  // A share read from its file is zeroed when the panel goes, however it goes (a route change).
+  const heldFile = useRef<ShareFile | null>(null);
+  heldFile.current = shareFile;
+  useEffect(
+    () => () => {
+      heldFile.current?.bytes.fill(0);
+    },
+    [],
+  );
   const number = view.steps.findIndex((s) => s.id === step.id) + 1;
+  const note = actionNote(view, step);
 
   const clear = () => {
     setProof('');
@@ -125,6 +135,7 @@ export function TurnPanel({
         Step {number} of {view.steps.length}: {step.title}
       </p>
       <blockquote className="cer-step-text">{step.text}</blockquote>
+      {note && <p>{note}</p>}
       <Form
         className="form"
         onSubmit={(event) => {

@@ -68,6 +68,30 @@ export function turnVerb(step: CeremonyStepView, need: TurnNeed | null): string 
   }
 }
 
+/** What the vault will do at an action step, said before the person presses the button. */
+export function actionNote(view: CeremonyView, step: CeremonyStepView): string | null {
+  const p = view.parameters;
+  const custodians = view.participants.filter((x) => x.role === 'custodian').map((x) => x.name);
+  switch (step.action) {
+    case 'split-key':
+      return `The vault writes one share file${p.format === 'pdf' ? ' and one printable sheet' : ''} for each custodian (${custodians.join(', ')}) into a new folder of this ceremony’s own in ${String(p['out-dir'])}. No share is ever shown here.`;
+    case 'combine-shares':
+      return 'Your share is checked as soon as you give it and held in memory only; once every custodian has given theirs, the vault rebuilds the key and checks its check value.';
+    case 'enter-components':
+      return 'Your component is held in memory only; once every custodian has entered theirs, the vault combines them and checks the key’s check value.';
+    case 'generate-key':
+      return `The vault generates the key “${String(p.name)}” (${String(p.algorithm)})${typeof p.token === 'string' ? ` on token ${p.token}` : ''}.`;
+    case 'rotate-key':
+      return `The vault generates a new version of key ${String(p.key)}; the old version then only decrypts and verifies.`;
+    case 'destroy-key':
+      return `The vault destroys key ${String(p.key)}. This cannot be undone.`;
+    case 'enrol-token':
+      return 'Once the administrator and the custodian have given their PINs, the vault initialises the token.';
+    default:
+      return null;
+  }
+}
+
 /** What the screen says while the vault works on a turn (an action can take a while). */
 export function workingWords(step: CeremonyStepView): string {
   switch (step.action) {
