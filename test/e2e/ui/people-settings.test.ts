@@ -226,6 +226,58 @@ describe('the settings screen: unlock slots', () => {
     expect(await slotRows().count()).toBe(1);
   });
 
+  it('asks for the vault passphrase when the unlock is no longer fresh (REAUTH_REQUIRED)', async () => {
+    const { page } = ui;
+    // Two minutes after unlocking, a slot change sent without factors is refused with
+    // REAUTH_REQUIRED. A test does not wait that long: the bridge's socket is routed, and the
+    // first rename sent without a passphrase gets the vault's answer from here; every other
+    // frame, that rename's retry included, goes to the real services and back.
+    let refused = 0;
+    await page.routeWebSocket(
+      (url) => url.protocol === 'ws:',
+      (socket) => {
+        const server = socket.connectToServer();
+        socket.onMessage((message) => {
+          const frame = JSON.parse(String(message)) as {
+            id: number;
+            channel: string;
+            request: { reauth?: unknown };
+          };
+          if (frame.channel === 'vault:rename-slot' && !frame.request.reauth && refused === 0) {
+            refused += 1;
+            const error = {
+              code: 'REAUTH_REQUIRED',
+              message:
+                'Changing unlock slots needs a fresh unlock: the vault was unlocked more than 2 minutes ago. Unlock it again.',
+            };
+            socket.send(JSON.stringify({ id: frame.id, reply: { ok: false, error } }));
+            return;
+          }
+          server.send(message);
+        });
+      },
+    );
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Rename slot #1' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rename slot #1' });
+    await dialog.getByLabel('Name').fill('everyday');
+    await dialog.getByRole('button', { name: 'Rename the slot' }).click();
+    await dialog.getByRole('alert').waitFor();
+    expect(await dialog.getByRole('alert').textContent()).toContain('REAUTH_REQUIRED');
+    const passphrase = dialog.getByRole('textbox', { name: 'Current vault passphrase' });
+    expect(await passphrase.getAttribute('required')).not.toBeNull();
+    // The cursor is already where the passphrase goes.
+    await page.keyboard.type(TEST_PASSPHRASE);
+    await dialog.getByText('Required: the vault was unlocked more than two minutes ago.').waitFor();
+    await ui.screenshot('settings-reauth-required');
+    await expectAxeClean();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('status').filter({ hasText: 'now named “everyday”' }).waitFor();
+    expect(refused).toBe(1);
+  });
+
   it("refuses, in words, to remove the vault's last slot", async () => {
     const { page } = ui;
     await page.getByRole('button', { name: 'Remove slot #1' }).click();

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Input, Label, Text, TextField } from 'react-aria-components';
 import type { UnlockFactorRequest } from '../../../../electron/shared/contract.ts';
 import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
@@ -45,6 +45,11 @@ export function ReauthField({
   reauth: ReturnType<typeof useReauth>;
 }) {
   const { value, setValue, required } = reauth;
+  const input = useRef<HTMLInputElement>(null);
+  // Asked for by the vault: the person's next step is typing it, so the cursor goes there.
+  useEffect(() => {
+    if (required) input.current?.focus();
+  }, [required]);
   if (!header.slots.some((slot) => slot.kind === 'passphrase')) {
     return (
       <p className="hint">
@@ -60,10 +65,9 @@ export function ReauthField({
       value={value}
       onChange={setValue}
       isRequired={required}
-      autoFocus={required}
     >
       <Label>Current vault passphrase</Label>
-      <Input autoComplete="current-password" spellCheck={false} />
+      <Input ref={input} autoComplete="current-password" spellCheck={false} />
       <Text slot="description" className="hint">
         {required
           ? 'Required: the vault was unlocked more than two minutes ago.'
