@@ -6,7 +6,7 @@ import { dayAndClock } from './audit-time.ts';
 // The log, newest first, a page at a time: a grid a person moves through with the arrow keys,
 // where selecting an entry shows its detail beside it.
 
-export const PAGE_SIZE = 50;
+export const PAGE_SIZE = 25;
 
 export function AuditLog({
   entries,
@@ -15,6 +15,7 @@ export function AuditLog({
   selected,
   onSelect,
   emptyWords,
+  brokenAt,
 }: {
   /** The entries to show, newest first, already filtered. */
   entries: readonly AuditEntry[];
@@ -23,6 +24,8 @@ export function AuditLog({
   selected: number | null;
   onSelect: (seq: number | null) => void;
   emptyWords: string;
+  /** The first entry a verification found bad, marked in the log. */
+  brokenAt: number | null;
 }) {
   const pages = Math.max(1, Math.ceil(entries.length / PAGE_SIZE));
   const current = Math.min(page, pages - 1);
@@ -59,7 +62,12 @@ export function AuditLog({
           renderEmptyState={() => <p className="audit-empty">{emptyWords}</p>}
         >
           {(entry) => (
-            <Row id={entry.seq} className="audit-row" textValue={`#${entry.seq} ${entry.action}`}>
+            <Row
+              id={entry.seq}
+              data-seq={entry.seq}
+              className={entry.seq === brokenAt ? 'audit-row audit-row-broken' : 'audit-row'}
+              textValue={`#${entry.seq} ${entry.action}`}
+            >
               <Cell className="audit-seq">{entry.seq}</Cell>
               <Cell className="audit-time">
                 <time dateTime={entry.at}>
@@ -78,6 +86,9 @@ export function AuditLog({
                 >
                   {entry.outcome}
                 </span>
+                {entry.seq === brokenAt && (
+                  <span className="badge badge-danger audit-broken-badge">chain breaks here</span>
+                )}
               </Cell>
             </Row>
           )}
@@ -93,7 +104,9 @@ export function AuditLog({
         <span className="audit-page-words" aria-live="polite">
           {entries.length === 0
             ? 'No entries'
-            : `Entries ${first.toLocaleString()}–${last.toLocaleString()} of ${entries.length.toLocaleString()} · page ${current + 1} of ${pages}`}
+            : first === last
+              ? `Entry ${first.toLocaleString()} of ${entries.length.toLocaleString()}`
+              : `Entries ${first.toLocaleString()}–${last.toLocaleString()} of ${entries.length.toLocaleString()} · page ${current + 1} of ${pages}`}
         </span>
         <Button
           className="button"

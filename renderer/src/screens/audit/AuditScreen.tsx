@@ -8,8 +8,9 @@ import type { ScreenProps } from '../screens.tsx';
 import { AuditEntryDetail } from './AuditEntryDetail.tsx';
 import { AuditFilters, EMPTY_FIELDS } from './AuditFilters.tsx';
 import type { FilterFields } from './AuditFilters.tsx';
-import { AuditLog } from './AuditLog.tsx';
+import { AuditLog, PAGE_SIZE } from './AuditLog.tsx';
 import { ChainStatus } from './ChainStatus.tsx';
+import type { Verified } from './ChainStatus.tsx';
 import { actionsOf, actorsOf, isFiltering, matcher } from './audit-filters.ts';
 import type { AuditFilter } from './audit-filters.ts';
 import './audit.css';
@@ -20,6 +21,9 @@ import './audit.css';
 
 /** Entries per audit:list call. */
 const BATCH = 2000;
+
+/** The last verification, per vault, so coming back to the screen still shows it until a lock. */
+const lastVerified = new Map<string, Verified>();
 
 interface LogState {
   /** Oldest first, as the log stores them. */
@@ -86,6 +90,13 @@ export function AuditScreen({ vault }: ScreenProps) {
   const [fields, setFields] = useState<FilterFields>(EMPTY_FIELDS);
   const [page, setPage] = useState(0);
   const [selected, setSelected] = useState<number | null>(null);
+  /** An entry to bring into view and focus once its page is shown. */
+  const [reveal, setReveal] = useState<number | null>(null);
+  const [verified, setVerified] = useState<Verified | null>(
+    () => lastVerified.get(vault.vaultId) ?? null,
+  );
+  const brokenAt =
+    verified && !verified.result.intact ? (verified.result.firstBad?.seq ?? null) : null;
 
   const newestFirst = useMemo(() => [...log.entries].reverse(), [log.entries]);
   const filter = filterOf(fields);
@@ -106,6 +117,35 @@ export function AuditScreen({ vault }: ScreenProps) {
     setPage(0);
   };
 
+  /** Clears the filters and turns to the page that holds entry `seq`, selected. */
+  const showEntry = (seq: number) => {
+    const index = newestFirst.findIndex((e) => e.seq === seq);
+    setFields(EMPTY_FIELDS);
+    setPage(index < 0 ? 0 : Math.floor(index / PAGE_SIZE));
+    setSelected(seq);
+    setReveal(seq);
+  };
+
+  // Once the page with it is shown, the entry asked for gets the focus (and so comes into view).
+  // The table builds its rows a render after its items change, so this looks for a few frames.
+  useEffect(() => {
+    if (reveal === null) return;
+    let frame = 0;
+    let tries = 0;
+    const look = () => {
+      const row = document.querySelector<HTMLElement>(`.audit-row[data-seq="${reveal}"]`);
+      if (row) {
+        row.focus();
+        row.scrollIntoView({ block: 'center' });
+        setReveal(null);
+      } else if (++tries < 30) {
+        frame = requestAnimationFrame(look);
+      }
+    };
+    frame = requestAnimationFrame(look);
+    return () => cancelAnimationFrame(frame);
+  }, [reveal, page]);
+
   const emptyWords =
     log.entries.length === 0
       ? log.loading
@@ -121,10 +161,15 @@ export function AuditScreen({ vault }: ScreenProps) {
         </span>
       </PageHeader>
       <ChainStatus
-        vaultId={vault.vaultId}
+        last={verified}
         newest={log.entries.at(-1)}
         total={log.entries.length}
-        onVerified={() => void log.readNew()}
+        onVerified={(done) => {
+          lastVerified.set(vault.vaultId, done);
+          setVerified(done);
+          void log.readNew();
+        }}
+        onShowEntry={showEntry}
       />
       <section className="card" aria-labelledby="log-heading">
         <div className="audit-log-head">
@@ -156,6 +201,7 @@ export function AuditScreen({ vault }: ScreenProps) {
             onPage={setPage}
             selected={selected}
             onSelect={setSelected}
+            brokenAt={brokenAt}
             emptyWords={emptyWords}
           />
           <AuditEntryDetail entry={entry} />

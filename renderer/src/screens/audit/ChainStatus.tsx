@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { AuditEntry, AuditVerification } from '../../../../electron/shared/vault-types.ts';
 import { ask, keywarden, useAction } from '../../api.ts';
@@ -9,33 +8,36 @@ import { formatTime } from './audit-time.ts';
 // The chain's status at the top of the audit screen, and the button that verifies it: every
 // entry's hash against the one before, and the checkpoint's MAC under the vault key.
 
-/** The last result, per vault, so coming back to the screen still shows it until a reload. */
-const lastResults = new Map<string, { result: AuditVerification; at: Date }>();
+/** A verification and when it ran. */
+export interface Verified {
+  result: AuditVerification;
+  at: Date;
+}
 
 export function ChainStatus({
-  vaultId,
+  last,
   newest,
   total,
   onVerified,
+  onShowEntry,
 }: {
-  vaultId: string;
+  /** The last verification, if one ran. */
+  last: Verified | null;
   /** The newest entry read, if any. */
   newest: AuditEntry | undefined;
   /** How many entries were read. */
   total: number;
-  onVerified: () => void;
+  onVerified: (verified: Verified) => void;
+  /** Shows one entry in the log (the first bad one). */
+  onShowEntry: (seq: number) => void;
 }) {
-  const [last, setLast] = useState(() => lastResults.get(vaultId) ?? null);
   const verify = useAction(async () => ask(keywarden().audit.verify({})));
   const words = last ? chainInWords(last.result) : null;
+  const firstBad = last?.result.intact === false ? last.result.firstBad : undefined;
 
   const run = async () => {
     const result = await verify.run();
-    if (!result) return;
-    const done = { result, at: new Date() };
-    lastResults.set(vaultId, done);
-    setLast(done);
-    onVerified();
+    if (result) onVerified({ result, at: new Date() });
   };
 
   return (
@@ -72,9 +74,20 @@ export function ChainStatus({
       )}
       {verify.busy && <Progress label="Verifying the chain…" />}
       <ErrorNote error={verify.error} />
-      <Button className="button button-primary" isDisabled={verify.busy} onPress={() => void run()}>
-        Verify the chain
-      </Button>
+      <div className="chain-actions">
+        <Button
+          className="button button-primary"
+          isDisabled={verify.busy}
+          onPress={() => void run()}
+        >
+          Verify the chain
+        </Button>
+        {firstBad && (
+          <Button className="button" onPress={() => onShowEntry(firstBad.seq)}>
+            Show entry #{firstBad.seq} in the log
+          </Button>
+        )}
+      </div>
     </section>
   );
 }

@@ -3,6 +3,7 @@ import {
   Button,
   Dialog,
   DialogTrigger,
+  FieldError,
   Heading,
   Input,
   Modal,
@@ -14,16 +15,36 @@ import { ask, keywarden, useAction } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 
 // The vault's crypto-period table, editable: months for each key type's originator usage and
-// for the recipient usage that follows it, within the schema's limits (policyRowSchema). The
-// service checks the whole table again and refuses it with POLICY_INVALID, naming the row.
+// for the recipient usage that follows it, within the schema's limits (policyRowSchema). A value
+// outside them is refused on its field, never adjusted; the service checks the whole table
+// again and refuses it with POLICY_INVALID, naming the row.
+
+interface Limits {
+  min: number;
+  max: number;
+  /** Whether an empty field is allowed (null: no originator use). */
+  nullable: boolean;
+}
 
 /** The schema's limits (inventory-types.ts policyRowSchema). */
-const ORIGINATOR = { min: 1, max: 600 };
-const RECIPIENT = { min: 0, max: 600 };
+const ORIGINATOR: Limits = { min: 1, max: 600, nullable: true };
+const RECIPIENT: Limits = { min: 0, max: 600, nullable: false };
 
-/** "36 months (3 years)", "18 months", "none". */
-function monthsInWords(months: number | null): string {
-  if (months === null) return 'none';
+/** What is wrong with a months value (NaN: the field is empty), or null when nothing is. */
+function limitProblem(value: number | null, limits: Limits): string | null {
+  if (value === null || Number.isNaN(value))
+    return limits.nullable ? null : `Give ${limits.min} to ${limits.max} months.`;
+  if (!Number.isInteger(value) || value < limits.min || value > limits.max)
+    return `${limits.min} to ${limits.max} whole months${limits.nullable ? ', or empty' : ''}.`;
+  return null;
+}
+
+const rowProblems = (row: PolicyRow) =>
+  limitProblem(row.originatorMonths, ORIGINATOR) ??
+  limitProblem(row.recipientExtraMonths, RECIPIENT);
+
+/** "36 months (3 years)", "18 months". */
+function monthsInWords(months: number): string {
   const base = `${months} month${months === 1 ? '' : 's'}`;
   if (months >= 12 && months % 12 === 0) {
     const years = months / 12;
@@ -43,33 +64,29 @@ const sameRow = (a: PolicyRow, b: PolicyRow | undefined) =>
   a.originatorMonths === b.originatorMonths &&
   a.recipientExtraMonths === b.recipientExtraMonths;
 
-/** A months field for one cell; empty (NaN) means none where `nullable`. */
+/** A months field for one cell: empty is null where the limits allow it, else a problem. */
 function MonthsField(props: {
   label: string;
   value: number | null;
-  min: number;
-  max: number;
-  nullable: boolean;
-  invalid: boolean;
+  limits: Limits;
+  /** The service refused this row. */
+  refused: boolean;
   onChange: (value: number | null) => void;
 }) {
-  const { label, value, min, max, nullable, invalid, onChange } = props;
+  const { label, value, limits, refused, onChange } = props;
+  const problem = limitProblem(value, limits);
   return (
     <NumberField
       className="policy-months"
       aria-label={label}
       value={value ?? Number.NaN}
-      minValue={min}
-      maxValue={max}
       step={1}
-      isInvalid={invalid}
+      isInvalid={refused || problem !== null}
       formatOptions={{ maximumFractionDigits: 0, useGrouping: false }}
-      onChange={(next) => {
-        if (Number.isNaN(next)) onChange(nullable ? null : value);
-        else onChange(next);
-      }}
+      onChange={(next) => onChange(Number.isNaN(next) && limits.nullable ? null : next)}
     >
       <Input className="input policy-months-input" />
+      {problem && <FieldError className="field-error policy-limit">{problem}</FieldError>}
     </NumberField>
   );
 }
@@ -84,6 +101,7 @@ export function PolicyEditor({
   const [rows, setRows] = useState<PolicyRow[]>(table.rows);
   const [savedNote, setSavedNote] = useState<string | null>(null);
   const changed = rows.filter((row, i) => !sameRow(row, table.rows[i])).length;
+  const outOfLimits = rows.filter((row) => rowProblems(row) !== null).length;
 
   const save = useAction(async () => ask(keywarden().policy.set({ table: { ...table, rows } })));
   const reset = useAction(async () => ask(keywarden().policy.reset({})));
@@ -147,31 +165,31 @@ export function PolicyEditor({
                   <MonthsField
                     label={`Originator usage of ${row.title}, in months`}
                     value={row.originatorMonths}
-                    min={ORIGINATOR.min}
-                    max={ORIGINATOR.max}
-                    nullable
-                    invalid={invalid}
+                    limits={ORIGINATOR}
+                    refused={invalid}
                     onChange={(value) => edit(index, { originatorMonths: value })}
                   />
-                  <span className="hint policy-words">
-                    {row.originatorMonths === null
-                      ? 'None: no originator use'
-                      : monthsInWords(row.originatorMonths)}
-                  </span>
+                  {limitProblem(row.originatorMonths, ORIGINATOR) === null && (
+                    <span className="hint policy-words">
+                      {row.originatorMonths === null
+                        ? 'None: no originator use'
+                        : monthsInWords(row.originatorMonths)}
+                    </span>
+                  )}
                 </td>
                 <td>
                   <MonthsField
                     label={`Recipient usage of ${row.title} after its originator usage, in months`}
                     value={row.recipientExtraMonths}
-                    min={RECIPIENT.min}
-                    max={RECIPIENT.max}
-                    nullable={false}
-                    invalid={invalid}
-                    onChange={(value) => edit(index, { recipientExtraMonths: value ?? 0 })}
+                    limits={RECIPIENT}
+                    refused={invalid}
+                    onChange={(value) => edit(index, { recipientExtraMonths: value ?? Number.NaN })}
                   />
-                  <span className="hint policy-words">
-                    {monthsInWords(row.recipientExtraMonths)}
-                  </span>
+                  {limitProblem(row.recipientExtraMonths, RECIPIENT) === null && (
+                    <span className="hint policy-words">
+                      {monthsInWords(row.recipientExtraMonths)}
+                    </span>
+                  )}
                 </td>
               </tr>
             );
@@ -210,7 +228,7 @@ export function PolicyEditor({
       <div className="policy-actions">
         <Button
           className="button button-primary"
-          isDisabled={busy || changed === 0}
+          isDisabled={busy || changed === 0 || outOfLimits > 0}
           onPress={() =>
             void save
               .run()
@@ -235,9 +253,11 @@ export function PolicyEditor({
           Discard changes
         </Button>
         <span className="policy-pending hint" aria-live="polite">
-          {changed === 0
-            ? 'No unsaved changes.'
-            : `${changed} row${changed === 1 ? '' : 's'} edited, not saved.`}
+          {outOfLimits > 0
+            ? `${outOfLimits} row${outOfLimits === 1 ? ' is' : 's are'} outside the limits; correct ${outOfLimits === 1 ? 'it' : 'them'} to save.`
+            : changed === 0
+              ? 'No unsaved changes.'
+              : `${changed} row${changed === 1 ? '' : 's'} edited, not saved.`}
         </span>
         <DialogTrigger>
           <Button className="button button-quiet policy-reset" isDisabled={busy}>
