@@ -1,10 +1,10 @@
 import { useMemo } from 'react';
 import { Button, Group, Input, Label, NumberField, SearchField } from 'react-aria-components';
 import { KEY_STATES, PURPOSES, TIERS } from '../../../../electron/shared/inventory-types.ts';
-import type { PersonView } from '../../../../electron/shared/inventory-types.ts';
+import type { KeyView, PersonView } from '../../../../electron/shared/inventory-types.ts';
 import { ChoiceField } from './ChoiceField.tsx';
 import type { Choice } from './ChoiceField.tsx';
-import type { InventoryQuery, KeyRow } from './inventory-rows.ts';
+import type { InventoryQuery } from './inventory-rows.ts';
 
 // The filters over the loaded inventory: state, tier, owner, purpose, environment, location,
 // keys due within N days, and a search over names, ids, owners and labels. Each choice has
@@ -24,19 +24,19 @@ export function InventoryFilters(props: {
   query: InventoryQuery;
   onChange: (change: Partial<InventoryQuery>) => void;
   onClear: () => void;
-  rows: readonly KeyRow[];
+  keys: readonly KeyView[];
   people: readonly PersonView[];
 }) {
-  const { query, onChange, onClear, rows, people } = props;
+  const { query, onChange, onClear, keys, people } = props;
   const found = useMemo(() => {
     const environments = new Set<string>();
     const serials = new Set<string>();
-    for (const row of rows) {
-      environments.add(row.key.environment);
-      if (row.key.location.kind === 'token') serials.add(row.key.location.serial);
+    for (const key of keys) {
+      environments.add(key.environment);
+      if (key.location.kind === 'token') serials.add(key.location.serial);
     }
     return { environments: [...environments].sort(), serials: [...serials].sort() };
-  }, [rows]);
+  }, [keys]);
   const choice = (value: string | null) => value ?? ANY;
   const chosen = (id: string | null) => (id === null || id === ANY ? null : id);
 

@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { KeyView } from '../../../../electron/shared/inventory-types.ts';
 import type { ScreenProps } from '../screens.tsx';
@@ -8,7 +8,7 @@ import { InventoryFilters } from './InventoryFilters.tsx';
 import { KeyGrid } from './KeyGrid.tsx';
 import { NewKeyDialog } from './NewKeyDialog.tsx';
 import { SavedViews } from './SavedViews.tsx';
-import { ALL_KEYS, buildRows, visibleRows } from './inventory-rows.ts';
+import { ALL_KEYS, keyAt, shownBy, tableOf, warmUp } from './inventory-rows.ts';
 import type { InventoryQuery, SortColumn } from './inventory-rows.ts';
 import { useSavedViews } from './saved-views.ts';
 import { MARKS, mark, useInventory } from './use-inventory.ts';
@@ -19,6 +19,17 @@ import './inventory.css';
 // views, and the "New key" dialog. A row opens the key's own screen.
 
 const count = (n: number) => n.toLocaleString('en');
+/** Keys given their due time and search text per task in the background: a few milliseconds' work. */
+const WARM_UP_SLICE = 5_000;
+
+/**
+ * Renders `children` one render after the first: the table's first rows are painted before
+ * the filters' dozen React Aria selects are built, which would otherwise delay them.
+ */
+function Later(props: { placeholder: React.ReactNode; children: React.ReactNode }) {
+  const ready = useDeferredValue(true, false);
+  return ready ? props.children : props.placeholder;
+}
 
 export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
   const inventory = useInventory();
@@ -34,12 +45,18 @@ export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
   const { keys, people } = inventory;
   // The crypto-periods left are counted from when the inventory was read.
   const now = useMemo(() => Date.now(), [keys]);
-  const rows = useMemo(() => (keys ? buildRows(keys, people) : []), [keys, people]);
-  const orders = useMemo(() => new Map<SortColumn, Int32Array>(), [rows]);
-  const shown = useMemo(
-    () => visibleRows(rows, shownQuery, orders, now),
-    [rows, shownQuery, orders, now],
-  );
+  const table = useMemo(() => tableOf(keys ?? [], people), [keys, people]);
+  const shown = useMemo(() => shownBy(table, shownQuery, now), [table, shownQuery, now]);
+  // What filters and the search need is worked out after the first rows show, a slice per
+  // task, so neither the first paint nor scrolling waits for it.
+  useEffect(() => {
+    let timer = 0;
+    const slice = () => {
+      if (warmUp(table, WARM_UP_SLICE)) timer = window.setTimeout(slice, 0);
+    };
+    timer = window.setTimeout(slice, 0);
+    return () => window.clearTimeout(timer);
+  }, [table]);
 
   const change = (next: InventoryQuery) => {
     mark(MARKS.query);
@@ -68,8 +85,11 @@ export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
       New key
     </Button>
   );
-  const createdHidden =
-    created !== null && keys !== null && !shown.some((row) => row.key.id === created.id);
+  const createdHidden = useMemo(() => {
+    if (created === null) return false;
+    for (let i = 0; i < shown.length; i += 1) if (keyAt(shown, i)?.id === created.id) return false;
+    return true;
+  }, [created, shown]);
 
   return (
     <div className="inventory">
@@ -113,27 +133,29 @@ export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
       )}
       {keys && keys.length > 0 && (
         <>
-          <SavedViews
-            query={query}
-            views={saved.views}
-            onApply={change}
-            onSave={(name) => saved.save(name, query)}
-            onDelete={saved.remove}
-          />
-          <InventoryFilters
-            query={query}
-            onChange={(partial) => change({ ...query, ...partial })}
-            onClear={() => change({ ...ALL_KEYS, sort: query.sort })}
-            rows={rows}
-            people={people}
-          />
+          <Later placeholder={<div className="inv-controls-placeholder" />}>
+            <SavedViews
+              query={query}
+              views={saved.views}
+              onApply={change}
+              onSave={(name) => saved.save(name, query)}
+              onDelete={saved.remove}
+            />
+            <InventoryFilters
+              query={query}
+              onChange={(partial) => change({ ...query, ...partial })}
+              onClear={() => change({ ...ALL_KEYS, sort: query.sort })}
+              keys={table.keys}
+              people={people}
+            />
+          </Later>
           <p className="inv-count" role="status">
-            {shown.length === rows.length
-              ? `${count(rows.length)} keys`
-              : `${count(shown.length)} of ${count(rows.length)} keys`}
+            {shown.length === table.keys.length
+              ? `${count(shown.length)} keys`
+              : `${count(shown.length)} of ${count(table.keys.length)} keys`}
           </p>
           {shown.length > 0 ? (
-            <KeyGrid rows={shown} sort={query.sort} onSort={sortBy} reveal={reveal} now={now} />
+            <KeyGrid shown={shown} sort={query.sort} onSort={sortBy} reveal={reveal} now={now} />
           ) : (
             <div className="card inv-none">
               <p>No key matches these filters.</p>

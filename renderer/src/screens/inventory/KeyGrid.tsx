@@ -3,8 +3,9 @@ import { Button } from 'react-aria-components';
 import { defaultRangeExtractor, useVirtualizer } from '@tanstack/react-virtual';
 import type { Range } from '@tanstack/react-virtual';
 import { hrefOf, navigate } from '../../router.ts';
-import { periodWords } from './inventory-rows.ts';
-import type { KeyRow, SortColumn, SortDirection } from './inventory-rows.ts';
+import { dueOf, keyAt, locationOf, ownerOf, periodWords } from './inventory-rows.ts';
+import type { Shown, SortColumn, SortDirection } from './inventory-rows.ts';
+import type { KeyView } from '../../../../electron/shared/inventory-types.ts';
 import { MARKS, mark } from './use-inventory.ts';
 
 // The inventory as an ARIA grid of rows: only the rows in view (and the focused one) are in
@@ -41,7 +42,8 @@ const STATE_CLASS: Partial<Record<string, string>> = {
 };
 
 const Row = memo(function Row(props: {
-  row: KeyRow;
+  keyView: KeyView;
+  owner: string;
   position: number;
   start: number;
   active: boolean;
@@ -49,9 +51,8 @@ const Row = memo(function Row(props: {
   now: number;
   onActivate: (position: number) => void;
 }) {
-  const { row, position, start, active, fresh, now, onActivate } = props;
-  const { key } = row;
-  const period = periodWords(row.dueMs, now);
+  const { keyView: key, owner, position, start, active, fresh, now, onActivate } = props;
+  const period = periodWords(dueOf(key), now);
   const href = hrefOf({ screen: 'key', id: key.id });
   return (
     <div
@@ -78,7 +79,7 @@ const Row = memo(function Row(props: {
         {key.algorithm}
       </div>
       <div role="gridcell" className="inv-cell">
-        {row.ownerName}
+        {owner}
       </div>
       <div role="gridcell" className="inv-cell">
         <span className={STATE_CLASS[key.state] ?? 'badge'}>{key.state}</span>
@@ -87,7 +88,7 @@ const Row = memo(function Row(props: {
         {key.tier}
       </div>
       <div role="gridcell" className="inv-cell">
-        {row.location}
+        {locationOf(key)}
       </div>
       <div role="gridcell" className="inv-cell">
         <span className={TONE_CLASS[period.tone]}>{period.text}</span>
@@ -97,14 +98,15 @@ const Row = memo(function Row(props: {
 });
 
 export function KeyGrid(props: {
-  rows: readonly KeyRow[];
+  shown: Shown;
   sort: { column: SortColumn; direction: SortDirection };
   onSort: (column: SortColumn) => void;
   /** Make this key the active row (after it was created), scrolled into view. */
   reveal: string | null;
   now: number;
 }) {
-  const { rows, sort, onSort, reveal, now } = props;
+  const { shown, sort, onSort, reveal, now } = props;
+  const count = shown.length;
   const scroller = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
   const focusPending = useRef(false);
@@ -112,7 +114,7 @@ export function KeyGrid(props: {
   const rowFocused = useRef(false);
   // Bumped to move focus to the active row even when its position has not changed.
   const [focusRound, setFocusRound] = useState(0);
-  const activeIndex = Math.min(active, rows.length - 1);
+  const activeIndex = Math.min(active, count - 1);
 
   // The focused row stays in the DOM when scrolled away, so focus is never lost.
   const rangeExtractor = useCallback(
@@ -127,7 +129,7 @@ export function KeyGrid(props: {
     [activeIndex],
   );
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 10,
@@ -137,9 +139,14 @@ export function KeyGrid(props: {
   });
 
   // A new list (filtered, sorted, reloaded) starts at its top, or at the key to reveal.
+  // The rows a query shows are in the DOM now (the UI benchmark times from here to the paint).
+  useLayoutEffect(() => mark(MARKS.rows), [shown]);
+
   useEffect(() => {
-    mark(MARKS.rows);
-    const at = reveal === null ? -1 : rows.findIndex((row) => row.key.id === reveal);
+    let at = -1;
+    for (let i = 0; reveal !== null && i < count && at < 0; i += 1) {
+      if (keyAt(shown, i)?.id === reveal) at = i;
+    }
     setActive(Math.max(at, 0));
     // A row that had focus may now be another key's, or gone: focus follows the active row.
     if (rowFocused.current) {
@@ -149,7 +156,7 @@ export function KeyGrid(props: {
     if (at >= 0) virtualizer.scrollToIndex(at, { align: 'center' });
     else if (scroller.current) scroller.current.scrollTop = 0;
     // Only when the list itself changes: the virtualizer is the same object throughout.
-  }, [rows, reveal]);
+  }, [shown, reveal]);
 
   useLayoutEffect(() => {
     if (!focusPending.current) return;
@@ -160,7 +167,7 @@ export function KeyGrid(props: {
   }, [activeIndex, focusRound]);
 
   const moveTo = (position: number) => {
-    const to = Math.max(0, Math.min(rows.length - 1, position));
+    const to = Math.max(0, Math.min(count - 1, position));
     focusPending.current = true;
     setActive(to);
     virtualizer.scrollToIndex(to, { align: 'auto' });
@@ -168,7 +175,7 @@ export function KeyGrid(props: {
 
   const onKeyDown = (event: React.KeyboardEvent) => {
     const target = event.target as HTMLElement;
-    if (target.getAttribute('role') !== 'row' || rows.length === 0) return;
+    if (target.getAttribute('role') !== 'row' || count === 0) return;
     const page = Math.max(
       1,
       Math.floor(((scroller.current?.clientHeight ?? 0) - HEADER_HEIGHT) / ROW_HEIGHT) - 1,
@@ -179,7 +186,7 @@ export function KeyGrid(props: {
       PageDown: activeIndex + page,
       PageUp: activeIndex - page,
       Home: 0,
-      End: rows.length - 1,
+      End: count - 1,
     };
     const to = moves[event.key];
     if (to !== undefined) {
@@ -187,8 +194,8 @@ export function KeyGrid(props: {
       moveTo(to);
     } else if (event.key === 'Enter') {
       event.preventDefault();
-      const row = rows[activeIndex];
-      if (row) navigate({ screen: 'key', id: row.key.id });
+      const key = keyAt(shown, activeIndex);
+      if (key) navigate({ screen: 'key', id: key.id });
     }
   };
 
@@ -198,7 +205,7 @@ export function KeyGrid(props: {
       ref={scroller}
       role="grid"
       aria-label="Keys"
-      aria-rowcount={rows.length + 1}
+      aria-rowcount={count + 1}
       aria-colcount={COLUMNS.length}
       className="inv-grid"
       onKeyDown={onKeyDown}
@@ -231,16 +238,17 @@ export function KeyGrid(props: {
       </div>
       <div role="rowgroup" className="inv-body" style={{ height: virtualizer.getTotalSize() }}>
         {items.map((item) => {
-          const row = rows[item.index];
-          if (!row) return null;
+          const key = keyAt(shown, item.index);
+          if (!key) return null;
           return (
             <Row
-              key={row.key.id}
-              row={row}
+              key={key.id}
+              keyView={key}
+              owner={ownerOf(shown.table, key)}
               position={item.index}
               start={item.start - HEADER_HEIGHT}
               active={item.index === activeIndex}
-              fresh={row.key.id === reveal}
+              fresh={key.id === reveal}
               now={now}
               onActivate={setActive}
             />

@@ -7,27 +7,14 @@ import type {
   Tier,
 } from '../../../../electron/shared/inventory-types.ts';
 
-// The inventory's rows, built once per load so that every later filter, search and sort is a
-// pass over plain values: the owner's name, the location as words, the due date as a number
-// and the lower-cased text a search looks in are worked out here, and each column's order is
-// sorted at most once per load (filters then keep it by walking it).
+// The inventory as the screen holds it: the keys as the service sent them (sorted by name),
+// and what filters, the search and sorting need, worked out once per load and only when
+// first needed. Nothing is built per key before the first rows show: the due dates and the
+// lower-cased search text are filled in the background in small chunks (warmUp) or at once
+// by the first filter that needs them; each column's order is sorted the first time the
+// table is sorted by it. A query's result is a list of positions into the keys.
 
 export const DAY_MS = 86_400_000;
-
-export interface KeyRow {
-  key: KeyView;
-  /** Place in the service's answer, which comes sorted by name (then id). */
-  index: number;
-  ownerName: string;
-  /** "vault", "token SERIAL" or "external". */
-  location: string;
-  /** What the location filter compares: "vault", "token:SERIAL" or "external". */
-  locationId: string;
-  /** When the key falls due (ms since the epoch); NaN when it never does again (destroyed). */
-  dueMs: number;
-  /** Name, id, owner and labels, lower-cased, for the search box. */
-  search: string;
-}
 
 export const SORT_COLUMNS = [
   'name',
@@ -68,6 +55,54 @@ export const ALL_KEYS: InventoryQuery = {
   sort: { column: 'name', direction: 'ascending' },
 };
 
+/** The loaded keys and what is worked out from them, once. */
+export interface KeyTable {
+  /** In the service's order: by name, then id. */
+  keys: readonly KeyView[];
+  owners: ReadonlyMap<string, string>;
+  /** Keys [0, warmed) have their due time and search text filled in. */
+  warmed: number;
+  /** When each key falls due (ms since the epoch); NaN when it never does again. */
+  due: Float64Array;
+  search: string[];
+  orders: Map<SortColumn, Int32Array>;
+}
+
+/** Which keys a query shows, in its order: positions into `table.keys`, or all in order. */
+export interface Shown {
+  table: KeyTable;
+  /** null: every key, in the service's order. */
+  positions: Int32Array | null;
+  length: number;
+}
+
+export function tableOf(keys: readonly KeyView[], people: readonly PersonView[]): KeyTable {
+  return {
+    keys,
+    owners: new Map(people.map((person) => [person.id, person.name])),
+    warmed: 0,
+    due: new Float64Array(keys.length),
+    search: new Array<string>(keys.length),
+    orders: new Map(),
+  };
+}
+
+/** The key at a position of what is shown. */
+export function keyAt(shown: Shown, position: number): KeyView | undefined {
+  const { keys } = shown.table;
+  return keys[shown.positions ? (shown.positions[position] ?? -1) : position];
+}
+
+export function ownerOf(table: KeyTable, key: KeyView): string {
+  return table.owners.get(key.owner) ?? key.owner;
+}
+
+/** "vault", "token SERIAL" or "external". */
+export function locationOf(key: KeyView): string {
+  const where = key.location;
+  return where.kind === 'token' ? `token ${where.serial}` : where.kind;
+}
+
 /** Keys still protecting data fall due at their originator-usage end (core's dueDate). */
 const IN_USE: ReadonlySet<KeyState> = new Set(['pre-activation', 'active', 'suspended']);
 /** Keys winding down fall due when they may no longer process either. */
@@ -86,132 +121,125 @@ export function dueOf(key: KeyView): number {
   return Number.NaN;
 }
 
-/** Builds the rows of `keys` (in the service's order), naming owners from `people`. */
-export function buildRows(keys: readonly KeyView[], people: readonly PersonView[]): KeyRow[] {
-  const names = new Map(people.map((person) => [person.id, person.name]));
-  const rows: KeyRow[] = new Array(keys.length);
-  for (let index = 0; index < keys.length; index += 1) {
-    const key = keys[index] as KeyView;
-    const ownerName = names.get(key.owner) ?? key.owner;
-    const where = key.location;
-    const location =
-      where.kind === 'token'
-        ? `token ${where.serial}`
-        : where.kind === 'vault'
-          ? 'vault'
-          : 'external';
-    rows[index] = {
-      key,
-      index,
-      ownerName,
-      location,
-      locationId: where.kind === 'token' ? `token:${where.serial}` : where.kind,
-      dueMs: dueOf(key),
-      search: `${key.name}\n${key.id}\n${ownerName}\n${key.labels.join('\n')}`.toLowerCase(),
-    };
+/** Fills due times and search texts for up to `count` more keys; whether any are left. */
+export function warmUp(table: KeyTable, count = Infinity): boolean {
+  const end = Math.min(table.keys.length, table.warmed + count);
+  for (let i = table.warmed; i < end; i += 1) {
+    const key = table.keys[i] as KeyView;
+    table.due[i] = dueOf(key);
+    table.search[i] =
+      `${key.name}\n${key.id}\n${ownerOf(table, key)}\n${key.labels.join('\n')}`.toLowerCase();
   }
-  return rows;
+  table.warmed = end;
+  return end < table.keys.length;
 }
 
 const STATE_ORDER = new Map(KEY_STATES.map((state, i) => [state, i]));
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 
-/** Each row's sort value for `column`: numbers, ranks of the few distinct strings. */
-function sortValues(rows: readonly KeyRow[], column: SortColumn): Float64Array {
-  const values = new Float64Array(rows.length);
-  const text = (pick: (row: KeyRow) => string) => {
-    const distinct = [...new Set(rows.map(pick))].sort(collator.compare);
+/** Each key's sort value for `column`: numbers, or ranks of the few distinct strings. */
+function sortValues(table: KeyTable, column: SortColumn): Float64Array {
+  const { keys } = table;
+  const values = new Float64Array(keys.length);
+  const text = (pick: (key: KeyView) => string) => {
+    const picked = keys.map(pick);
+    const distinct = [...new Set(picked)].sort(collator.compare);
     const rank = new Map(distinct.map((value, i) => [value, i]));
-    rows.forEach((row, i) => (values[i] = rank.get(pick(row)) ?? 0));
+    picked.forEach((value, i) => (values[i] = rank.get(value) ?? 0));
   };
   switch (column) {
     case 'name':
-      rows.forEach((row, i) => (values[i] = row.index));
+      values.forEach((_, i) => (values[i] = i));
       break;
     case 'algorithm':
-      text((row) => row.key.algorithm);
+      text((key) => key.algorithm);
       break;
     case 'owner':
-      text((row) => row.ownerName);
+      text((key) => ownerOf(table, key));
       break;
     case 'location':
-      text((row) => row.location);
+      text(locationOf);
       break;
     case 'state':
-      rows.forEach((row, i) => (values[i] = STATE_ORDER.get(row.key.state) ?? 0));
+      keys.forEach((key, i) => (values[i] = STATE_ORDER.get(key.state) ?? 0));
       break;
     case 'tier':
-      rows.forEach((row, i) => (values[i] = row.key.tier));
+      keys.forEach((key, i) => (values[i] = key.tier));
       break;
     case 'period':
+      warmUp(table);
       // Keys that never fall due again go last.
-      rows.forEach((row, i) => (values[i] = Number.isNaN(row.dueMs) ? Infinity : row.dueMs));
+      table.due.forEach((due, i) => (values[i] = Number.isNaN(due) ? Infinity : due));
       break;
   }
   return values;
 }
 
 /**
- * The rows' indices in ascending order of `column`, ties by name. Sorted once per load and
- * column (the service's order already is the name order), then kept in `cache`.
+ * The keys' positions in ascending order of `column`, ties by name. Sorted once per load and
+ * column (the service's order already is the name order), then kept.
  */
-export function orderOf(
-  rows: readonly KeyRow[],
-  column: SortColumn,
-  cache: Map<SortColumn, Int32Array>,
-): Int32Array {
-  const cached = cache.get(column);
+export function orderOf(table: KeyTable, column: SortColumn): Int32Array {
+  const cached = table.orders.get(column);
   if (cached) return cached;
-  const order = new Int32Array(rows.length);
+  const order = new Int32Array(table.keys.length);
   for (let i = 0; i < order.length; i += 1) order[i] = i;
   if (column !== 'name') {
-    const values = sortValues(rows, column);
+    const values = sortValues(table, column);
     order.sort((a, b) => (values[a] as number) - (values[b] as number) || a - b);
   }
-  cache.set(column, order);
+  table.orders.set(column, order);
   return order;
 }
 
-/** The test a row must pass for `query`'s filters and search; null when every row passes. */
-export function matcherOf(query: InventoryQuery, now: number): ((row: KeyRow) => boolean) | null {
-  const tests: Array<(row: KeyRow) => boolean> = [];
+type Test = (key: KeyView, position: number) => boolean;
+
+/** The test a key must pass for `query`'s filters and search; null when every key passes. */
+export function matcherOf(table: KeyTable, query: InventoryQuery, now: number): Test | null {
+  const tests: Test[] = [];
   const { state, tier, owner, purpose, environment, location, dueWithinDays } = query;
-  if (state !== null) tests.push((row) => row.key.state === state);
-  if (tier !== null) tests.push((row) => row.key.tier === tier);
-  if (owner !== null) tests.push((row) => row.key.owner === owner);
-  if (purpose !== null) tests.push((row) => row.key.purposes.includes(purpose));
-  if (environment !== null) tests.push((row) => row.key.environment === environment);
-  if (location === 'token') tests.push((row) => row.key.location.kind === 'token');
-  else if (location !== null) tests.push((row) => row.locationId === location);
+  if (state !== null) tests.push((key) => key.state === state);
+  if (tier !== null) tests.push((key) => key.tier === tier);
+  if (owner !== null) tests.push((key) => key.owner === owner);
+  if (purpose !== null) tests.push((key) => key.purposes.includes(purpose));
+  if (environment !== null) tests.push((key) => key.environment === environment);
+  if (location === 'vault' || location === 'external' || location === 'token') {
+    tests.push((key) => key.location.kind === location);
+  } else if (location?.startsWith('token:')) {
+    const serial = location.slice('token:'.length);
+    tests.push((key) => key.location.kind === 'token' && key.location.serial === serial);
+  }
+  const words = query.search.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  if (dueWithinDays !== null || words.length > 0) warmUp(table);
   if (dueWithinDays !== null) {
     const horizon = now + dueWithinDays * DAY_MS;
     // NaN (never due) compares false: such keys are never "due within" anything.
-    tests.push((row) => row.dueMs <= horizon);
+    tests.push((_, i) => (table.due[i] as number) <= horizon);
   }
-  const words = query.search.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length > 0) tests.push((row) => words.every((word) => row.search.includes(word)));
+  if (words.length > 0) {
+    tests.push((_, i) => words.every((word) => (table.search[i] as string).includes(word)));
+  }
   if (tests.length === 0) return null;
-  return (row) => tests.every((test) => test(row));
+  return (key, i) => tests.every((test) => test(key, i));
 }
 
-/** The rows `query` shows, in its order: one walk of the column's cached order. */
-export function visibleRows(
-  rows: readonly KeyRow[],
-  query: InventoryQuery,
-  cache: Map<SortColumn, Int32Array>,
-  now: number,
-): readonly KeyRow[] {
-  const matches = matcherOf(query, now);
+/** The keys `query` shows, in its order: one walk of the column's order. */
+export function shownBy(table: KeyTable, query: InventoryQuery, now: number): Shown {
+  const matches = matcherOf(table, query, now);
   const { column, direction } = query.sort;
-  if (matches === null && column === 'name' && direction === 'ascending') return rows;
-  const order = orderOf(rows, column, cache);
-  const shown: KeyRow[] = [];
+  const { keys } = table;
+  if (matches === null && column === 'name' && direction === 'ascending') {
+    return { table, positions: null, length: keys.length };
+  }
+  const order = orderOf(table, column);
+  const positions = new Int32Array(keys.length);
+  let length = 0;
   const step = direction === 'ascending' ? 1 : -1;
   for (let at = step > 0 ? 0 : order.length - 1; at >= 0 && at < order.length; at += step) {
-    const row = rows[order[at] as number] as KeyRow;
-    if (matches === null || matches(row)) shown.push(row);
+    const i = order[at] as number;
+    if (matches === null || matches(keys[i] as KeyView, i)) positions[length++] = i;
   }
-  return shown;
+  return { table, positions: positions.subarray(0, length), length };
 }
 
 /** Whether two queries show the same thing (for telling which saved view is in use). */
