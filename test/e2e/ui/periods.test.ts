@@ -22,6 +22,8 @@ import type { TempDir } from '../../helpers/vault-fixture.ts';
 const PASSPHRASE = 'correct horse battery staple';
 const ME = userInfo().username;
 const DAY = 86_400_000;
+/** Carol's host keys: more than the 20 rows a group of the due table shows at first. */
+const FLEET = 22;
 
 let dir: TempDir;
 let ui: UiSession;
@@ -54,6 +56,7 @@ async function seedPast(path: string): Promise<void> {
     await services.invoke('people:add', { name: ME, roles: ['officer'] });
     await services.invoke('people:add', { name: 'Alice Martin', roles: ['engineer', 'custodian'] });
     await services.invoke('people:add', { name: 'Bob Okafor', roles: ['engineer', 'custodian'] });
+    await services.invoke('people:add', { name: 'Carol Ng', roles: ['engineer'] });
     const past: Array<[Date, Record<string, unknown>]> = [
       // Private signature key, 36 months: overdue by about a month.
       [
@@ -112,6 +115,17 @@ async function seedPast(path: string): Promise<void> {
           tier: 3,
         },
       ],
+      // A fleet of host keys, more than a group shows at first: due in about 150 days.
+      ...Array.from({ length: FLEET }, (_, i): [Date, Record<string, unknown>] => [
+        bornAgo(24, 150),
+        {
+          name: `Fleet host ${String(i + 1).padStart(2, '0')}`,
+          algorithm: 'ed25519',
+          purposes: ['ssh-auth'],
+          owner: 'Carol Ng',
+          tier: 4,
+        },
+      ]),
     ];
     for (const [born, request] of past) {
       clock = born;
@@ -237,6 +251,12 @@ describe('the crypto-periods dashboard', { timeout: 120_000 }, () => {
     expect(await groupRows(/^Tier 4/)).toEqual(['Disk encryption']);
     await page.getByRole('radio', { name: '12 months' }).click();
     expect(await groupRows(/^Tier 3/)).toEqual(['Release signing 2023', 'Deploy SSH']);
+    await page.getByRole('radio', { name: 'Owner' }).click();
+    expect(await groupRows(/^Carol Ng/)).toHaveLength(20);
+    await checkScreen('periods-12-months-by-owner');
+    await page.getByRole('button', { name: `Show all ${FLEET} keys of Carol Ng` }).click();
+    expect(await groupRows(/^Carol Ng/)).toHaveLength(FLEET);
+    await page.getByRole('radio', { name: 'Tier' }).click();
     await page.getByRole('radio', { name: '30 days' }).click();
     expect(await groupRows(/^Tier 2/)).toEqual(['Token master', 'Backup master']);
     expect(await page.getByRole('rowheader', { name: /^Tier 4/ }).count()).toBe(0);
@@ -261,8 +281,9 @@ describe('the crypto-periods dashboard', { timeout: 120_000 }, () => {
       );
     });
     expect(await chart.locator('.due-chart-label').allTextContents()).toEqual(expectedLabels);
-    // Backup master, Disk encryption and Deploy SSH end in the months they were made to.
-    const ending = ['Backup master', 'Disk encryption', 'Deploy SSH'].map((name) => ({
+    // Backup master, Disk encryption, Deploy SSH and the fleet end in the months they were made to.
+    const fleet = [...keys.keys()].filter((name) => name.startsWith('Fleet host'));
+    const ending = ['Backup master', 'Disk encryption', 'Deploy SSH', ...fleet].map((name) => ({
       name,
       end: keys.get(name)?.cryptoPeriod.originatorUsageEnd ?? '',
     }));
@@ -279,7 +300,8 @@ describe('the crypto-periods dashboard', { timeout: 120_000 }, () => {
       String(monthIndex.filter((m) => m === i).length),
     );
     expect(await chart.locator('.due-chart-value').allTextContents()).toEqual(counts);
-    expect(await chart.getAttribute('aria-label')).toContain('3 keys reach the end');
+    expect(await chart.getAttribute('aria-label')).toContain(`${3 + FLEET} keys reach the end`);
+    expect(await chart.getAttribute('aria-label')).toContain(`the most, ${FLEET}, in`);
 
     await page.getByRole('button', { name: 'The figures as a table' }).click();
     const table = page.getByRole('table', { name: /originator usage period ends, by month/ });
@@ -295,7 +317,11 @@ describe('the crypto-periods dashboard', { timeout: 120_000 }, () => {
       const row = table
         .getByRole('row')
         .filter({ has: page.getByRole('rowheader', { name: month }) });
-      expect(await row.textContent()).toContain(name);
+      // A month of many keys names the first five (by name) and counts the rest.
+      const fleetIndex = fleet.indexOf(name);
+      expect(await row.textContent()).toContain(
+        fleetIndex < 0 ? name : fleetIndex < 5 ? name : `and ${FLEET - 5} more`,
+      );
     }
     expect(await table.getByRole('row').count()).toBe(13);
     await checkScreen('periods-chart-table');

@@ -33,6 +33,13 @@ function summaryOf(months: readonly MonthCount[]): string {
   return `${keys} the end of the originator usage period in the next 12 months; ${most}.`;
 }
 
+/** The first few names, and how many more. */
+function namesInBrief(names: readonly string[]): string {
+  if (names.length === 0) return '—';
+  const shown = names.slice(0, 5).join(', ');
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
+}
+
 export function DueChart({ months }: { months: readonly MonthCount[] }) {
   const max = Math.max(1, ...months.map((m) => m.count));
   const step = stepFor(max);
@@ -142,7 +149,7 @@ export function DueChart({ months }: { months: readonly MonthCount[] }) {
                 <tr key={month.start.toISOString()}>
                   <th scope="row">{formatMonthLong(month.start)}</th>
                   <td>{month.count}</td>
-                  <td>{month.keys.join(', ') || '—'}</td>
+                  <td>{namesInBrief(month.keys)}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ToggleButton, ToggleButtonGroup } from 'react-aria-components';
+import { Button, ToggleButton, ToggleButtonGroup } from 'react-aria-components';
 import type { Key } from 'react-aria-components';
 import type { PersonView } from '../../../../electron/shared/inventory-types.ts';
 import { hrefOf } from '../../router.ts';
@@ -8,6 +8,9 @@ import type { DueCounts, DueKey, Grouping } from './due-keys.ts';
 
 // The top of the dashboard: how many keys are overdue and due soon, and the keys themselves
 // grouped by owner or by tier, each linking to its key screen.
+
+/** Rows a group shows until the person asks for all of them (a large inventory stays readable). */
+const GROUP_ROWS = 20;
 
 const HORIZONS = [
   { id: '30', days: 30, label: '30 days' },
@@ -74,6 +77,8 @@ export function DueTable({
 }) {
   const [grouping, setGrouping] = useState<Grouping>('owner');
   const [horizon, setHorizon] = useState<string>('90');
+  /** The groups shown whole. */
+  const [whole, setWhole] = useState<ReadonlySet<string>>(new Set());
   const days = HORIZONS.find((h) => h.id === horizon)?.days ?? 90;
   const rows = dueWithin(due, days, now);
   const groups = groupDue(rows, grouping, people);
@@ -152,7 +157,7 @@ export function DueTable({
                   </span>
                 </th>
               </tr>
-              {group.rows.map((row) => (
+              {(whole.has(group.id) ? group.rows : group.rows.slice(0, GROUP_ROWS)).map((row) => (
                 <tr key={row.key.id}>
                   <td>
                     <a href={hrefOf({ screen: 'key', id: row.key.id })}>{row.key.name}</a>
@@ -175,6 +180,18 @@ export function DueTable({
                   </td>
                 </tr>
               ))}
+              {group.rows.length > GROUP_ROWS && !whole.has(group.id) && (
+                <tr>
+                  <td colSpan={6}>
+                    <Button
+                      className="button button-quiet"
+                      onPress={() => setWhole((all) => new Set(all).add(group.id))}
+                    >
+                      Show all {group.rows.length} keys of {group.title}
+                    </Button>
+                  </td>
+                </tr>
+              )}
             </tbody>
           ))}
         </table>
