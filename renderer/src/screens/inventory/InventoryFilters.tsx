@@ -1,7 +1,8 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { Button, Group, Input, Label, NumberField, SearchField } from 'react-aria-components';
 import { KEY_STATES, PURPOSES, TIERS } from '../../../../electron/shared/inventory-types.ts';
-import type { KeyView, PersonView } from '../../../../electron/shared/inventory-types.ts';
+import type { PersonView } from '../../../../electron/shared/inventory-types.ts';
+import type { InventoryKey } from './inventory-rows.ts';
 import { ChoiceField } from './ChoiceField.tsx';
 import type { Choice } from './ChoiceField.tsx';
 import type { InventoryQuery } from './inventory-rows.ts';
@@ -20,23 +21,60 @@ export const TIER_WORDS: Record<number, string> = {
 
 const withAny = (label: string, choices: Choice[]): Choice[] => [{ id: ANY, label }, ...choices];
 
-export function InventoryFilters(props: {
+const STATE_CHOICES = withAny(
+  'Any state',
+  KEY_STATES.map((state) => ({ id: state, label: state })),
+);
+const TIER_CHOICES = withAny(
+  'Any tier',
+  TIERS.map((tier) => ({ id: String(tier), label: TIER_WORDS[tier] ?? String(tier) })),
+);
+const PURPOSE_CHOICES = withAny(
+  'Any purpose',
+  PURPOSES.map((purpose) => ({ id: purpose, label: purpose })),
+);
+
+/** Memoized, with option lists built once: the dozen selects re-render only when the query changes. */
+export const InventoryFilters = memo(function InventoryFilters(props: {
   query: InventoryQuery;
   onChange: (change: Partial<InventoryQuery>) => void;
   onClear: () => void;
-  keys: readonly KeyView[];
+  keys: readonly InventoryKey[];
   people: readonly PersonView[];
 }) {
   const { query, onChange, onClear, keys, people } = props;
-  const found = useMemo(() => {
+  const choices = useMemo(() => {
     const environments = new Set<string>();
     const serials = new Set<string>();
     for (const key of keys) {
       environments.add(key.environment);
       if (key.location.kind === 'token') serials.add(key.location.serial);
     }
-    return { environments: [...environments].sort(), serials: [...serials].sort() };
+    return {
+      environments: withAny(
+        'Any environment',
+        [...environments].sort().map((environment) => ({ id: environment, label: environment })),
+      ),
+      locations: withAny('Anywhere', [
+        { id: 'vault', label: 'vault' },
+        { id: 'token', label: 'any token' },
+        ...[...serials]
+          .sort()
+          .map((serial) => ({ id: `token:${serial}`, label: `token ${serial}` })),
+        { id: 'external', label: 'external' },
+      ]),
+    };
   }, [keys]);
+  const owners = useMemo(
+    () =>
+      withAny(
+        'Anyone',
+        [...people]
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((person) => ({ id: person.id, label: person.name })),
+      ),
+    [people],
+  );
   const choice = (value: string | null) => value ?? ANY;
   const chosen = (id: string | null) => (id === null || id === ANY ? null : id);
 
@@ -53,19 +91,13 @@ export function InventoryFilters(props: {
       <ChoiceField
         label="State"
         value={choice(query.state)}
-        options={withAny(
-          'Any state',
-          KEY_STATES.map((state) => ({ id: state, label: state })),
-        )}
+        options={STATE_CHOICES}
         onChange={(id) => onChange({ state: chosen(id) as InventoryQuery['state'] })}
       />
       <ChoiceField
         label="Tier"
         value={query.tier === null ? ANY : String(query.tier)}
-        options={withAny(
-          'Any tier',
-          TIERS.map((tier) => ({ id: String(tier), label: TIER_WORDS[tier] ?? String(tier) })),
-        )}
+        options={TIER_CHOICES}
         onChange={(id) => {
           const tier = chosen(id);
           onChange({ tier: tier === null ? null : (Number(tier) as InventoryQuery['tier']) });
@@ -74,41 +106,25 @@ export function InventoryFilters(props: {
       <ChoiceField
         label="Owner"
         value={choice(query.owner)}
-        options={withAny(
-          'Anyone',
-          [...people]
-            .sort((a, b) => a.name.localeCompare(b.name))
-            .map((person) => ({ id: person.id, label: person.name })),
-        )}
+        options={owners}
         onChange={(id) => onChange({ owner: chosen(id) })}
       />
       <ChoiceField
         label="Purpose"
         value={choice(query.purpose)}
-        options={withAny(
-          'Any purpose',
-          PURPOSES.map((purpose) => ({ id: purpose, label: purpose })),
-        )}
+        options={PURPOSE_CHOICES}
         onChange={(id) => onChange({ purpose: chosen(id) as InventoryQuery['purpose'] })}
       />
       <ChoiceField
         label="Environment"
         value={choice(query.environment)}
-        options={withAny(
-          'Any environment',
-          found.environments.map((environment) => ({ id: environment, label: environment })),
-        )}
+        options={choices.environments}
         onChange={(id) => onChange({ environment: chosen(id) })}
       />
       <ChoiceField
         label="Location"
         value={choice(query.location)}
-        options={withAny('Anywhere', [
-          { id: 'vault', label: 'vault' },
-          { id: 'token', label: 'any token' },
-          ...found.serials.map((serial) => ({ id: `token:${serial}`, label: `token ${serial}` })),
-          { id: 'external', label: 'external' },
-        ])}
+        options={choices.locations}
         onChange={(id) => onChange({ location: chosen(id) })}
       />
       <NumberField
@@ -128,4 +144,4 @@ export function InventoryFilters(props: {
       </Button>
     </Group>
   );
-}
+});

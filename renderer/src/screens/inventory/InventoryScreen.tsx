@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { Button } from 'react-aria-components';
 import type { KeyView } from '../../../../electron/shared/inventory-types.ts';
 import type { ScreenProps } from '../screens.tsx';
@@ -58,22 +58,34 @@ export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
     return () => window.clearTimeout(timer);
   }, [table]);
 
-  const change = (next: InventoryQuery) => {
+  // Stable callbacks, so a query change re-renders the filters once and the grid once.
+  const change = useCallback((update: (query: InventoryQuery) => InventoryQuery) => {
     mark(MARKS.query);
     setReveal(null);
-    setQuery(next);
-  };
-  const sortBy = (column: SortColumn) =>
-    change({
-      ...query,
-      sort: {
-        column,
-        direction:
-          query.sort.column === column && query.sort.direction === 'ascending'
-            ? 'descending'
-            : 'ascending',
-      },
-    });
+    setQuery(update);
+  }, []);
+  const sortBy = useCallback(
+    (column: SortColumn) =>
+      change((q) => ({
+        ...q,
+        sort: {
+          column,
+          direction:
+            q.sort.column === column && q.sort.direction === 'ascending'
+              ? 'descending'
+              : 'ascending',
+        },
+      })),
+    [change],
+  );
+  const filter = useCallback(
+    (partial: Partial<InventoryQuery>) => change((q) => ({ ...q, ...partial })),
+    [change],
+  );
+  const clear = useCallback(() => change((q) => ({ ...ALL_KEYS, sort: q.sort })), [change]);
+  const apply = useCallback((view: InventoryQuery) => change(() => view), [change]);
+  const { save } = saved;
+  const saveView = useCallback((name: string) => save(name, query), [save, query]);
   const onCreated = (key: KeyView) => {
     setCreating(false);
     setCreated(key);
@@ -137,14 +149,14 @@ export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
             <SavedViews
               query={query}
               views={saved.views}
-              onApply={change}
-              onSave={(name) => saved.save(name, query)}
+              onApply={apply}
+              onSave={saveView}
               onDelete={saved.remove}
             />
             <InventoryFilters
               query={query}
-              onChange={(partial) => change({ ...query, ...partial })}
-              onClear={() => change({ ...ALL_KEYS, sort: query.sort })}
+              onChange={filter}
+              onClear={clear}
               keys={table.keys}
               people={people}
             />
@@ -159,7 +171,7 @@ export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
           ) : (
             <div className="card inv-none">
               <p>No key matches these filters.</p>
-              <Button className="button" onPress={() => change({ ...ALL_KEYS, sort: query.sort })}>
+              <Button className="button" onPress={clear}>
                 Clear filters
               </Button>
             </div>

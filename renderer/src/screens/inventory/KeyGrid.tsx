@@ -4,8 +4,7 @@ import { defaultRangeExtractor, useVirtualizer } from '@tanstack/react-virtual';
 import type { Range } from '@tanstack/react-virtual';
 import { hrefOf, navigate } from '../../router.ts';
 import { dueOf, keyAt, locationOf, ownerOf, periodWords } from './inventory-rows.ts';
-import type { Shown, SortColumn, SortDirection } from './inventory-rows.ts';
-import type { KeyView } from '../../../../electron/shared/inventory-types.ts';
+import type { InventoryKey, Shown, SortColumn, SortDirection } from './inventory-rows.ts';
 import { MARKS, mark } from './use-inventory.ts';
 
 // The inventory as an ARIA grid of rows: only the rows in view (and the focused one) are in
@@ -42,7 +41,7 @@ const STATE_CLASS: Partial<Record<string, string>> = {
 };
 
 const Row = memo(function Row(props: {
-  keyView: KeyView;
+  keyView: InventoryKey;
   owner: string;
   position: number;
   start: number;
@@ -60,6 +59,7 @@ const Row = memo(function Row(props: {
       aria-rowindex={position + 2}
       tabIndex={active ? 0 : -1}
       data-position={position}
+      data-odd={position % 2 === 1 || undefined}
       data-active={active || undefined}
       data-fresh={fresh || undefined}
       className="inv-row"
@@ -97,7 +97,8 @@ const Row = memo(function Row(props: {
   );
 });
 
-export function KeyGrid(props: {
+/** Memoized: a query change re-renders it only once the rows it shows have changed. */
+export const KeyGrid = memo(function KeyGrid(props: {
   shown: Shown;
   sort: { column: SortColumn; direction: SortDirection };
   onSort: (column: SortColumn) => void;
@@ -132,16 +133,17 @@ export function KeyGrid(props: {
     count,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
+    // Few rows beyond the view: a fast scroll replaces every rendered row in each frame.
+    overscan: 4,
     scrollMargin: HEADER_HEIGHT,
     scrollPaddingStart: HEADER_HEIGHT,
     rangeExtractor,
   });
 
-  // A new list (filtered, sorted, reloaded) starts at its top, or at the key to reveal.
   // The rows a query shows are in the DOM now (the UI benchmark times from here to the paint).
   useLayoutEffect(() => mark(MARKS.rows), [shown]);
 
+  // A new list (filtered, sorted, reloaded) starts at its top, or at the key to reveal.
   useEffect(() => {
     let at = -1;
     for (let i = 0; reveal !== null && i < count && at < 0; i += 1) {
@@ -257,4 +259,4 @@ export function KeyGrid(props: {
       </div>
     </div>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import {
   Button,
   Dialog,
@@ -21,7 +21,7 @@ import type { SavedView } from './saved-views.ts';
 // Choosing, saving and deleting views. The view shown as chosen is the one whose filters,
 // search and sort are those in use; after any change it reads "Unsaved view".
 
-export function SavedViews(props: {
+export const SavedViews = memo(function SavedViews(props: {
   query: InventoryQuery;
   views: readonly SavedView[];
   onApply: (query: InventoryQuery) => void;
@@ -103,4 +103,4 @@ export function SavedViews(props: {
       </Button>
     </div>
   );
-}
+});

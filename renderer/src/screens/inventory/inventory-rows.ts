@@ -16,6 +16,44 @@ import type {
 
 export const DAY_MS = 86_400_000;
 
+/**
+ * What the inventory keeps of each key: the fields it shows, filters, searches and sorts by.
+ * The rest of a KeyView (history, public key, notes, ...) is the key screen's to load; not
+ * holding it keeps a 100,000-key inventory's heap (and its garbage collections) small.
+ */
+export type InventoryKey = Pick<
+  KeyView,
+  | 'id'
+  | 'name'
+  | 'algorithm'
+  | 'owner'
+  | 'state'
+  | 'tier'
+  | 'purposes'
+  | 'environment'
+  | 'labels'
+  | 'location'
+  | 'cryptoPeriod'
+>;
+
+/** The inventory's part of a key; the KeyView itself can then be let go. */
+export function inventoryKey(key: KeyView): InventoryKey {
+  const { id, name, algorithm, owner, state, tier, purposes, environment, labels } = key;
+  return {
+    id,
+    name,
+    algorithm,
+    owner,
+    state,
+    tier,
+    purposes,
+    environment,
+    labels,
+    location: key.location,
+    cryptoPeriod: key.cryptoPeriod,
+  };
+}
+
 export const SORT_COLUMNS = [
   'name',
   'algorithm',
@@ -58,7 +96,7 @@ export const ALL_KEYS: InventoryQuery = {
 /** The loaded keys and what is worked out from them, once. */
 export interface KeyTable {
   /** In the service's order: by name, then id. */
-  keys: readonly KeyView[];
+  keys: readonly InventoryKey[];
   owners: ReadonlyMap<string, string>;
   /** Keys [0, warmed) have their due time and search text filled in. */
   warmed: number;
@@ -76,7 +114,7 @@ export interface Shown {
   length: number;
 }
 
-export function tableOf(keys: readonly KeyView[], people: readonly PersonView[]): KeyTable {
+export function tableOf(keys: readonly InventoryKey[], people: readonly PersonView[]): KeyTable {
   return {
     keys,
     owners: new Map(people.map((person) => [person.id, person.name])),
@@ -88,17 +126,17 @@ export function tableOf(keys: readonly KeyView[], people: readonly PersonView[])
 }
 
 /** The key at a position of what is shown. */
-export function keyAt(shown: Shown, position: number): KeyView | undefined {
+export function keyAt(shown: Shown, position: number): InventoryKey | undefined {
   const { keys } = shown.table;
   return keys[shown.positions ? (shown.positions[position] ?? -1) : position];
 }
 
-export function ownerOf(table: KeyTable, key: KeyView): string {
+export function ownerOf(table: KeyTable, key: InventoryKey): string {
   return table.owners.get(key.owner) ?? key.owner;
 }
 
 /** "vault", "token SERIAL" or "external". */
-export function locationOf(key: KeyView): string {
+export function locationOf(key: InventoryKey): string {
   const where = key.location;
   return where.kind === 'token' ? `token ${where.serial}` : where.kind;
 }
@@ -113,7 +151,7 @@ const WINDING_DOWN: ReadonlySet<KeyState> = new Set([
 ]);
 
 /** When a key falls due, as the service's dueWithinDays filter counts it; NaN for never. */
-export function dueOf(key: KeyView): number {
+export function dueOf(key: InventoryKey): number {
   const period = key.cryptoPeriod;
   if (IN_USE.has(key.state))
     return Date.parse(period.originatorUsageEnd ?? period.recipientUsageEnd);
@@ -125,7 +163,7 @@ export function dueOf(key: KeyView): number {
 export function warmUp(table: KeyTable, count = Infinity): boolean {
   const end = Math.min(table.keys.length, table.warmed + count);
   for (let i = table.warmed; i < end; i += 1) {
-    const key = table.keys[i] as KeyView;
+    const key = table.keys[i] as InventoryKey;
     table.due[i] = dueOf(key);
     table.search[i] =
       `${key.name}\n${key.id}\n${ownerOf(table, key)}\n${key.labels.join('\n')}`.toLowerCase();
@@ -141,7 +179,7 @@ const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: tr
 function sortValues(table: KeyTable, column: SortColumn): Float64Array {
   const { keys } = table;
   const values = new Float64Array(keys.length);
-  const text = (pick: (key: KeyView) => string) => {
+  const text = (pick: (key: InventoryKey) => string) => {
     const picked = keys.map(pick);
     const distinct = [...new Set(picked)].sort(collator.compare);
     const rank = new Map(distinct.map((value, i) => [value, i]));
@@ -192,7 +230,7 @@ export function orderOf(table: KeyTable, column: SortColumn): Int32Array {
   return order;
 }
 
-type Test = (key: KeyView, position: number) => boolean;
+type Test = (key: InventoryKey, position: number) => boolean;
 
 /** The test a key must pass for `query`'s filters and search; null when every key passes. */
 export function matcherOf(table: KeyTable, query: InventoryQuery, now: number): Test | null {
@@ -237,7 +275,7 @@ export function shownBy(table: KeyTable, query: InventoryQuery, now: number): Sh
   const step = direction === 'ascending' ? 1 : -1;
   for (let at = step > 0 ? 0 : order.length - 1; at >= 0 && at < order.length; at += step) {
     const i = order[at] as number;
-    if (matches === null || matches(keys[i] as KeyView, i)) positions[length++] = i;
+    if (matches === null || matches(keys[i] as InventoryKey, i)) positions[length++] = i;
   }
   return { table, positions: positions.subarray(0, length), length };
 }

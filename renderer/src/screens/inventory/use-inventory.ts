@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { KeyView, PersonView } from '../../../../electron/shared/inventory-types.ts';
+import type { PersonView } from '../../../../electron/shared/inventory-types.ts';
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import { ask, errorInfo, keywarden } from '../../api.ts';
+import { inventoryKey } from './inventory-rows.ts';
+import type { InventoryKey } from './inventory-rows.ts';
 
 // Loads the whole inventory once: every key (in pages of the most keys:list gives at once,
 // since each call reads every entry whatever it returns) and the people who own them. The
@@ -27,7 +29,7 @@ export function mark(name: string): void {
 }
 
 export interface Inventory {
-  keys: KeyView[] | null;
+  keys: InventoryKey[] | null;
   people: PersonView[];
   /** Keys received so far while loading. */
   received: number;
@@ -50,10 +52,11 @@ export function useInventory(): Inventory {
     setState((s) => ({ ...s, loading: true, received: 0, error: null }));
     (async () => {
       const people = ask(keywarden().people.list({}));
-      const keys: KeyView[] = [];
+      const keys: InventoryKey[] = [];
       for (;;) {
         const page = await ask(keywarden().keys.list({ offset: keys.length, limit: PAGE }));
-        for (const key of page) keys.push(key);
+        // Only the inventory's fields are kept: each page's KeyViews are let go at once.
+        for (const key of page) keys.push(inventoryKey(key));
         if (!current) return;
         if (page.length < PAGE) break;
         setState((s) => ({ ...s, received: keys.length }));
