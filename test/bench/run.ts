@@ -14,10 +14,11 @@ import { benchSheets, sheetsRows } from './sheets-bench.ts';
 import { median, round, summary } from './stats.ts';
 import { benchTokens, tokenRows } from './token-bench.ts';
 import { benchSlotUnlock, slotUnlockRows } from './unlock-bench.ts';
+import { benchUiInventory, UI_KEYS, uiInventoryRows } from './ui-inventory-bench.ts';
 
 // The benchmark: `npm run bench` prints a table, `npm run bench -- --json` prints one JSON
 // object on stdout (the table then goes to stderr); `-- --only slot-unlock` runs (e) alone,
-// `-- --only shares` runs (f) alone, `-- --only sheets` runs (g) alone.
+// `-- --only shares` runs (f) alone, `-- --only sheets` runs (g) alone, `-- --only ui` runs (h) alone.
 // Everything is measured side by side in this one run, with the same Argon2id parameters
 // (m = 64 MiB, t = 3, p = 4):
 //
@@ -44,7 +45,11 @@ import { benchSlotUnlock, slotUnlockRows } from './unlock-bench.ts';
 //      (shares-bench.ts);
 //  (g) the seconds to render printed share sheets (PDF, one page each) for 20 custodians of a
 //      3-of-20 split, through Keywarden's sheet against raw pdfkit drawing the same share
-//      texts and the raw QR encoder alone, in rotated rounds (sheets-bench.ts).
+//      texts and the raw QR encoder alone, in rotated rounds (sheets-bench.ts);
+//  (h) the inventory screen with 100,000 keys in Chromium through the test bridge: first rows
+//      after the data arrives, a filter, a search, a sort and scrolling, timed in the page with
+//      the Performance API, beside the raw keys:list call and a plain non-virtualized table of
+//      the same rows (ui-inventory-bench.ts).
 //
 // "Unlock" is what a user waits for: openVaultFile (open, pragmas, migration check) plus
 // VaultFile.unlock (KDF, slot open, header/record-set/audit authentication, audit entry).
@@ -69,12 +74,13 @@ const OVERHEAD_TARGET_PERCENT = 5;
 const PASSPHRASE = 'benchmark passphrase, not a secret';
 const SHARES_HEADING = `(f) Shamir split and combine per second: Keywarden shares vs raw shamir-secret-sharing`;
 const SHEETS_HEADING = `(g) share sheets for 20 custodians: Keywarden vs raw pdfkit and the raw QR encoder`;
+const UI_HEADING = `(h) the inventory screen with ${UI_KEYS.toLocaleString('en')} keys in Chromium, vs the raw keys:list and a plain table`;
 
 const { values: options } = parseArgs({
   options: { json: { type: 'boolean', default: false }, only: { type: 'string' } },
 });
 const json = options.json;
-const SECTIONS = { 'slot-unlock': '(e)', shares: '(f)', sheets: '(g)' } as const;
+const SECTIONS = { 'slot-unlock': '(e)', shares: '(f)', sheets: '(g)', ui: '(h)' } as const;
 type Section = keyof typeof SECTIONS;
 const isSection = (name: string): name is Section => Object.hasOwn(SECTIONS, name);
 if (options.only !== undefined && !isSection(options.only)) {
@@ -306,6 +312,7 @@ function allRows(result: Awaited<ReturnType<typeof main>>): Rows {
     ...slotUnlockRows(result.slotUnlock),
     ...sharesRows(result.shares),
     ...sheetsRows(result.sheets),
+    ...uiInventoryRows(result.ui),
     [`total benchmark time`, `${(result.totalMs / 1000).toFixed(1)} s`],
   ];
 }
@@ -348,6 +355,8 @@ async function main() {
     const shares = await benchShares(log);
     log(SHEETS_HEADING);
     const sheets = await benchSheets(log);
+    log(UI_HEADING);
+    const ui = await benchUiInventory(dir, log);
     return {
       ...machine(),
       unlock,
@@ -357,6 +366,7 @@ async function main() {
       slotUnlock,
       shares,
       sheets,
+      ui,
       totalMs: round(performance.now() - started),
     };
   } finally {
@@ -393,6 +403,19 @@ async function sheetsAlone() {
   return { ...machine(), sheets, totalMs: round(performance.now() - started) };
 }
 
+/** `--only ui`: section (h) alone. */
+async function uiAlone() {
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'keywarden-bench-'));
+  try {
+    log(UI_HEADING);
+    const ui = await benchUiInventory(dir, log);
+    return { ...machine(), ui, totalMs: round(performance.now() - started) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The sections asked for: every one, or `--only` one; the result and its table rows. */
 async function run(): Promise<{ result: object; rows: Rows }> {
   if (options.only === 'slot-unlock') {
@@ -402,6 +425,10 @@ async function run(): Promise<{ result: object; rows: Rows }> {
   if (options.only === 'shares') {
     const result = await sharesAlone();
     return { result, rows: sharesRows(result.shares) };
+  }
+  if (options.only === 'ui') {
+    const result = await uiAlone();
+    return { result, rows: uiInventoryRows(result.ui) };
   }
   if (options.only === 'sheets') {
     const result = await sheetsAlone();
