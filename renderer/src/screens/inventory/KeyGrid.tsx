@@ -52,6 +52,7 @@ const Row = memo(function Row(props: {
 }) {
   const { keyView: key, owner, position, start, active, fresh, now, onActivate } = props;
   const period = periodWords(dueOf(key), now);
+  const location = locationOf(key);
   const href = hrefOf({ screen: 'key', id: key.id });
   return (
     <div
@@ -70,7 +71,7 @@ const Row = memo(function Row(props: {
         if (!(event.target as Element).closest('a')) navigate({ screen: 'key', id: key.id });
       }}
     >
-      <div role="gridcell" className="inv-cell inv-name">
+      <div role="gridcell" className="inv-cell inv-name" title={key.name}>
         <a href={href} tabIndex={-1}>
           {key.name}
         </a>
@@ -87,8 +88,8 @@ const Row = memo(function Row(props: {
       <div role="gridcell" className="inv-cell">
         {key.tier}
       </div>
-      <div role="gridcell" className="inv-cell">
-        {locationOf(key)}
+      <div role="gridcell" className="inv-cell" title={location}>
+        {location}
       </div>
       <div role="gridcell" className="inv-cell">
         <span className={TONE_CLASS[period.tone]}>{period.text}</span>

@@ -24,7 +24,6 @@ import type {
   PersonView,
   Purpose,
 } from '../../../../electron/shared/inventory-types.ts';
-import type { TokenView } from '../../../../electron/shared/token-types.ts';
 import { CallError, ask, keywarden, useAction, useQuery, withSecret } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { hrefOf } from '../../router.ts';
@@ -39,66 +38,12 @@ import {
   tiersFor,
 } from './new-key-choices.ts';
 import type { Placement } from './new-key-choices.ts';
+import { FRESH, placeDraft, requestOf, tokenId } from './new-key-draft.ts';
+import type { Draft } from './new-key-draft.ts';
 
 // The "New key" dialog: a key generated in the vault, or on a token the app sees (its PIN
 // asked for here). The PIN becomes bytes only for the call (withSecret zeroes them) and the
 // field is emptied after every try. Everything else is inventory metadata, not secret.
-
-interface Draft {
-  name: string;
-  placement: Placement;
-  /** The chosen token, as "module\nserial" (a serial is unique per module). */
-  token: string | null;
-  algorithm: GeneratedAlgorithm;
-  purposes: Purpose[];
-  owner: string | null;
-  custodians: string[];
-  tier: string;
-  environment: string;
-  classification: string;
-  labels: string;
-  notes: string;
-  preActivation: boolean;
-}
-
-const FRESH: Draft = {
-  name: '',
-  placement: 'vault',
-  token: null,
-  algorithm: 'ed25519',
-  purposes: [...DEFAULT_PURPOSES.ed25519],
-  owner: null,
-  custodians: [],
-  tier: '3',
-  environment: 'production',
-  classification: 'confidential',
-  labels: '',
-  notes: '',
-  preActivation: false,
-};
-
-const tokenId = (token: TokenView) => `${token.module}\n${token.serial}`;
-
-/** The keys:generate request a draft makes, without the token part. */
-function requestOf(draft: Draft): RequestOf<'keys:generate'> {
-  const labels = draft.labels
-    .split(',')
-    .map((label) => label.trim())
-    .filter(Boolean);
-  return {
-    name: draft.name.trim(),
-    algorithm: draft.algorithm,
-    purposes: draft.purposes,
-    owner: draft.owner ?? '',
-    custodians: draft.custodians.filter((id) => id !== draft.owner),
-    tier: Number(draft.tier),
-    environment: draft.environment.trim() || 'production',
-    classification: draft.classification.trim() || 'confidential',
-    ...(labels.length ? { labels } : {}),
-    ...(draft.notes.trim() ? { notes: draft.notes } : {}),
-    ...(draft.preActivation ? { preActivation: true } : {}),
-  };
-}
 
 function NewKeyForm(props: {
   people: readonly PersonView[];
@@ -129,20 +74,7 @@ function NewKeyForm(props: {
     );
   });
 
-  const place = (placement: Placement) => {
-    const algorithms = algorithmsFor(placement);
-    const algorithm = algorithms.includes(draft.algorithm) ? draft.algorithm : algorithms[0];
-    const tiers = tiersFor(placement).map(String);
-    set({
-      placement,
-      ...(algorithm && algorithm !== draft.algorithm
-        ? { algorithm, purposes: [...DEFAULT_PURPOSES[algorithm]] }
-        : {}),
-      ...(tiers.includes(draft.tier) ? {} : { tier: '3' }),
-      token:
-        placement === 'token' ? (draft.token ?? (attached[0] ? tokenId(attached[0]) : null)) : null,
-    });
-  };
+  const place = (placement: Placement) => setDraft((d) => placeDraft(d, placement, attached));
 
   if (people.length === 0) {
     return (
