@@ -60,6 +60,22 @@ export const KEY_STATES = [
 ] as const;
 export type KeyState = (typeof KEY_STATES)[number];
 
+/**
+ * What each algorithm may be used for. The vault refuses any other purpose; the screens offer
+ * only these.
+ */
+export const ALGORITHM_PURPOSES: Readonly<Record<KeyAlgorithm, readonly Purpose[]>> = {
+  ed25519: ['sign', 'verify', 'ssh-auth'],
+  x25519: ['agree', 'derive'],
+  p256: ['sign', 'verify', 'agree', 'derive', 'ssh-auth'],
+  p384: ['sign', 'verify', 'agree', 'derive', 'ssh-auth'],
+  rsa2048: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
+  rsa3072: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
+  rsa4096: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
+  aes256: ['encrypt', 'decrypt', 'wrap', 'unwrap', 'derive'],
+  'hmac-sha256': ['mac', 'verify', 'derive'],
+};
+
 export const ROLES = ['officer', 'custodian', 'witness', 'auditor', 'engineer'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -20,7 +20,8 @@ import { KEYS, requireOperator, vaultPolicy } from './key-inventory.ts';
 import { kekFor, writeKeyMaterial } from './key-material.ts';
 import { findPerson, listPeople } from './people-registry.ts';
 import { publicKeyFingerprint } from './public-key-formats.ts';
-import { ALGORITHM_BITS, ALGORITHM_PURPOSES, generateSoftwareKey } from './software-keys.ts';
+import { ALGORITHM_BITS, generateSoftwareKey } from './software-keys.ts';
+import { ALGORITHM_PURPOSES } from '../../shared/inventory-types.ts';
 
 // Entering keys in the inventory: generated in the vault, imported from a file, or
 // registered where they live (a token, a cloud KMS). Every new entry passes the same checks

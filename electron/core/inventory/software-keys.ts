@@ -1,26 +1,13 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { GeneratedAlgorithm, KeyAlgorithm, Purpose } from '../../shared/inventory-types.ts';
+import type { GeneratedAlgorithm, KeyAlgorithm } from '../../shared/inventory-types.ts';
 
 // Keys generated in the vault with node:crypto (OpenSSL, seeded from the OS CSPRNG).
 // Private keys leave this module as PKCS#8 DER, secret keys as raw bytes; the caller seals
 // them into a record and zeroes the buffer.
 
 const generateKeyPairAsync = promisify(generateKeyPair);
-
-/** What each algorithm may be used for. */
-export const ALGORITHM_PURPOSES: Readonly<Record<KeyAlgorithm, readonly Purpose[]>> = {
-  ed25519: ['sign', 'verify', 'ssh-auth'],
-  x25519: ['agree', 'derive'],
-  p256: ['sign', 'verify', 'agree', 'derive', 'ssh-auth'],
-  p384: ['sign', 'verify', 'agree', 'derive', 'ssh-auth'],
-  rsa2048: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
-  rsa3072: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
-  rsa4096: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
-  aes256: ['encrypt', 'decrypt', 'wrap', 'unwrap', 'derive'],
-  'hmac-sha256': ['mac', 'verify', 'derive'],
-};
 
 export const ALGORITHM_BITS: Readonly<Record<KeyAlgorithm, number>> = {
   ed25519: 256,

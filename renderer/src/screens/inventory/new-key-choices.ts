@@ -11,17 +11,8 @@ import { TOKEN_KEY_ALGORITHMS } from '../../../../electron/shared/token-types.ts
 // each allows (as the vault checks them; the service refuses any other in words), a sensible
 // first choice of purposes, and who may own or hold a key.
 
-/** The purposes each algorithm may serve (electron/core/inventory/software-keys.ts). */
-export const ALGORITHM_PURPOSES: Readonly<Record<GeneratedAlgorithm, readonly Purpose[]>> = {
-  ed25519: ['sign', 'verify', 'ssh-auth'],
-  x25519: ['agree', 'derive'],
-  p256: ['sign', 'verify', 'agree', 'derive', 'ssh-auth'],
-  p384: ['sign', 'verify', 'agree', 'derive', 'ssh-auth'],
-  rsa3072: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
-  rsa4096: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
-  aes256: ['encrypt', 'decrypt', 'wrap', 'unwrap', 'derive'],
-  'hmac-sha256': ['mac', 'verify', 'derive'],
-};
+/** The purposes each algorithm may serve, as the vault checks them. */
+export { ALGORITHM_PURPOSES } from '../../../../electron/shared/inventory-types.ts';
 
 /** The purposes a new key of each algorithm starts with. */
 export const DEFAULT_PURPOSES: Readonly<Record<GeneratedAlgorithm, readonly Purpose[]>> = {

@@ -1,5 +1,6 @@
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import type { Purpose } from '../../../../electron/shared/inventory-types.ts';
+import { ALGORITHM_PURPOSES } from '../../../../electron/shared/inventory-types.ts';
 import { TOKEN_KEY_ALGORITHMS } from '../../../../electron/shared/token-types.ts';
 import type {
   KeyProvenance,
@@ -149,24 +150,12 @@ export function byKey(objects: readonly TokenObjectView[]): TokenObjectView[] {
 export const PURPOSE_CHOICES: Readonly<
   Record<TokenKeyAlgorithm, { offered: readonly Purpose[]; ticked: readonly Purpose[] }>
 > = {
-  p256: { offered: ['sign', 'verify', 'agree', 'derive', 'ssh-auth'], ticked: ['sign', 'verify'] },
-  p384: { offered: ['sign', 'verify', 'agree', 'derive', 'ssh-auth'], ticked: ['sign', 'verify'] },
-  rsa2048: {
-    offered: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
-    ticked: ['sign', 'verify'],
-  },
-  rsa3072: {
-    offered: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
-    ticked: ['sign', 'verify'],
-  },
-  rsa4096: {
-    offered: ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap', 'ssh-auth'],
-    ticked: ['sign', 'verify'],
-  },
-  aes256: {
-    offered: ['encrypt', 'decrypt', 'wrap', 'unwrap', 'derive'],
-    ticked: ['encrypt', 'decrypt'],
-  },
+  p256: { offered: ALGORITHM_PURPOSES.p256, ticked: ['sign', 'verify'] },
+  p384: { offered: ALGORITHM_PURPOSES.p384, ticked: ['sign', 'verify'] },
+  rsa2048: { offered: ALGORITHM_PURPOSES.rsa2048, ticked: ['sign', 'verify'] },
+  rsa3072: { offered: ALGORITHM_PURPOSES.rsa3072, ticked: ['sign', 'verify'] },
+  rsa4096: { offered: ALGORITHM_PURPOSES.rsa4096, ticked: ['sign', 'verify'] },
+  aes256: { offered: ALGORITHM_PURPOSES.aes256, ticked: ['encrypt', 'decrypt'] },
 };
 
 /** Which PIN an action spends: the user's, or the security officer's. */
