@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { KeyProvenance } from './token-types.ts';
 
 // The words of the key inventory, shared by core, the IPC contract, the CLI and the UI:
@@ -82,35 +81,9 @@ export type Role = (typeof ROLES)[number];
 export const TIERS = [1, 2, 3, 4] as const;
 export type Tier = (typeof TIERS)[number];
 
-export const policyRowSchema = z
-  .object({
-    id: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
-    nistRow: z.number().int().min(1),
-    title: z.string().min(1),
-    guidance: z.string(),
-    originatorMonths: z.number().int().min(1).max(600).nullable(),
-    recipientExtraMonths: z.number().int().min(0).max(600),
-  })
-  .strict()
-  .refine((row) => row.originatorMonths !== null || row.recipientExtraMonths > 0, {
-    message: 'a key type with no originator use needs a recipient period',
-  });
-export type PolicyRow = z.infer<typeof policyRowSchema>;
-
-export const policyTableSchema = z
-  .object({
-    source: z.string(),
-    note: z.string().optional(),
-    rows: z.array(policyRowSchema).min(1),
-    excluded: z
-      .array(z.object({ nistRow: z.number(), title: z.string(), reason: z.string() }))
-      .optional(),
-  })
-  .strict()
-  .refine((table) => new Set(table.rows.map((row) => row.id)).size === table.rows.length, {
-    message: 'row ids must be unique',
-  });
-export type PolicyTable = z.infer<typeof policyTableSchema>;
+// The policy table's schema is in policy-schema.ts, so that modules the renderer imports for
+// these words do not pull zod into its bundle.
+export type { PolicyRow, PolicyTable } from './policy-schema.ts';
 
 /** A key's crypto-period: when it stops applying protection, and when it stops processing. */
 export interface CryptoPeriod {

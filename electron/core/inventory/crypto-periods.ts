@@ -1,5 +1,6 @@
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
-import { KEY_ALGORITHMS, PURPOSES, policyTableSchema } from '../../shared/inventory-types.ts';
+import { KEY_ALGORITHMS, PURPOSES } from '../../shared/inventory-types.ts';
+import { policyTableSchema } from '../../shared/policy-schema.ts';
 import type {
   CryptoPeriod,
   KeyAlgorithm,

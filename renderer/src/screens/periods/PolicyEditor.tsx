@@ -26,7 +26,7 @@ interface Limits {
   nullable: boolean;
 }
 
-/** The schema's limits (inventory-types.ts policyRowSchema). */
+/** The schema's limits (policy-schema.ts policyRowSchema). */
 const ORIGINATOR: Limits = { min: 1, max: 600, nullable: true };
 const RECIPIENT: Limits = { min: 0, max: 600, nullable: false };
 
