@@ -24,6 +24,7 @@ import { serveAppRequest } from './app-protocol.ts';
 import { startIdleLock } from './idle-lock.ts';
 import { appMenuTemplate } from './app-menu.ts';
 import { electronClipboard } from './electron-clipboard.ts';
+import { systemPdfViewer } from './system-pdf-viewer.ts';
 import { devServerUrl, preloadPath, rendererIndex } from './app-paths.ts';
 
 // The Electron main process: one hardened window over the built renderer (served through the
@@ -65,6 +66,7 @@ function start(): void {
     openTokens: realTokens(),
     watchTokens: true,
     clipboard: electronClipboard(clipboard, ClipboardItem, process.platform),
+    printer: systemPdfViewer(shell),
     defaultVaultPath: join(app.getPath('userData'), 'vault.kw'),
     onEvent,
   });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ErrorCode, KeywardenError } from '../shared/errors.ts';
 import { contract, isChannel } from '../shared/contract.ts';
 import type {
@@ -22,6 +23,8 @@ import { HeldContributions } from './ceremony-contributions.ts';
 import { refusal, requirePlainData, zeroSecrets } from './request-checks.ts';
 import { appHandlers, ClipboardGuard } from './app-handlers.ts';
 import type { ClipboardPort } from './app-handlers.ts';
+import { printHandlers } from './print-handlers.ts';
+import type { PrinterPort } from './print-handlers.ts';
 import { defaultVaultPath, settingsPath } from './settings.ts';
 import type { TokenLayer } from '../../native/pkcs11/pkcs11.ts';
 import type { z } from 'zod';
@@ -46,6 +49,8 @@ export interface ServiceContext {
   watchTokens?: boolean;
   /** The clipboard `clipboard:copy-text` writes to; none in the command line. */
   clipboard?: ClipboardPort;
+  /** Where `files:print-pdf` sends a PDF; none in the command line. */
+  printer?: PrinterPort;
   /** This OS user's settings file; the default place when absent. */
   settingsPath?: string;
   /** The vault the app opens when the settings name none (the app's data folder, the bridge's --vault). */
@@ -93,6 +98,8 @@ export class KeywardenServices {
   private readonly ceremonyInputs = new HeldContributions();
   /** Takes copied text back off the clipboard after a while; null where there is no clipboard. */
   private readonly clipboard: ClipboardGuard | null;
+  /** Transcript PDFs exported in this process, which `files:print-pdf` may print. */
+  private readonly exportedPdfs = new Set<string>();
   /** Calls run one at a time, in order: an unlock never interleaves with a lock or another unlock. */
   private queue: Promise<unknown> = Promise.resolve();
   /** Moves on every shutdown(); a call issued before a shutdown must not unlock after it. */
@@ -259,7 +266,33 @@ export class KeywardenServices {
         },
         emit,
       ),
+      ...printHandlers(context.printer ?? null, {
+        exported: this.exportedPdfs,
+        recordedSheets: () => this.recordedSheets(),
+      }),
     };
+    const exportTranscript = this.handlers['ceremony:export-transcript'];
+    this.handlers['ceremony:export-transcript'] = async (request) => {
+      const written = await exportTranscript(request);
+      if (written.pdfPath !== undefined) this.exportedPdfs.add(resolve(written.pdfPath));
+      return written;
+    };
+  }
+
+  /** The share sheets (PDFs) the open vault's ceremonies recorded writing; none when locked. */
+  private async recordedSheets(): Promise<string[]> {
+    if (!this.unlocked || this.unlocked.locked) return [];
+    const sheets: string[] = [];
+    for (const { id } of await this.callWithin('ceremony:list', {})) {
+      const view = await this.callWithin('ceremony:show', { id });
+      for (const entry of view.entries) {
+        const files = entry.event === 'action' ? entry.detail.files : undefined;
+        if (!Array.isArray(files)) continue;
+        for (const file of files)
+          if (typeof file === 'string' && file.endsWith('.pdf')) sheets.push(resolve(file));
+      }
+    }
+    return sheets;
   }
 
   /** The vault's dependencies with this process's token layer, for the token factor. */

@@ -784,6 +784,14 @@ export const contract = {
       .strict(),
     response: returns<{ clearsAfterMs: number }>(),
   },
+  /**
+   * Hands a PDF the vault wrote (a share sheet of a ceremony's split, a transcript exported in
+   * this session) to the system's PDF viewer to print: the app itself never reads a share.
+   */
+  'files:print-pdf': {
+    request: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    response: returns<{ path: string }>(),
+  },
   'settings:show': {
     request: z.object({}).strict(),
     response: returns<AppSettings>(),

@@ -112,6 +112,12 @@ export const ErrorCode = {
   SETTINGS_INVALID: 'SETTINGS_INVALID',
   /** This process has no clipboard (the command line); the app and the test bridge have one. */
   CLIPBOARD_UNAVAILABLE: 'CLIPBOARD_UNAVAILABLE',
+  /** This process cannot print (the command line: open the PDF yourself). */
+  PRINTER_UNAVAILABLE: 'PRINTER_UNAVAILABLE',
+  /** Only a share sheet or a transcript PDF the vault wrote is printed, and only while it is intact. */
+  PRINT_NOT_ALLOWED: 'PRINT_NOT_ALLOWED',
+  /** The system could not open the PDF to print it. */
+  PRINT_FAILED: 'PRINT_FAILED',
   // Everything else.
   INTERNAL: 'INTERNAL',
 } as const;
@@ -215,6 +221,8 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   REAUTH_REQUIRED: ExitCode.AUTH,
   SETTINGS_INVALID: ExitCode.USAGE,
   CLIPBOARD_UNAVAILABLE: ExitCode.USAGE,
+  PRINTER_UNAVAILABLE: ExitCode.USAGE,
+  PRINT_NOT_ALLOWED: ExitCode.USAGE,
   SHARE_INVALID: ExitCode.USAGE,
   KCV_MISMATCH: ExitCode.AUTH,
   CEREMONY_TEMPLATE_NOT_FOUND: ExitCode.USAGE,

@@ -179,7 +179,13 @@ async function scriptedCeremonies(context: ScenarioContext): Promise<void> {
   await rpc.ok('ceremony:show', { id: splitting.id });
   await rpc.ok('ceremony:list', {});
   const transcriptPath = context.dir.file('split.transcript.json');
-  await rpc.ok('ceremony:export-transcript', { id: splitting.id, outPath: transcriptPath });
+  const transcriptPdf = context.dir.file('split.transcript.pdf');
+  await rpc.ok('ceremony:export-transcript', {
+    id: splitting.id,
+    outPath: transcriptPath,
+    pdfPath: transcriptPdf,
+  });
+  await rpc.ok('files:print-pdf', { path: transcriptPdf });
   const transcript = readFileSync(transcriptPath);
   context.files.push({ source: 'file ceremony transcript', value: transcript.toString('utf8') });
   const { text: publicKey } = await rpc.ok('keys:export-public', { id: signer.id, format: 'pem' });

@@ -27,6 +27,8 @@ export interface UiSession {
   screenshot(name: string): Promise<void>;
   /** The page's axe violations of serious or critical impact, as "rule: target" lines. */
   seriousViolations(): Promise<string[]>;
+  /** The PDFs the bridge's printer was handed so far, with the SHA-256 of the bytes it read. */
+  printed(): Array<{ sha256: string; path: string }>;
   /** Stops Chromium and the bridge. */
   close(): Promise<void>;
 }
@@ -92,6 +94,12 @@ export async function openUi(options: { vault: string; softhsmConf?: string }): 
         return results.violations
           .filter((v) => v.impact === 'serious' || v.impact === 'critical')
           .flatMap((v) => v.nodes.map((node) => `${v.id}: ${node.target.join(' ')}`));
+      },
+      printed() {
+        return [...stderr.matchAll(/^bridge: printed ([0-9a-f]{64}) (.+)$/gm)].map((line) => ({
+          sha256: line[1] ?? '',
+          path: line[2] ?? '',
+        }));
       },
       async close() {
         await opened.close();

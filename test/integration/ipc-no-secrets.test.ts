@@ -53,6 +53,8 @@ beforeAll(async () => {
     openTokens: realTokens([SOFTHSM_MODULE]),
     watchTokens: true,
     clipboard: rpc.clipboard,
+    // The printer gets the PDF's path only; what reaches the page is the reply, scanned.
+    printer: { openPdf: async () => undefined },
     settingsPath: dir.file('settings.json'),
     defaultVaultPath: dir.file('vault.kw'),
   });

@@ -17,7 +17,8 @@
 // Open that URL in Chromium (Playwright's page.goto) and the page has window.keywarden, as
 // the preload gives it in the app: the same API (buildApi), the same replies (replyOf), the
 // same events, and a reload after every `vault:locked`. Settings live in a temp file, so the
-// tester's own are never touched; the clipboard is the bridge's own, in memory. A test starts
+// tester's own are never touched; the clipboard is the bridge's own, in memory, and so is the
+// printer (it reports each PDF it is given on stderr, below). A test starts
 // it as a child process, waits for the ready line (test/e2e/bridge.test.ts shows how), and
 // stops it with SIGTERM or SIGINT: it closes the sockets, locks the vault, closes the tokens,
 // removes its temp folder and exits 0. Bad options: "error [USAGE]: …" on stderr, exit 2; a
@@ -29,13 +30,14 @@
 // sessionStorage to survive reloads); it dies with the process, so a URL from an earlier run
 // opens nothing.
 
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KeywardenServices } from '../../../electron/services/services.ts';
 import type { ClipboardPort } from '../../../electron/services/app-handlers.ts';
+import type { PrinterPort } from '../../../electron/services/print-handlers.ts';
 import type { ServiceEvent } from '../../../electron/shared/contract.ts';
 import type { BridgeServer } from './server.ts';
 
@@ -93,6 +95,21 @@ function memoryClipboard(): ClipboardPort {
   };
 }
 
+/**
+ * A printer of the bridge's own: it reads the PDF the services hand it, as a viewer would, and
+ * says on stderr which file it got and the SHA-256 of the bytes it read, for the test to check:
+ *
+ *   bridge: printed SHA256HEX PATH
+ */
+function recordingPrinter(): PrinterPort {
+  return {
+    openPdf: async (path) => {
+      const digest = createHash('sha256').update(readFileSync(path)).digest('hex');
+      process.stderr.write(`bridge: printed ${digest} ${path}\n`);
+    },
+  };
+}
+
 interface Running {
   server: BridgeServer;
   services: KeywardenServices;
@@ -120,6 +137,7 @@ async function start(options: BridgeOptions, stateDir: string, token: string): P
     openTokens: realTokens(),
     watchTokens: true,
     clipboard: memoryClipboard(),
+    printer: recordingPrinter(),
     settingsPath: join(stateDir, 'settings.json'),
     defaultVaultPath: options.vault,
     onEvent: (event) => broadcast(event),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import type { TempDir } from '../../helpers/vault-fixture.ts';
 // nothing serious at any step.
 
 const PASSPHRASE = 'correct horse battery staple';
+const sha256Of = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const PRESENCE: Record<string, string> = {
   Alice: 'alice presence passphrase',
   Carol: 'carol presence passphrase',
@@ -255,6 +257,16 @@ describe('ceremonies', () => {
       for (const part of secretPart) expect(content).not.toContain(part);
     }
 
+    // Each sheet prints from the page: the vault hands the file itself to the printer (the
+    // bridge's reads it and reports its digest); the page never holds the sheet's bytes.
+    const sheet = files.find((f) => f.endsWith('.pdf'))!;
+    await page.getByRole('button', { name: `Print ${sheet}…` }).click();
+    await page.getByText(`${sheet} is open in the PDF viewer: print it there.`).waitFor();
+    expect(ui.printed()).toEqual([
+      { sha256: sha256Of(join(shareFolder, sheet)), path: join(shareFolder, sheet) },
+    ]);
+    await step('split-sheet-printed');
+
     // The transcript exports (JSON and PDF) and verifies; a copy with one changed byte does not.
     const json = join(dir.path, 'split-transcript.json');
     const pdf = join(dir.path, 'split-transcript.pdf');
@@ -268,6 +280,9 @@ describe('ceremonies', () => {
     splitKcv = String(action.detail.kcv);
     expect(splitKcv).toMatch(/^[0-9A-F]{6}$/);
     expect(transcript.status).toBe('completed');
+    await page.getByRole('button', { name: 'Print split-transcript.pdf…' }).click();
+    await page.getByText('split-transcript.pdf is open in the PDF viewer').waitFor();
+    expect(ui.printed().at(-1)).toEqual({ sha256: sha256Of(pdf), path: pdf });
 
     const chooser = page.waitForEvent('filechooser');
     await page.getByRole('button', { name: 'Choose the transcript file…' }).click();

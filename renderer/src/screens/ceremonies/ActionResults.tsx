@@ -4,6 +4,7 @@ import type {
 } from '../../../../electron/shared/ceremony-run-types.ts';
 import { hrefOf } from '../../router.ts';
 import { detailText } from './ceremony-words.ts';
+import { PrintPdfButton } from './PrintPdfButton.tsx';
 
 // What the vault did at the ceremony's action steps, from the transcript: for a split, the
 // folder its share files (and sheets) went to — never a share; for a key made or rebuilt, the
@@ -26,8 +27,8 @@ function SplitResult({ entry, view }: { entry: TranscriptEntry; view: CeremonyVi
       </p>
       <p>
         Give each custodian their own file
-        {sheets ? ' and sheet (print the sheets there, on the air-gapped printer)' : ''}. The vault
-        keeps no copy, and the shares are never shown in the app.
+        {sheets ? ' and its printed sheet' : ''}. The vault keeps no copy, and the shares are never
+        shown in the app{sheets ? ': each sheet opens in the PDF viewer to print' : ''}.
       </p>
       <dl className="cer-facts">
         <div className="cer-fact">
@@ -48,6 +49,7 @@ function SplitResult({ entry, view }: { entry: TranscriptEntry; view: CeremonyVi
           {files.map((path) => (
             <li key={path}>
               <code className="cer-path">{path}</code>
+              {path.endsWith('.pdf') && <PrintPdfButton path={path} />}
             </li>
           ))}
         </ul>

@@ -8,6 +8,7 @@ import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import { ask, errorInfo, keywarden, useAction, useQuery, withSecret } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { besidePath, entryWords, shownDetail, whenWords } from './ceremony-words.ts';
+import { PrintPdfButton } from './PrintPdfButton.tsx';
 
 // The transcript: its entries as the vault recorded them, its export (signed JSON, and the
 // printable PDF beside it, to paths the person types) and the check an auditor makes of a
@@ -123,6 +124,7 @@ function Export({ view, vaultPath }: { view: CeremonyView; vaultPath: string }) 
           .
         </div>
       )}
+      {written?.pdfPath && <PrintPdfButton path={written.pdfPath} />}
     </section>
   );
 }
