@@ -1,6 +1,7 @@
 import { Outcome } from '../core/audit/audit-log.ts';
 import { listKeys, transitionKey, vaultPolicy } from '../core/inventory/key-inventory.ts';
 import { describeKey } from '../core/inventory/key-details.ts';
+import { listKeySummaries } from '../core/inventory/key-summaries.ts';
 import { generateKey } from '../core/inventory/key-creation.ts';
 import { addPerson, listPeople } from '../core/inventory/people-registry.ts';
 import {
@@ -39,6 +40,7 @@ type InventoryChannel =
   | 'keys:rewrap'
   | 'keys:generate'
   | 'keys:list'
+  | 'keys:list-summaries'
   | 'keys:show'
   | 'keys:transition'
   | 'keys:sign'
@@ -139,6 +141,10 @@ export function inventoryHandlers(
       return generateTokenKey(vault(), tokens(), actor, { ...request, token }, now());
     },
     'keys:list': async (request) => withPresence(listKeys(vault(), request, now())),
+    'keys:list-summaries': async (request) =>
+      listKeySummaries(vault(), request, (step) =>
+        emit({ name: 'keys:list-progress', payload: step }),
+      ),
     'keys:show': async (request) => {
       const shown = vault().query((records) => describeKey(records, request.id, now()));
       return (await withPresence([shown]))[0] ?? shown;

@@ -10,6 +10,7 @@ import type {
 } from './vault-types.ts';
 import { KEY_ALGORITHMS, KEY_STATES, PURPOSES, ROLES } from './inventory-types.ts';
 import type { KeyView, PersonView, PolicyTable } from './inventory-types.ts';
+import type { KeyScanProgress, KeySummaryPage } from './key-summary-types.ts';
 import type { ComponentSplitView, KeyCombineView, KeySplitView } from './ceremony-types.ts';
 import { CEREMONY_ROLE_NAMES } from './ceremony-run-types.ts';
 import type {
@@ -692,6 +693,20 @@ export const contract = {
       .strict(),
     response: returns<KeyView[]>(),
   },
+  /**
+   * The inventory grid's keys: only the fields it shows and filters on, with their due dates,
+   * by name then id, a page at a time, and how many keys there are in all. The one scan of
+   * the vault's entries it takes reports its progress as `keys:list-progress`.
+   */
+  'keys:list-summaries': {
+    request: z
+      .object({
+        offset: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(100_000).optional(),
+      })
+      .strict(),
+    response: returns<KeySummaryPage>(),
+  },
   'keys:show': {
     request: z.object({ id: z.string().min(1).max(128) }).strict(),
     response: returns<KeyView>(),
@@ -817,6 +832,8 @@ export type LockReason = (typeof LOCK_REASONS)[number];
  */
 export const events = {
   'keys:rewrap-progress': returns<{ kek: string; done: number; total: number }>(),
+  /** keys:list-summaries is reading the vault's key entries: first at 0, last at `total`. */
+  'keys:list-progress': returns<KeyScanProgress>(),
   'tokens:changed': returns<TokenChange>(),
   /** The vault was locked; the app reloads the renderer after it. */
   'vault:locked': returns<{ reason: LockReason }>(),

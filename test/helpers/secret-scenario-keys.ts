@@ -132,6 +132,8 @@ async function keyChannels(context: ScenarioContext): Promise<void> {
   const p256 = keyNamed(context, 'imported p256');
   const ed25519 = keyNamed(context, 'imported ed25519');
   await rpc.ok('keys:list', {});
+  // The inventory's light listing, and its scan's keys:list-progress events.
+  await rpc.ok('keys:list-summaries', {});
   await rpc.ok('keys:show', { id: rsa.id });
   await rpc.ok('keys:update', { id: rsa.id, reason: 'note', notes: 'imported for the scan' });
   const data = Buffer.from('signed over IPC');

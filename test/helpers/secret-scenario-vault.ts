@@ -233,6 +233,7 @@ export async function lockedAtLast(context: ScenarioContext): Promise<void> {
   await rpc.ok('audit:list', {});
   await rpc.ok('vault:lock', {});
   await rpc.fails('keys:list', {});
+  await rpc.fails('keys:list-summaries', {});
   await rpc.ok('audit:list', { path });
   await rpc.ok('audit:verify', { path });
 }

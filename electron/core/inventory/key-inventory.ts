@@ -1,5 +1,6 @@
 import { ErrorCode, KeywardenError } from '../../shared/errors.ts';
 import type { KeyState, KeyView, PolicyTable } from '../../shared/inventory-types.ts';
+import { dueDateOf } from '../../shared/due-dates.ts';
 import { zeroize } from '../crypto/bytes.ts';
 import { Outcome } from '../audit/audit-log.ts';
 import type { RecordMeta, RecordStore } from '../vault/record-store.ts';
@@ -129,25 +130,14 @@ export function listKeys(vault: UnlockedVault, filter: KeyFilter, now: Date): Ke
   });
 }
 
-/** Keys still protecting data are due at their originator-usage end. */
-const IN_USE: ReadonlySet<KeyState> = new Set(['pre-activation', 'active', 'suspended']);
-/** Keys that no longer protect are due when they may no longer process either: then they go. */
-const WINDING_DOWN: ReadonlySet<KeyState> = new Set([
-  'deactivated',
-  'compromised',
-  'destruction-pending',
-]);
-
 /**
- * When a key falls due: a key in use at the end of its originator-usage period (or, with no
- * originator use, its recipient-usage period), a deactivated or compromised one at the end of
- * its recipient-usage period; null for a destroyed key, which is never due again.
+ * When a key falls due (shared/due-dates.ts): a key in use at the end of its originator-usage
+ * period (or, with no originator use, its recipient-usage period), a deactivated or
+ * compromised one at the end of its recipient-usage period; null for a destroyed key, which
+ * is never due again.
  */
 export function dueDate(key: KeyView): string | null {
-  if (IN_USE.has(key.state))
-    return key.cryptoPeriod.originatorUsageEnd ?? key.cryptoPeriod.recipientUsageEnd;
-  if (WINDING_DOWN.has(key.state)) return key.cryptoPeriod.recipientUsageEnd;
-  return null;
+  return dueDateOf(key.state, key.cryptoPeriod);
 }
 
 /** Whether a signing key's public key is published for verification at `now`. */

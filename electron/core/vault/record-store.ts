@@ -269,20 +269,43 @@ export class RecordStore {
   /** Every live record of a collection with its metadata, in id order. Throws RECORD_TAMPERED. */
   list(collection: string): RecordSummary[] {
     const out: RecordSummary[] = [];
-    const rows = this.db.prepare<MetaRow>(
+    this.scan(collection, (record) => out.push(record));
+    return out;
+  }
+
+  /**
+   * Opens every live record of a collection in id order and hands each to `visit` at once, so
+   * a caller keeping only part of each record never holds them all. `onRow`, when given, hears
+   * after each row how many of the collection's rows (live or deleted) are read, of how many.
+   * Throws RECORD_TAMPERED.
+   */
+  scan(
+    collection: string,
+    visit: (record: RecordSummary) => void,
+    onRow?: (read: number, rows: number) => void,
+  ): void {
+    const rows = onRow
+      ? (this.db
+          .prepare<{ rows: number }>('SELECT count(*) AS rows FROM records WHERE collection = ?')
+          .get(collection)?.rows ?? 0)
+      : 0;
+    let read = 0;
+    const select = this.db.prepare<MetaRow>(
       `SELECT ${META_COLUMNS} FROM records WHERE collection = ? ORDER BY record_id`,
     );
-    for (const row of rows.iterate(collection)) {
+    for (const row of select.iterate(collection)) {
       this.checkVersion(row);
-      if (this.isTombstone(row)) continue;
-      out.push({
-        collection,
-        recordId: row.record_id,
-        version: row.version,
-        meta: this.openMeta(row),
-      });
+      if (!this.isTombstone(row)) {
+        visit({
+          collection,
+          recordId: row.record_id,
+          version: row.version,
+          meta: this.openMeta(row),
+        });
+      }
+      read += 1;
+      onRow?.(read, rows);
     }
-    return out;
   }
 
   /**
