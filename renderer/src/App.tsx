@@ -3,7 +3,7 @@ import type { VaultHeader } from '../../electron/shared/vault-types.ts';
 import { ask, keywarden } from './api.ts';
 import { Shell } from './components/Shell.tsx';
 import { Progress } from './components/notes.tsx';
-import { useRoute } from './router.ts';
+import { useRoute, useScreenFocus } from './router.ts';
 import { useTheme } from './theme.ts';
 import { UnlockScreen } from './screens/unlock/UnlockScreen.tsx';
 import { ScreenFor } from './screens/screens.tsx';
@@ -16,6 +16,7 @@ export function App() {
   const [theme, setTheme] = useTheme();
   const route = useRoute();
   const [vault, setVault] = useState<VaultHeader | null | 'checking'>('checking');
+  useScreenFocus(vault === null || vault === 'checking' ? null : route);
 
   useEffect(() => {
     // A page reloaded while its vault stays open (a development reload) finds it open.

@@ -1,9 +1,9 @@
-import type { ErrorInfo } from '../../electron/shared/errors.ts';
+import type { ErrorCode, ErrorInfo } from '../../electron/shared/errors.ts';
 
 // Errors in words a person can act on. The service's message already says what happened
 // (and, for a PIN, how many tries are left); these lines add what to do about it.
 
-const ADVICE: Readonly<Record<string, string>> = {
+const ADVICE: Readonly<Partial<Record<ErrorCode, string>>> = {
   PASSPHRASE_INCORRECT: 'Check the passphrase (and Caps Lock) and try again.',
   PASSPHRASE_TOO_SHORT: 'Choose a longer passphrase.',
   PASSPHRASE_MISMATCH: 'The two entries differ; type the passphrase again in both fields.',
@@ -24,6 +24,29 @@ const ADVICE: Readonly<Record<string, string>> = {
   REAUTH_REQUIRED: 'This needs a fresh unlock: give the vault passphrase again.',
   QUORUM_NOT_MET: 'More factors (or shares) are needed to reach the quorum.',
   SHARE_INVALID: 'One share is damaged or belongs elsewhere; the message names which.',
+  KCV_MISMATCH:
+    'The check values differ: a component or share was mistyped. Compare it with the paper record.',
+  PRESENCE_NOT_PROVEN:
+    'The person whose turn it is proves presence with their own passphrase or token PIN; try again.',
+  PRESENCE_NOT_ENROLLED:
+    'This person has no presence factor yet: an officer enrols one on the People screen.',
+  CEREMONY_NOT_FOUND: 'This vault has no such ceremony; open it from the list of ceremonies.',
+  CEREMONY_STATE_INVALID:
+    'The ceremony has moved on or ended; reload it to see which step is due and whose turn it is.',
+  CEREMONY_TEMPLATE_NOT_FOUND:
+    'The ceremony script is not installed; reinstall Keywarden or choose another template.',
+  CEREMONY_TEMPLATE_INVALID:
+    'The ceremony script is damaged or was changed since the ceremony opened; reinstall Keywarden.',
+  TRANSCRIPT_INVALID:
+    'The file is not an intact transcript: it was changed, cut short, or is another file.',
+  TRANSCRIPT_SIGNATURE_INVALID:
+    'The signature does not match: the transcript changed after it was signed, or another key signed it.',
+  POLICY_INVALID: 'Nothing was saved; correct the row the message names and save again.',
+  POLICY_VIOLATION: 'The key would break the crypto-period policy; change what the message names.',
+  SEPARATION_OF_DUTIES: 'Another person must do this: one person may not hold both roles.',
+  PRINT_NOT_ALLOWED: 'Write the sheet or transcript again from this ceremony, then print it.',
+  PRINT_FAILED: 'Open the PDF in a viewer yourself and print it from there.',
+  PRINTER_UNAVAILABLE: 'Open the PDF in a viewer and print it from there.',
   IPC_BAD_REQUEST: 'The app sent something the vault does not accept; report this.',
 };
 

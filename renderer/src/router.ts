@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 // The app's places, in the location hash (#/keys/ID): links are plain anchors, so the
 // keyboard, the history and a reload all work, and nothing leaves the app's origin.
@@ -61,4 +61,35 @@ export function useRoute(): Route {
     return () => window.removeEventListener('hashchange', follow);
   }, []);
   return route;
+}
+
+/** What each screen is called, in the window's title. */
+const SCREEN_TITLES: Readonly<Record<Route['screen'], string>> = {
+  inventory: 'Keys',
+  key: 'Key',
+  periods: 'Crypto-periods',
+  tokens: 'Tokens',
+  ceremonies: 'Ceremonies',
+  ceremony: 'Ceremony',
+  audit: 'Audit',
+  people: 'People',
+  settings: 'Settings',
+};
+
+/**
+ * Names the screen in the window's title and, when the route changes (not on the first
+ * screen), moves focus to the screen's main region, so a keyboard or screen-reader user lands
+ * on what the link opened instead of staying in the list of places.
+ */
+export function useScreenFocus(route: Route | null): void {
+  const href = route ? hrefOf(route) : null;
+  const title = route ? SCREEN_TITLES[route.screen] : 'Unlock';
+  const shown = useRef<string | null>(null);
+  useEffect(() => {
+    document.title = `${title} — Keywarden`;
+    const before = shown.current;
+    shown.current = href;
+    if (href === null || before === null || before === href) return;
+    document.getElementById('main')?.focus();
+  }, [href, title]);
 }
