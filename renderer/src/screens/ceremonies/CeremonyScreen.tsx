@@ -146,6 +146,10 @@ function Wizard({ vaultPath, id }: { vaultPath: string; id: string }) {
                   }}
                   onFailed={(error) => {
                     setTurnError(error);
+                    // This person still has the screen: if the vault now wants someone else
+                    // (a failed action starts over with its first contributor), it is handed
+                    // over to them first, never opened to them in front of this person.
+                    setLastActor(next.by);
                     // A failed action forgets every contribution to it: who is next comes from the vault.
                     shown.reload();
                   }}
