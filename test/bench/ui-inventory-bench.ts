@@ -14,19 +14,20 @@ import { seedUiInventory } from './ui-inventory-seed.ts';
 // Performance API (issue 8). A vault is seeded (ui-inventory-seed.ts), the test bridge serves
 // the real renderer and services on it, and the page is unlocked through the UI. In the page:
 //
-//  - first rows: from the inventory's `keywarden:inventory:data` mark (the last keys:list
-//    reply has arrived and been decoded) to the first paint after its rows reached the DOM
-//    (`keywarden:inventory:rows`, set in a layout effect; the paint is taken as the task after
-//    the next animation frame);
+//  - first rows: from the inventory's `keywarden:inventory:data` mark (the last
+//    keys:list-summaries reply has arrived and been decoded) to the first paint after its rows
+//    reached the DOM (`keywarden:inventory:rows`, set in a layout effect; the paint is taken
+//    as the task after the next animation frame);
 //  - a filter, a search and a first sort: from `keywarden:inventory:query` (set in the event
 //    handler) to the paint after the new rows reached the DOM;
 //  - scrolling the table from top to bottom (scrollTop in steps, a frame each), then with the
 //    mouse wheel and with Page Down on a focused row: the longest task ('longtask' entries of a
 //    PerformanceObserver; only tasks over 50 ms are reported) and the longest frame.
 //
-// Beside it, in the same page: the raw keys:list call the screen makes, timed from the page
-// (the service's decrypting scan, the transfer and the decoding), and the same 100,000 rows as
-// a plain, non-virtualized HTML table, timed the same ways. No figure is asserted.
+// Beside it, in the same page: the raw keys:list-summaries call the screen makes and the raw
+// keys:list it replaced, each timed from the page (the service's decrypting scan, the transfer
+// and the decoding) with its reply's JSON size, and the same 100,000 rows as a plain,
+// non-virtualized HTML table, timed the same ways. No figure is asserted.
 
 export const UI_KEYS = 100_000;
 const KDF = { kind: 'fixed', memoryMiB: 19, iterations: 2, parallelism: 1 } as const;
@@ -221,7 +222,7 @@ async function measureScreen(page: Page, log: (line: string) => void) {
   };
 }
 
-/** The baselines, in the same page: the raw keys:list call, and the rows as a plain HTML table. */
+/** The baselines, in the same page: the raw keys:list and keys:list-summaries calls, and the rows as a plain HTML table. */
 async function measureBaselines(page: Page, count: number) {
   return page.evaluate(
     async ({ count, state, word, steps }) => {
@@ -240,6 +241,12 @@ async function measureBaselines(page: Page, count: number) {
       const listMs = performance.now() - started;
       const people = await g.keywarden.people.list({});
       if (!reply.ok || !people.ok) throw new Error('keys:list or people:list failed');
+      // The screen's own channel, the same scan with only the grid's fields sent.
+      const summariesStarted = performance.now();
+      const summaries = await g.keywarden.keys.listSummaries({ limit: count });
+      const summariesMs = performance.now() - summariesStarted;
+      if (!summaries.ok) throw new Error('keys:list-summaries failed');
+      const summaryBytes = JSON.stringify(summaries.value).length;
       const keys = reply.value;
       const names = new Map(people.value.map((person) => [person.id, person.name]));
 
@@ -318,6 +325,8 @@ async function measureBaselines(page: Page, count: number) {
         keys: keys.length,
         replyBytes: bytes,
         listMs,
+        summariesMs,
+        summaryBytes,
         firstRowsMs,
         filterMs,
         searchMs,
@@ -415,6 +424,8 @@ export async function benchUiInventory(dir: string, log: (line: string) => void,
         baseline: {
           keysListMs: round(plain.listMs),
           replyBytes: plain.replyBytes,
+          summariesMs: round(plain.summariesMs),
+          summaryBytes: plain.summaryBytes,
           plainTable: {
             firstRowsMs: round(plain.firstRowsMs),
             filterMs: round(plain.filterMs),
@@ -452,6 +463,10 @@ export function uiInventoryRows(r: UiInventoryResult): Array<[string, string]> {
     [
       `(h) baseline: raw keys:list of ${n} from the page`,
       `${ms(r.baseline.keysListMs)} (${(r.baseline.replyBytes / 1024 / 1024).toFixed(1)} MiB of JSON)`,
+    ],
+    [
+      `(h) raw keys:list-summaries of ${n} from the page (the screen's channel)`,
+      `${ms(r.baseline.summariesMs)} (${(r.baseline.summaryBytes / 1024 / 1024).toFixed(1)} MiB of JSON)`,
     ],
     [
       `(h) data arrived -> first rows painted: grid | plain table`,

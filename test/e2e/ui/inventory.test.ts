@@ -382,6 +382,46 @@ describe('the inventory', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('shows how much of the inventory is read while it loads', async () => {
+    const { page } = ui;
+    // The bridge's replies to keys:list-summaries are held until the bar has been seen, so
+    // the page stays loading however fast the scan is; every other frame, and the scan's
+    // keys:list-progress events (pushed before its reply), pass at once.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.routeWebSocket(
+      () => true,
+      (socket) => {
+        const bridge = socket.connectToServer();
+        const held = new Set<number>();
+        socket.onMessage((message) => {
+          const frame = JSON.parse(String(message)) as { id?: number; channel?: string };
+          if (frame.channel === 'keys:list-summaries' && frame.id !== undefined) held.add(frame.id);
+          bridge.send(message);
+        });
+        bridge.onMessage((message) => {
+          const frame = JSON.parse(String(message)) as { id?: number };
+          if (frame.id !== undefined && held.has(frame.id)) {
+            void released.then(() => socket.send(message));
+          } else {
+            socket.send(message);
+          }
+        });
+      },
+    );
+    await page.reload();
+    const bar = page.getByRole('progressbar', { name: /^Loading the inventory/ });
+    // The scan's last event says every entry is read: the bar is full, not indeterminate.
+    await expect.poll(() => bar.getAttribute('aria-valuenow')).toBe('100');
+    expect(await bar.getAttribute('aria-valuemax')).toBe('100');
+    await ui.screenshot('inventory-loading');
+    await expectClean();
+    release();
+    await grid().waitFor();
+    await expectCount('26 keys');
+    expect(await bar.count()).toBe(0);
+  });
+
   it('moves through the rows with the keyboard and opens one with Enter', async () => {
     const { page } = ui;
     await expectCount('26 keys');

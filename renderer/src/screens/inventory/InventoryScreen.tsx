@@ -113,6 +113,7 @@ export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
               ? `Loading the inventory… ${count(inventory.received)} keys so far`
               : 'Loading the inventory…'
           }
+          {...(inventory.percent === null ? {} : { value: inventory.percent })}
         />
       )}
       {inventory.error && (

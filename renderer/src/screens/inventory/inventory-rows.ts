@@ -1,15 +1,15 @@
 import { KEY_STATES } from '../../../../electron/shared/inventory-types.ts';
 import type {
   KeyState,
-  KeyView,
   PersonView,
   Purpose,
   Tier,
 } from '../../../../electron/shared/inventory-types.ts';
+import type { KeySummary } from '../../../../electron/shared/key-summary-types.ts';
 
 // The inventory as the screen holds it: the keys as the service sent them (sorted by name),
 // and what filters, the search and sorting need, worked out once per load and only when
-// first needed. Nothing is built per key before the first rows show: the due dates and the
+// first needed. Nothing is built per key before the first rows show: the due times and the
 // lower-cased search text are filled in the background in small chunks (warmUp) or at once
 // by the first filter that needs them; each column's order is sorted the first time the
 // table is sorted by it. A query's result is a list of positions into the keys.
@@ -17,42 +17,11 @@ import type {
 export const DAY_MS = 86_400_000;
 
 /**
- * What the inventory keeps of each key: the fields it shows, filters, searches and sorts by.
- * The rest of a KeyView (history, public key, notes, ...) is the key screen's to load; not
- * holding it keeps a 100,000-key inventory's heap (and its garbage collections) small.
+ * What the inventory holds of each key: keys:list-summaries' fields, those it shows, filters,
+ * searches and sorts by, with the due date worked out by the service (shared/due-dates.ts).
+ * The rest of a key (history, public key, notes, ...) is the key screen's to load.
  */
-export type InventoryKey = Pick<
-  KeyView,
-  | 'id'
-  | 'name'
-  | 'algorithm'
-  | 'owner'
-  | 'state'
-  | 'tier'
-  | 'purposes'
-  | 'environment'
-  | 'labels'
-  | 'location'
-  | 'cryptoPeriod'
->;
-
-/** The inventory's part of a key; the KeyView itself can then be let go. */
-export function inventoryKey(key: KeyView): InventoryKey {
-  const { id, name, algorithm, owner, state, tier, purposes, environment, labels } = key;
-  return {
-    id,
-    name,
-    algorithm,
-    owner,
-    state,
-    tier,
-    purposes,
-    environment,
-    labels,
-    location: key.location,
-    cryptoPeriod: key.cryptoPeriod,
-  };
-}
+export type InventoryKey = KeySummary;
 
 export const SORT_COLUMNS = [
   'name',
@@ -141,22 +110,9 @@ export function locationOf(key: InventoryKey): string {
   return where.kind === 'token' ? `token ${where.serial}` : where.kind;
 }
 
-/** Keys still protecting data fall due at their originator-usage end (core's dueDate). */
-const IN_USE: ReadonlySet<KeyState> = new Set(['pre-activation', 'active', 'suspended']);
-/** Keys winding down fall due when they may no longer process either. */
-const WINDING_DOWN: ReadonlySet<KeyState> = new Set([
-  'deactivated',
-  'compromised',
-  'destruction-pending',
-]);
-
-/** When a key falls due, as the service's dueWithinDays filter counts it; NaN for never. */
+/** When a key falls due (ms since the epoch), as the service's dueWithinDays filter counts it; NaN for never. */
 export function dueOf(key: InventoryKey): number {
-  const period = key.cryptoPeriod;
-  if (IN_USE.has(key.state))
-    return Date.parse(period.originatorUsageEnd ?? period.recipientUsageEnd);
-  if (WINDING_DOWN.has(key.state)) return Date.parse(period.recipientUsageEnd);
-  return Number.NaN;
+  return key.due === null ? Number.NaN : Date.parse(key.due);
 }
 
 /** Fills due times and search texts for up to `count` more keys; whether any are left. */

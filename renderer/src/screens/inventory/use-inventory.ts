@@ -1,20 +1,22 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { PersonView } from '../../../../electron/shared/inventory-types.ts';
+import type { KeyScanProgress } from '../../../../electron/shared/key-summary-types.ts';
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import { ask, errorInfo, keywarden } from '../../api.ts';
-import { inventoryKey } from './inventory-rows.ts';
 import type { InventoryKey } from './inventory-rows.ts';
 
-// Loads the whole inventory once: every key (in pages of the most keys:list gives at once,
-// since each call reads every entry whatever it returns) and the people who own them. The
-// table filters, searches and sorts in memory after that; a reload follows a new key.
+// Loads the whole inventory once: every key's summary (keys:list-summaries, in pages of the
+// most it gives at once, since each call reads every entry whatever it returns) and the people
+// who own them. The service reports how far each call's scan of the vault has got
+// (keys:list-progress), so the screen shows how much of the load is done. The table filters,
+// searches and sorts in memory after that; a reload follows a new key.
 
-/** The most keys one keys:list call returns. */
+/** The most keys one keys:list-summaries call returns. */
 const PAGE = 100_000;
 
 /** Performance marks the UI benchmark reads (test/bench/ui-inventory-bench.ts). */
 export const MARKS = {
-  /** The last keys:list reply has arrived. */
+  /** The last keys:list-summaries reply has arrived. */
   data: 'keywarden:inventory:data',
   /** A filter, search or sort changed. */
   query: 'keywarden:inventory:query',
@@ -33,9 +35,17 @@ export interface Inventory {
   people: PersonView[];
   /** Keys received so far while loading. */
   received: number;
+  /** How much of the load is done, 0 to 100; null until the service first reports. */
+  percent: number | null;
   loading: boolean;
   error: ErrorInfo | null;
   reload: () => void;
+}
+
+/** The share of the whole load done: `page` pages read of `pages`, and the current scan's part. */
+function percentOf(page: number, pages: number, scan: KeyScanProgress): number {
+  const part = scan.total === 0 ? 1 : scan.done / scan.total;
+  return Math.min(100, ((page + part) / Math.max(pages, 1)) * 100);
 }
 
 export function useInventory(): Inventory {
@@ -43,33 +53,55 @@ export function useInventory(): Inventory {
     keys: null,
     people: [],
     received: 0,
+    percent: null,
     loading: true,
     error: null,
   });
   const [round, setRound] = useState(0);
   useEffect(() => {
     let current = true;
-    setState((s) => ({ ...s, loading: true, received: 0, error: null }));
+    // Which page is being read, and how many there will be (known from the first scan's total).
+    let page = 0;
+    let pages = 1;
+    setState((s) => ({ ...s, loading: true, received: 0, percent: null, error: null }));
+    const stop = keywarden().on('keys:list-progress', (scan) => {
+      if (!current) return;
+      if (page === 0) pages = Math.ceil(scan.total / PAGE);
+      setState((s) => ({ ...s, percent: percentOf(page, pages, scan) }));
+    });
     (async () => {
       const people = ask(keywarden().people.list({}));
       const keys: InventoryKey[] = [];
       for (;;) {
-        const page = await ask(keywarden().keys.list({ offset: keys.length, limit: PAGE }));
-        // Only the inventory's fields are kept: each page's KeyViews are let go at once.
-        for (const key of page) keys.push(inventoryKey(key));
+        const reply = await ask(
+          keywarden().keys.listSummaries({ offset: keys.length, limit: PAGE }),
+        );
+        for (const key of reply.keys) keys.push(key);
         if (!current) return;
-        if (page.length < PAGE) break;
+        if (reply.keys.length < PAGE || keys.length >= reply.total) break;
+        page += 1;
+        pages = Math.ceil(reply.total / PAGE);
         setState((s) => ({ ...s, received: keys.length }));
       }
       const registry = await people;
       if (!current) return;
       mark(MARKS.data);
-      setState({ keys, people: registry, received: keys.length, loading: false, error: null });
-    })().catch((error: unknown) => {
-      if (current) setState((s) => ({ ...s, loading: false, error: errorInfo(error) }));
-    });
+      setState({
+        keys,
+        people: registry,
+        received: keys.length,
+        percent: 100,
+        loading: false,
+        error: null,
+      });
+    })()
+      .catch((error: unknown) => {
+        if (current) setState((s) => ({ ...s, loading: false, error: errorInfo(error) }));
+      })
+      .finally(stop);
     return () => {
       current = false;
+      stop();
     };
   }, [round]);
   const reload = useCallback(() => setRound((r) => r + 1), []);
