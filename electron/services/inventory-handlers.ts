@@ -4,6 +4,7 @@ import { describeKey } from '../core/inventory/key-details.ts';
 import { listKeySummaries } from '../core/inventory/key-summaries.ts';
 import { generateKey } from '../core/inventory/key-creation.ts';
 import { addPerson, listPeople } from '../core/inventory/people-registry.ts';
+import { presenceMethods } from '../core/ceremony/ceremony-presence.ts';
 import {
   exportKeyPublic,
   signAllWithKey,
@@ -121,7 +122,14 @@ export function inventoryHandlers(
         addPerson(records, actor, request.name, request.roles),
       );
     },
-    'people:list': async () => vault().query((records) => listPeople(records)),
+    'people:list': async () =>
+      vault().query((records) => {
+        const methods = presenceMethods(records);
+        return listPeople(records).map((person) => {
+          const presence = methods.get(person.id);
+          return presence ? { ...person, presence } : person;
+        });
+      }),
     'policy:show': async () => vault().query((records) => vaultPolicy(records)),
     'policy:set': async (request) => setPolicy(vault(), actor, request.table ?? {}),
     'policy:reset': async () => setPolicy(vault(), actor, null),

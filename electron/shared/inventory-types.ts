@@ -98,6 +98,8 @@ export interface PersonView {
   id: string;
   name: string;
   roles: Role[];
+  /** How they prove presence in ceremonies, once enrolled (people:list says; never the factor). */
+  presence?: 'passphrase' | 'token';
 }
 
 /** Where a key lives. */

@@ -68,6 +68,14 @@ const PEOPLE = [
 ] as const;
 
 describe('ceremonies through the services', () => {
+  it('lists who has a presence factor and of which kind, never the factor itself', async () => {
+    await services.invoke('people:add', { name: 'Zoe', roles: ['witness'] });
+    const people = await services.invoke('people:list', {});
+    expect(people.find((p) => p.name === 'Carol')).toMatchObject({ presence: 'passphrase' });
+    expect(people.find((p) => p.name === 'Zoe')).not.toHaveProperty('presence');
+    expect(JSON.stringify(people)).not.toMatch(/verifier|salt/);
+  });
+
   it('splits the key at a step reached long after the unlock, where a bare split is refused', async () => {
     const out = dir.file('medium');
     mkdirSync(out);

@@ -81,6 +81,18 @@ export function savePresence(records: RecordStore, person: string, factor: Prese
   );
 }
 
+/** How each enrolled person proves presence, by person id, from the records' metadata alone. */
+export function presenceMethods(records: RecordStore): Map<string, PresenceFactor['method']> {
+  return new Map(
+    records
+      .list(PRESENCE)
+      .map((record) => [
+        record.recordId,
+        (record.meta as { method: PresenceFactor['method'] }).method,
+      ]),
+  );
+}
+
 /** A person's presence factor. Throws PRESENCE_NOT_ENROLLED, PERSON_NOT_FOUND. */
 export function readPresence(records: RecordStore, personId: string): PresenceFactor {
   if (!records.list(PRESENCE).some((record) => record.recordId === personId)) {

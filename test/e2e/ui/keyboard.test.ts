@@ -11,6 +11,28 @@ import type { TempDir } from '../../helpers/vault-fixture.ts';
 // then gives it back to the button that opened it. Every focused control shows a focus ring.
 
 const PASSPHRASE = 'correct horse battery staple';
+
+/** The little of the page's DOM these checks read (the test compiles without the DOM types). */
+interface PageElement {
+  id: string;
+  tagName: string;
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  labels?: ArrayLike<{ textContent: string | null }> | null;
+}
+interface PageGlobals {
+  document: {
+    activeElement: PageElement | null;
+    body: PageElement;
+    getElementById(id: string): (PageElement & { contains(e: PageElement | null): boolean }) | null;
+    querySelector(selector: string): { contains(e: PageElement | null): boolean } | null;
+  };
+  getComputedStyle(element: PageElement): {
+    outlineStyle: string;
+    outlineWidth: string;
+    boxShadow: string;
+  };
+}
 let dir: TempDir;
 let ui: UiSession;
 
@@ -27,16 +49,17 @@ afterAll(async () => {
 /** What the focused element is: its accessible-ish name (label, aria-label or text) and role. */
 async function focused(page: Page): Promise<{ name: string; tag: string; id: string }> {
   return page.evaluate(() => {
-    const active = document.activeElement as HTMLElement | null;
+    const { document } = globalThis as unknown as PageGlobals;
+    const active = document.activeElement;
     if (!active || active === document.body) return { name: '', tag: 'body', id: '' };
     const labelled = active.getAttribute('aria-labelledby');
     const byLabel = labelled
       ? labelled
           .split(' ')
-          .map((id) => document.getElementById(id)?.textContent ?? '')
+          .map((id: string) => document.getElementById(id)?.textContent ?? '')
           .join(' ')
       : '';
-    const label = (active as HTMLInputElement).labels?.[0]?.textContent ?? '';
+    const label = active.labels?.[0]?.textContent ?? '';
     const name =
       active.getAttribute('aria-label') ?? (label || byLabel || active.textContent || '');
     return { name: name.trim(), tag: active.tagName.toLowerCase(), id: active.id };
@@ -58,7 +81,9 @@ async function tabTo(page: Page, name: string | RegExp, most = 40): Promise<void
 /** Whether the focused element draws a focus ring (an outline or a ring of box-shadow). */
 async function showsFocusRing(page: Page): Promise<boolean> {
   return page.evaluate(() => {
-    const active = document.activeElement as HTMLElement;
+    const { document, getComputedStyle } = globalThis as unknown as PageGlobals;
+    const active = document.activeElement;
+    if (!active) return false;
     const style = getComputedStyle(active);
     return (
       (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) ||
@@ -133,7 +158,10 @@ describe('the keyboard alone', () => {
     await page.getByRole('heading', { level: 1, name: 'People' }).waitFor();
     await expect
       .poll(async () =>
-        page.evaluate(() => document.getElementById('main')?.contains(document.activeElement)),
+        page.evaluate(() => {
+          const { document } = globalThis as unknown as PageGlobals;
+          return document.getElementById('main')?.contains(document.activeElement);
+        }),
       )
       .toBe(true);
     expect(await page.title()).toContain('People');
@@ -168,9 +196,10 @@ describe('the keyboard alone', () => {
     const dialog = page.getByRole('dialog', { name: 'New key' });
     await dialog.waitFor();
     const inDialog = () =>
-      page.evaluate(() =>
-        Boolean(document.querySelector('[role="dialog"]')?.contains(document.activeElement)),
-      );
+      page.evaluate(() => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return Boolean(document.querySelector('[role="dialog"]')?.contains(document.activeElement));
+      });
     expect(await inDialog()).toBe(true);
     for (let i = 0; i < 30; i += 1) {
       await page.keyboard.press(i % 7 === 6 ? 'Shift+Tab' : 'Tab');
