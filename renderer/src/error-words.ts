@@ -50,7 +50,37 @@ const ADVICE: Readonly<Partial<Record<ErrorCode, string>>> = {
   IPC_BAD_REQUEST: 'The app sent something the vault does not accept; report this.',
 };
 
-/** The message, and the advice for its code when there is one. */
+/** A command-line hint: a `keywarden …` command or a --flag, which the app has no place for. */
+const COMMAND_LINE = /(\bkeywarden [a-z]|(^|[\s(])--[a-z])/;
+
+/**
+ * The service's message without what it says for the command line: the vault's messages are
+ * shared with the CLI, and a clause such as '"keywarden keys list" shows them' or 'run again
+ * with --final-try' means nothing in the app, where the advice says what to do instead. The
+ * message is kept whole when nothing would be left of it.
+ */
+export function withoutCommandLine(message: string): string {
+  const unbracketed = message.replace(/\s*\([^()]*\)/g, (part) =>
+    COMMAND_LINE.test(part) ? '' : part,
+  );
+  const sentences = unbracketed.split(/(?<=[.!?])\s+/);
+  const kept = sentences
+    .map((sentence) => {
+      const clauses = sentence.split(/;\s*/);
+      const plain = clauses.filter((clause) => !COMMAND_LINE.test(clause));
+      if (plain.length === clauses.length) return sentence.trim();
+      if (plain.length === 0) return '';
+      const joined = plain
+        .join('; ')
+        .trim()
+        .replace(/[,:;]$/, '');
+      return /[.!?]$/.test(joined) ? joined : `${joined}.`;
+    })
+    .filter((sentence) => sentence !== '');
+  return kept.length === 0 ? message : kept.join(' ');
+}
+
+/** The message (without command-line hints), and the advice for its code when there is one. */
 export function inWords(error: ErrorInfo): { message: string; advice: string | null } {
-  return { message: error.message, advice: ADVICE[error.code] ?? null };
+  return { message: withoutCommandLine(error.message), advice: ADVICE[error.code] ?? null };
 }
