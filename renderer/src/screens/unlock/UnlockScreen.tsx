@@ -14,7 +14,7 @@ import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
 import { ask, keywarden, useAction, useQuery } from '../../api.ts';
 import { ErrorNote, PageHeader, Progress } from '../../components/notes.tsx';
 import { CreateVault } from './CreateVault.tsx';
-import { needsOf, slotTitle } from './slot-needs.ts';
+import { isGiven, needsOf, slotTitle } from './slot-needs.ts';
 import type { Need } from './slot-needs.ts';
 
 // The first screen: the vault the settings name, its unlock slots and what each needs. The
@@ -29,17 +29,18 @@ function factorsOf(needs: Need[], answers: Answers): UnlockFactorRequest[] {
     new TextEncoder().encode((text ?? '').normalize('NFC'));
   return needs.flatMap((need, i): UnlockFactorRequest[] => {
     const typed = answers[i];
+    if (!isGiven(need, typed)) return [];
     switch (need.kind) {
       case 'passphrase':
-        return typed ? [{ kind: 'passphrase', passphrase: bytes(typed) }] : [];
+        return [{ kind: 'passphrase', passphrase: bytes(typed) }];
       case 'recovery-key':
-        return typed ? [{ kind: 'recovery-key', recoveryKey: bytes(typed) }] : [];
+        return [{ kind: 'recovery-key', recoveryKey: bytes(typed) }];
       case 'keychain':
         return [{ kind: 'keychain' }];
       case 'tpm2':
         return [need.pin && typed ? { kind: 'tpm2', pin: bytes(typed) } : { kind: 'tpm2' }];
       case 'pkcs11':
-        return typed ? [{ kind: 'pkcs11', serial: need.serial, pin: bytes(typed) }] : [];
+        return [{ kind: 'pkcs11', serial: need.serial, pin: bytes(typed) }];
       case 'yubikey-hmac':
         return [{ kind: 'yubikey-hmac' }];
       case 'fido2':
@@ -94,10 +95,13 @@ function readyLine(need: Need): string | null {
 function SlotForm({
   path,
   slot,
+  takeFocus,
   onUnlocked,
 }: {
   path: string;
   slot: VaultHeader['slots'][number];
+  /** Whether its first field takes the focus when it appears. */
+  takeFocus: boolean;
   onUnlocked: (header: VaultHeader) => void;
 }) {
   const needs = needsOf(slot);
@@ -135,7 +139,7 @@ function SlotForm({
                 type={input.secret ? 'password' : 'text'}
                 value={answers[i] ?? ''}
                 onChange={(value) => setAnswers((all) => ({ ...all, [i]: value }))}
-                autoFocus={i === 0}
+                autoFocus={takeFocus && i === 0}
               >
                 <Label>{input.label}</Label>
                 <Input autoComplete="off" spellCheck={false} />
@@ -145,6 +149,13 @@ function SlotForm({
           </div>
         );
       })}
+      {slot.kind === 'quorum' && (
+        // How far the quorum is, counted as the request will offer the factors.
+        <p role="status" className="hint">
+          {needs.filter((need, i) => isGiven(need, answers[i])).length} of {slot.threshold} factors
+          given.
+        </p>
+      )}
       {unlock.busy && <Progress label="Deriving the key and opening the vault…" />}
       <ErrorNote error={unlock.error} />
       <Button type="submit" className="button button-primary" isDisabled={unlock.busy}>
@@ -218,7 +229,15 @@ export function UnlockScreen({ onUnlocked }: { onUnlocked: (header: VaultHeader)
               ))}
             </RadioGroup>
           )}
-          <SlotForm key={slot.slotId} path={header.data.path} slot={slot} onUnlocked={onUnlocked} />
+          {/* The first slot's form takes the focus as the screen opens. One chosen later leaves it
+              on the slot list, so the arrow keys go on moving through the slots. */}
+          <SlotForm
+            key={slot.slotId}
+            path={header.data.path}
+            slot={slot}
+            takeFocus={slotId === null}
+            onUnlocked={onUnlocked}
+          />
         </section>
       )}
     </main>

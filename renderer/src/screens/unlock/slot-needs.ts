@@ -45,6 +45,22 @@ export function needsOf(slot: SlotSummary): Need[] {
   }
 }
 
+/**
+ * Whether a need is given, so that the unlock request offers its factor: what must be typed
+ * (a passphrase, a recovery key, a token's PIN) once it is; a device that needs no typing, or
+ * whose PIN is optional, always.
+ */
+export function isGiven(need: Need, typed: string | undefined): boolean {
+  switch (need.kind) {
+    case 'passphrase':
+    case 'recovery-key':
+    case 'pkcs11':
+      return (typed ?? '') !== '';
+    default:
+      return true;
+  }
+}
+
 /** A slot in words: "Passphrase", "Quorum: 2 of 3 (officers)". */
 export function slotTitle(slot: SlotSummary): string {
   const kinds: Record<string, string> = {
