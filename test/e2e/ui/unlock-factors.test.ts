@@ -12,10 +12,11 @@ import type { TempDir } from '../../helpers/vault-fixture.ts';
 
 // The unlock screen's other factors in Chromium, on a vault prepared through core with a slot
 // of each: a PKCS#11 token on SoftHSM2 (its PIN right, wrong with the tries the token reports,
-// and the token gone, with the passphrase still opening the vault), the recovery key (right,
-// mistyped, and well formed but another vault's), and a quorum of 2 of {a passphrase, two
-// tokens} that shows what each factor needs and how far the quorum is, opens with two and
-// refuses one. After each unlock no PIN, passphrase or recovery key is left in the page.
+// on its final try spent only with consent, and the token gone, with the passphrase still
+// opening the vault), the recovery key (right, mistyped, and well formed but another vault's),
+// and a quorum of 2 of {a passphrase, two tokens} that shows what each factor needs and how far
+// the quorum is, opens with two and refuses one. After each unlock no PIN, passphrase or
+// recovery key is left in the page.
 
 // PINs and passphrases that no serial, label or id can contain by chance.
 const CARD_PIN = 'pin-card-4k7q';
@@ -186,6 +187,28 @@ describe('a PKCS#11 token slot', () => {
     await expectNoSecretInPage();
     await lock();
     await expectNoSecretInPage();
+  });
+
+  it('spends the PIN’s final try only after the person consents to it', async () => {
+    const { page } = ui;
+    hsm.setPinState(card.serial, { user: 'finalTry' });
+    await chooseSlot('Smartcard or HSM (card)');
+    await cardPin().fill(CARD_PIN);
+    const words = await refusedWith('PIN_FINAL_TRY');
+    expect(words).toContain('has one try left: a wrong PIN now locks it');
+    const consent = page.getByRole('checkbox', { name: /use its final try/ });
+    expect(await consent.isChecked()).toBe(false);
+    await ui.screenshot('unlock-token-final-try');
+    expect(await ui.seriousViolations()).toEqual([]);
+
+    await consent.focus();
+    await page.keyboard.press('Space');
+    expect(await consent.isChecked()).toBe(true);
+    await cardPin().fill(CARD_PIN);
+    await submitAndWaitForApp();
+    await expectNoSecretInPage();
+    hsm.setPinState(card.serial, { user: 'clear' });
+    await lock();
   });
 });
 

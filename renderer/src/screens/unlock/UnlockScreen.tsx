@@ -12,6 +12,7 @@ import {
 import type { UnlockFactorRequest } from '../../../../electron/shared/contract.ts';
 import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
 import { ask, keywarden, useAction, useQuery } from '../../api.ts';
+import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
 import { ErrorNote, PageHeader, Progress } from '../../components/notes.tsx';
 import { CreateVault } from './CreateVault.tsx';
 import { isGiven, needsOf, slotTitle } from './slot-needs.ts';
@@ -23,8 +24,15 @@ import type { Need } from './slot-needs.ts';
 /** The text a person typed for each need, by its place in the slot's list. */
 type Answers = Record<number, string>;
 
-/** Builds the factors of an unlock request; the byte arrays it returns are the caller's to zero. */
-function factorsOf(needs: Need[], answers: Answers): UnlockFactorRequest[] {
+/**
+ * Builds the factors of an unlock request; the byte arrays it returns are the caller's to zero.
+ * `acceptFinalTry`: the person consented to spend a token PIN's final try.
+ */
+function factorsOf(
+  needs: Need[],
+  answers: Answers,
+  acceptFinalTry: boolean,
+): UnlockFactorRequest[] {
   const bytes = (text: string | undefined) =>
     new TextEncoder().encode((text ?? '').normalize('NFC'));
   return needs.flatMap((need, i): UnlockFactorRequest[] => {
@@ -40,7 +48,14 @@ function factorsOf(needs: Need[], answers: Answers): UnlockFactorRequest[] {
       case 'tpm2':
         return [need.pin && typed ? { kind: 'tpm2', pin: bytes(typed) } : { kind: 'tpm2' }];
       case 'pkcs11':
-        return [{ kind: 'pkcs11', serial: need.serial, pin: bytes(typed) }];
+        return [
+          {
+            kind: 'pkcs11',
+            serial: need.serial,
+            pin: bytes(typed),
+            ...(acceptFinalTry ? { acceptFinalTry: true } : {}),
+          },
+        ];
       case 'yubikey-hmac':
         return [{ kind: 'yubikey-hmac' }];
       case 'fido2':
@@ -106,8 +121,11 @@ function SlotForm({
 }) {
   const needs = needsOf(slot);
   const [answers, setAnswers] = useState<Answers>({});
+  // A token PIN on its final try is refused before it reaches the token (PIN_FINAL_TRY); the
+  // person may then consent to spend that try, for the next attempt only.
+  const [acceptFinalTry, setAcceptFinalTry] = useState(false);
   const unlock = useAction(async () => {
-    const factors = factorsOf(needs, answers);
+    const factors = factorsOf(needs, answers, acceptFinalTry);
     try {
       return await ask(keywarden().vault.unlock({ path, factors, slotId: slot.slotId }));
     } finally {
@@ -121,6 +139,7 @@ function SlotForm({
         event.preventDefault();
         void unlock.run().then((header) => {
           setAnswers({});
+          setAcceptFinalTry(false);
           if (header) onUnlocked(header);
         });
       }}
@@ -158,6 +177,15 @@ function SlotForm({
       )}
       {unlock.busy && <Progress label="Deriving the key and opening the vault…" />}
       <ErrorNote error={unlock.error} />
+      {unlock.error?.code === 'PIN_FINAL_TRY' && (
+        <CheckboxChoice
+          isSelected={acceptFinalTry}
+          onChange={setAcceptFinalTry}
+          hint="If the PIN is wrong, the token locks it until the security officer unblocks it."
+        >
+          I am sure of the PIN: use its final try.
+        </CheckboxChoice>
+      )}
       <Button type="submit" className="button button-primary" isDisabled={unlock.busy}>
         Unlock
       </Button>
