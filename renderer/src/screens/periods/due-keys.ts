@@ -1,28 +1,15 @@
-import type {
-  KeyState,
-  KeyView,
-  PersonView,
-  Tier,
-} from '../../../../electron/shared/inventory-types.ts';
+import { dueEndOf } from '../../../../electron/shared/due-dates.ts';
+import type { DueEnd } from '../../../../electron/shared/due-dates.ts';
+import type { KeyView, PersonView, Tier } from '../../../../electron/shared/inventory-types.ts';
 
-// When keys fall due, in the inventory's own terms (core's dueDate in key-inventory.ts): a key
-// still protecting data is due at the end of its originator-usage period, one winding down at
-// the end of its recipient-usage period, a destroyed one never. Dates are shown and bucketed
-// in the person's local time.
+// When keys fall due, by the one rule the vault follows (shared/due-dates.ts): a key still
+// protecting data is due at the end of its originator-usage period, one winding down at the
+// end of its recipient-usage period, a destroyed one never. Dates are shown and bucketed in
+// the person's local time.
 
 const DAY_MS = 86_400_000;
 
-/** Keys that still apply protection: due when their originator usage ends. */
-const IN_USE: ReadonlySet<KeyState> = new Set(['pre-activation', 'active', 'suspended']);
-/** Keys that only process (verify, decrypt): due when their recipient usage ends. */
-const WINDING_DOWN: ReadonlySet<KeyState> = new Set([
-  'deactivated',
-  'compromised',
-  'destruction-pending',
-]);
-
-/** Which end of its crypto-period a key is due at. */
-export type DueEnd = 'originator' | 'recipient';
+export type { DueEnd };
 
 /** A key that falls due, with when and how far from now. */
 export interface DueKey {
@@ -36,25 +23,14 @@ export interface DueKey {
 
 /** When `key` falls due and at which end of its period; null for a key never due again. */
 export function dueOf(key: KeyView, now: Date): DueKey | null {
-  let iso: string | null = null;
-  let end: DueEnd = 'originator';
-  if (IN_USE.has(key.state)) {
-    iso = key.cryptoPeriod.originatorUsageEnd;
-    if (iso === null) {
-      iso = key.cryptoPeriod.recipientUsageEnd;
-      end = 'recipient';
-    }
-  } else if (WINDING_DOWN.has(key.state)) {
-    iso = key.cryptoPeriod.recipientUsageEnd;
-    end = 'recipient';
-  }
-  if (iso === null) return null;
-  const due = new Date(iso);
+  const found = dueEndOf(key.state, key.cryptoPeriod);
+  if (found === null) return null;
+  const due = new Date(found.at);
   const overdue = due.getTime() < now.getTime();
   const days = overdue
     ? -Math.ceil((now.getTime() - due.getTime()) / DAY_MS)
     : Math.floor((due.getTime() - now.getTime()) / DAY_MS);
-  return { key, due, end, days, overdue };
+  return { key, due, end: found.end, days, overdue };
 }
 
 /** The counts at the top of the dashboard. "Within" counts include the nearer ones, not the overdue. */
@@ -145,9 +121,9 @@ export function originatorEndsByMonth(keys: readonly KeyView[], now: Date): Mont
   }));
   const first = months[0]?.start ?? now;
   for (const key of keys) {
-    const iso = key.cryptoPeriod.originatorUsageEnd;
-    if (!IN_USE.has(key.state) || iso === null) continue;
-    const end = new Date(iso);
+    const due = dueEndOf(key.state, key.cryptoPeriod);
+    if (due?.end !== 'originator') continue;
+    const end = new Date(due.at);
     if (end.getTime() < now.getTime()) continue;
     const index =
       (end.getFullYear() - first.getFullYear()) * 12 + (end.getMonth() - first.getMonth());
