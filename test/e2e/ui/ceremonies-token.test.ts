@@ -312,6 +312,10 @@ describe('ceremonies on tokens', () => {
     expect(rest.acted).toEqual(['Carol', 'Wendy']);
     await page.getByRole('heading', { name: 'The ceremony is complete' }).waitFor();
     await expectNone(page, [ENROL_SO_PIN, ENROL_USER_PIN]);
+    // Both gave a PIN at the initialisation: the steps say so.
+    const initialise = await page.locator('.cer-step', { hasText: 'Initialise' }).textContent();
+    expect(initialise).toContain('1 of 1 administrator, 1 of 1 custodian');
+    expect(initialise).toContain('Done: Alice, Carol');
     await record('enrol-complete');
 
     // The token is initialised with its label; Carol's user PIN opens it, and the transcript

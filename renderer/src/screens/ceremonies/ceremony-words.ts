@@ -43,14 +43,15 @@ export function roleOf(view: CeremonyView, name: string): CeremonyRoleName | nul
 }
 
 /**
- * Who acted on a step. An action step done says so in its transcript entry (its contributors),
- * where the step's own list may name no one (the vault acted, not a person).
+ * Who acted on a step. An action step done says so in its transcript entry (its contributors):
+ * the step's own list names only who the entry is by (no one, or the administrator alone where
+ * a custodian gave a PIN too).
  */
 export function actedOn(view: CeremonyView, step: CeremonyStepView): string[] {
   const done = step.done.filter((name) => name.length > 0);
-  if (done.length > 0 || step.kind !== 'action') return done;
+  if (step.kind !== 'action') return done;
   const contributors = actionEntry(view, step.id)?.detail.contributors;
-  return Array.isArray(contributors) ? contributors : [];
+  return Array.isArray(contributors) ? contributors : done;
 }
 
 /**
