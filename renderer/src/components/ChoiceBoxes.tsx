@@ -1,10 +1,11 @@
 import { useId } from 'react';
 import { Checkbox, Radio } from 'react-aria-components';
 import type { CheckboxProps, RadioProps } from 'react-aria-components';
-import './forms.css';
 
 // A checkbox and a radio drawn in the theme's colours, each with its words (its name) and an
-// optional line under them saying what choosing it means (its description).
+// optional line under them saying what choosing it means (its description). Forms group them
+// in a `kw-choices` box (`kw-choices-row` to lay them side by side). A confirmation a person
+// ticks before a destructive action is a CheckboxChoice too.
 
 /** The ids that name and describe a choice by its words and its hint. */
 function useChoiceIds(hint: string | undefined) {

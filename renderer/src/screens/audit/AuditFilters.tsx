@@ -10,11 +10,10 @@ import {
   ListBoxItem,
   Popover,
   SearchField,
-  Select,
-  SelectValue,
 } from 'react-aria-components';
-import type { DateValue, Key } from 'react-aria-components';
+import type { DateValue } from 'react-aria-components';
 import type { AuditOutcome } from '../../../../electron/shared/vault-types.ts';
+import { ChoiceField } from '../../components/ChoiceField.tsx';
 
 // The filter bar of the audit log. The dates are kept as the date fields' own values here and
 // handed to the matcher as "YYYY-MM-DD" days.
@@ -38,40 +37,6 @@ export const EMPTY_FIELDS: FilterFields = {
 };
 
 const ANYONE = '\u0000anyone';
-
-function Choice<T extends string>(props: {
-  label: string;
-  selected: T;
-  options: ReadonlyArray<{ id: T; name: string }>;
-  onChange: (id: T) => void;
-}) {
-  return (
-    <Select
-      className="field audit-select"
-      selectedKey={props.selected}
-      onSelectionChange={(key: Key | null) => {
-        if (key !== null) props.onChange(String(key) as T);
-      }}
-    >
-      <Label>{props.label}</Label>
-      <Button className="input audit-select-button">
-        <SelectValue />
-        <span aria-hidden="true" className="audit-chevron">
-          ▾
-        </span>
-      </Button>
-      <Popover className="audit-popover">
-        <ListBox className="audit-listbox" items={props.options}>
-          {(option) => (
-            <ListBoxItem id={option.id} className="audit-option" textValue={option.name}>
-              {option.name}
-            </ListBoxItem>
-          )}
-        </ListBox>
-      </Popover>
-    </Select>
-  );
-}
 
 function Day(props: {
   label: string;
@@ -106,15 +71,16 @@ export function AuditFilters({
 }) {
   const set = (change: Partial<FilterFields>) => onChange({ ...fields, ...change });
   const actorOptions = [
-    { id: ANYONE, name: 'Anyone' },
-    ...actors.map((actor) => ({ id: actor, name: actor })),
+    { id: ANYONE, label: 'Anyone' },
+    ...actors.map((actor) => ({ id: actor, label: actor })),
   ];
   const actionItems = actions.map((action) => ({ id: action, name: action }));
   return (
     <div className="audit-filters" role="search" aria-label="Filter the audit log">
-      <Choice
+      <ChoiceField
         label="Actor"
-        selected={fields.actor ?? ANYONE}
+        className="audit-select"
+        value={fields.actor ?? ANYONE}
         options={actorOptions}
         onChange={(id) => set({ actor: id === ANYONE ? null : id })}
       />
@@ -133,23 +99,24 @@ export function AuditFilters({
             ▾
           </Button>
         </div>
-        <Popover className="audit-popover">
-          <ListBox className="audit-listbox">
+        <Popover className="kw-popover">
+          <ListBox className="kw-listbox">
             {(item: { id: string; name: string }) => (
-              <ListBoxItem id={item.id} className="audit-option" textValue={item.name}>
+              <ListBoxItem id={item.id} className="kw-option" textValue={item.name}>
                 {item.name}
               </ListBoxItem>
             )}
           </ListBox>
         </Popover>
       </ComboBox>
-      <Choice
+      <ChoiceField
         label="Outcome"
-        selected={fields.outcome}
+        className="audit-select"
+        value={fields.outcome}
         options={[
-          { id: 'any', name: 'Any outcome' },
-          { id: 'success', name: 'Success' },
-          { id: 'failure', name: 'Failure' },
+          { id: 'any', label: 'Any outcome' },
+          { id: 'success', label: 'Success' },
+          { id: 'failure', label: 'Failure' },
         ]}
         onChange={(outcome) => set({ outcome })}
       />

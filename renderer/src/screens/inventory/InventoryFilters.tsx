@@ -3,8 +3,8 @@ import { Button, Group, Input, Label, NumberField, SearchField } from 'react-ari
 import { KEY_STATES, PURPOSES, TIERS } from '../../../../electron/shared/inventory-types.ts';
 import type { PersonView } from '../../../../electron/shared/inventory-types.ts';
 import type { InventoryKey } from './inventory-rows.ts';
-import { ChoiceField } from './ChoiceField.tsx';
-import type { Choice } from './ChoiceField.tsx';
+import { ChoiceField } from '../../components/ChoiceField.tsx';
+import type { Choice } from '../../components/ChoiceField.tsx';
 import type { InventoryQuery } from './inventory-rows.ts';
 
 // The filters over the loaded inventory: state, tier, owner, purpose, environment, location,

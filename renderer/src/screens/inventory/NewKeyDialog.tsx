@@ -1,17 +1,11 @@
 import { useState } from 'react';
 import {
   Button,
-  Checkbox,
   CheckboxGroup,
-  Dialog,
   FieldError,
   Form,
-  Heading,
   Input,
   Label,
-  Modal,
-  ModalOverlay,
-  Radio,
   RadioGroup,
   Text,
   TextArea,
@@ -25,9 +19,12 @@ import type {
   Purpose,
 } from '../../../../electron/shared/inventory-types.ts';
 import { CallError, ask, keywarden, useAction, useQuery, withSecret } from '../../api.ts';
+import { DialogButtons, DialogFrame, SubmitButton } from '../../components/Dialog.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
+import { SecretField } from '../../components/SecretField.tsx';
 import { hrefOf } from '../../router.ts';
-import { ChoiceField } from './ChoiceField.tsx';
+import { CheckboxChoice, RadioChoice } from '../../components/ChoiceBoxes.tsx';
+import { ChoiceField } from '../../components/ChoiceField.tsx';
 import { TIER_WORDS } from './InventoryFilters.tsx';
 import {
   ALGORITHM_PURPOSES,
@@ -124,13 +121,11 @@ function NewKeyForm(props: {
         orientation="horizontal"
       >
         <Label>Generate it</Label>
-        <div className="inv-radio-row">
-          <Radio className="inv-radio" value="vault">
-            in the vault
-          </Radio>
-          <Radio className="inv-radio" value="token" isDisabled={attached.length === 0}>
+        <div className="kw-choices kw-choices-row">
+          <RadioChoice value="vault">in the vault</RadioChoice>
+          <RadioChoice value="token" isDisabled={attached.length === 0}>
             on a token
-          </Radio>
+          </RadioChoice>
         </div>
         {tokens.loading && <span className="hint">Looking for tokens…</span>}
         {!tokens.loading && attached.length === 0 && (
@@ -152,18 +147,14 @@ function NewKeyForm(props: {
             }))}
             onChange={(token) => set({ token })}
           />
-          <TextField
-            className="field"
-            type="password"
+          <SecretField
+            label="Token PIN"
+            kind="pin"
             value={pin}
             onChange={setPin}
             isRequired
             maxLength={256}
-          >
-            <Label>Token PIN</Label>
-            <Input autoComplete="off" spellCheck={false} />
-            <FieldError className="field-error" />
-          </TextField>
+          />
         </div>
       )}
 
@@ -198,12 +189,11 @@ function NewKeyForm(props: {
         validate={(value) => (value.length === 0 ? 'Choose at least one purpose.' : null)}
       >
         <Label>Purposes</Label>
-        <div className="inv-check-row">
+        <div className="kw-choices kw-choices-row">
           {ALGORITHM_PURPOSES[draft.algorithm].map((purpose) => (
-            <Checkbox key={purpose} value={purpose} className="inv-check">
-              <span className="inv-check-box" aria-hidden="true" />
+            <CheckboxChoice key={purpose} value={purpose}>
               {purpose}
-            </Checkbox>
+            </CheckboxChoice>
           ))}
         </div>
         <FieldError className="field-error" />
@@ -230,14 +220,13 @@ function NewKeyForm(props: {
           onChange={(custodians) => set({ custodians })}
         >
           <Label>Custodians</Label>
-          <div className="inv-check-row">
+          <div className="kw-choices kw-choices-row">
             {people
               .filter((person) => person.id !== draft.owner)
               .map((person) => (
-                <Checkbox key={person.id} value={person.id} className="inv-check">
-                  <span className="inv-check-box" aria-hidden="true" />
+                <CheckboxChoice key={person.id} value={person.id}>
                   {person.name}
-                </Checkbox>
+                </CheckboxChoice>
               ))}
           </div>
         </CheckboxGroup>
@@ -280,14 +269,12 @@ function NewKeyForm(props: {
         <Label>Notes</Label>
         <TextArea rows={2} />
       </TextField>
-      <Checkbox
-        className="inv-check"
+      <CheckboxChoice
         isSelected={draft.preActivation}
         onChange={(preActivation) => set({ preActivation })}
       >
-        <span className="inv-check-box" aria-hidden="true" />
         Enter it pre-activation (activate it later)
-      </Checkbox>
+      </CheckboxChoice>
 
       {generate.busy && (
         <Progress
@@ -299,14 +286,9 @@ function NewKeyForm(props: {
         />
       )}
       <ErrorNote error={generate.error} />
-      <div className="inv-dialog-actions">
-        <Button type="submit" className="button button-primary" isDisabled={generate.busy}>
-          Generate key
-        </Button>
-        <Button className="button" onPress={close} isDisabled={generate.busy}>
-          Cancel
-        </Button>
-      </div>
+      <DialogButtons close={close} isCloseDisabled={generate.busy}>
+        <SubmitButton pending={generate.busy}>Generate key</SubmitButton>
+      </DialogButtons>
     </Form>
   );
 }
@@ -319,24 +301,13 @@ export function NewKeyDialog(props: {
   onCreated: (key: KeyView) => void;
 }) {
   return (
-    <ModalOverlay
-      className="inv-overlay"
+    <DialogFrame
+      title="New key"
+      size="wide"
       isOpen={props.isOpen}
       onOpenChange={props.onOpenChange}
-      isDismissable
     >
-      <Modal className="inv-modal">
-        <Dialog className="inv-dialog">
-          {({ close }) => (
-            <>
-              <Heading slot="title" level={2}>
-                New key
-              </Heading>
-              <NewKeyForm people={props.people} onCreated={props.onCreated} close={close} />
-            </>
-          )}
-        </Dialog>
-      </Modal>
-    </ModalOverlay>
+      {(close) => <NewKeyForm people={props.people} onCreated={props.onCreated} close={close} />}
+    </DialogFrame>
   );
 }

@@ -12,7 +12,7 @@ import {
   Text,
   TextField,
 } from 'react-aria-components';
-import { ChoiceField } from './ChoiceField.tsx';
+import { ChoiceField } from '../../components/ChoiceField.tsx';
 import { sameQuery } from './inventory-rows.ts';
 import type { InventoryQuery } from './inventory-rows.ts';
 import { DEFAULT_VIEW } from './saved-views.ts';
@@ -47,7 +47,7 @@ export const SavedViews = memo(function SavedViews(props: {
       />
       <DialogTrigger>
         <Button className="button">Save view…</Button>
-        <Popover className="inv-popover inv-save-popover" placement="bottom start">
+        <Popover className="kw-popover inv-save-popover" placement="bottom start">
           <Dialog className="inv-save-dialog" aria-labelledby="save-view-title">
             {({ close }) => (
               <Form

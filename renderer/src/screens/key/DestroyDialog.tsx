@@ -1,22 +1,12 @@
 import { useRef, useState } from 'react';
-import {
-  Button,
-  Form,
-  Input,
-  Label,
-  ListBox,
-  ListBoxItem,
-  NumberField,
-  Popover,
-  Select,
-  SelectValue,
-  Text,
-  TextField,
-} from 'react-aria-components';
+import { Form, Input, Label, NumberField, Text } from 'react-aria-components';
 import type { KeyView, PersonView } from '../../../../electron/shared/inventory-types.ts';
 import { ask, keywarden, useAction, withSecret } from '../../api.ts';
+import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
+import { ChoiceField } from '../../components/ChoiceField.tsx';
+import { DialogButtons, ModalDialog, SubmitButton } from '../../components/Dialog.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
-import { ActionDialog, Confirm, DialogButtons } from './ActionDialog.tsx';
+import { SecretField } from '../../components/SecretField.tsx';
 import type { Done } from './KeyActions.tsx';
 import { dateWords, STATE_WORDS } from './key-words.ts';
 
@@ -28,37 +18,9 @@ import { dateWords, STATE_WORDS } from './key-words.ts';
 const DAY_MS = 86_400_000;
 const WINDOW = { min: 7, max: 30, default: 30 } as const;
 
-function PersonSelect(props: {
-  label: string;
-  people: PersonView[];
-  value: string | null;
-  onChange: (id: string | null) => void;
-}) {
-  const { label, people, value, onChange } = props;
-  return (
-    <Select
-      className="field key-select"
-      value={value}
-      onChange={(key) => onChange(key === null ? null : String(key))}
-      isRequired
-      placeholder="Choose a person"
-    >
-      <Label>{label}</Label>
-      <Button className="input key-select-button">
-        <SelectValue />
-        <span aria-hidden="true">▾</span>
-      </Button>
-      <Popover className="key-popover">
-        <ListBox className="key-listbox" items={people}>
-          {(person) => (
-            <ListBoxItem id={person.id} className="key-option" textValue={person.name}>
-              {person.name} <span className="hint">({person.roles.join(', ')})</span>
-            </ListBoxItem>
-          )}
-        </ListBox>
-      </Popover>
-    </Select>
-  );
+/** The people offered as authoriser or witness, each with their roles beside their name. */
+function personChoices(people: PersonView[]) {
+  return people.map((p) => ({ id: p.id, label: p.name, hint: p.roles.join(', ') }));
 }
 
 function DestroyForm(props: {
@@ -143,13 +105,22 @@ function DestroyForm(props: {
           cannot be undone; the record of its destruction stays.
         </p>
       )}
-      <PersonSelect
+      <ChoiceField
         label="Authorised by"
-        people={authorisers}
+        options={personChoices(authorisers)}
         value={authoriser}
         onChange={setAuthoriser}
+        placeholder="Choose a person"
+        isRequired
       />
-      <PersonSelect label="Witness" people={witnesses} value={witness} onChange={setWitness} />
+      <ChoiceField
+        label="Witness"
+        options={personChoices(witnesses)}
+        value={witness}
+        onChange={setWitness}
+        placeholder="Choose a person"
+        isRequired
+      />
       {mode === 'schedule' && (
         <NumberField
           className="field"
@@ -166,21 +137,25 @@ function DestroyForm(props: {
         </NumberField>
       )}
       {needsPin && keyView.location.kind === 'token' && (
-        <TextField className="field" type="password" value={pin} onChange={setPin} isRequired>
-          <Label>PIN of token {keyView.location.serial}</Label>
-          <Input ref={pinInput} autoComplete="off" spellCheck={false} />
-        </TextField>
+        <SecretField
+          label={`PIN of token ${keyView.location.serial}`}
+          kind="pin"
+          value={pin}
+          onChange={setPin}
+          isRequired
+          inputRef={pinInput}
+        />
       )}
       {destroy.error?.code === 'PIN_FINAL_TRY' && (
-        <Confirm checked={finalTry} onChange={setFinalTry}>
+        <CheckboxChoice isSelected={finalTry} onChange={setFinalTry}>
           I am sure of the PIN: use its final try.
-        </Confirm>
+        </CheckboxChoice>
       )}
-      <Confirm checked={sure} onChange={setSure}>
+      <CheckboxChoice isSelected={sure} onChange={setSure}>
         {mode === 'schedule'
           ? 'I understand the key is destroyed after this window unless someone cancels it.'
           : 'I understand the key is destroyed now, for good.'}
-      </Confirm>
+      </CheckboxChoice>
       {destroy.busy && (
         <Progress
           label={
@@ -189,13 +164,11 @@ function DestroyForm(props: {
         />
       )}
       <ErrorNote error={destroy.error} />
-      <DialogButtons
-        close={close}
-        submit={mode === 'schedule' ? 'Schedule destruction' : 'Destroy now'}
-        tone="danger"
-        disabled={!valid}
-        pending={destroy.busy}
-      />
+      <DialogButtons close={close} closeLabel="Close">
+        <SubmitButton tone="danger" disabled={!valid} pending={destroy.busy}>
+          {mode === 'schedule' ? 'Schedule destruction' : 'Destroy now'}
+        </SubmitButton>
+      </DialogButtons>
     </Form>
   );
 }
@@ -204,12 +177,12 @@ export function DestroyDialog(props: { keyView: KeyView; people: PersonView[]; d
   const { keyView } = props;
   const schedule = keyView.actions?.destroy === 'schedule';
   return (
-    <ActionDialog
-      label={schedule ? 'Schedule destruction' : 'Destroy now'}
+    <ModalDialog
+      opener={schedule ? 'Schedule destruction' : 'Destroy now'}
       title={schedule ? `Schedule the destruction of ${keyView.name}` : `Destroy ${keyView.name}`}
       tone="danger"
     >
       {(close) => <DestroyForm {...props} close={close} />}
-    </ActionDialog>
+    </ModalDialog>
   );
 }

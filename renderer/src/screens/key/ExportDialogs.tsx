@@ -1,19 +1,10 @@
 import { useState } from 'react';
-import {
-  Button,
-  Form,
-  Input,
-  Label,
-  Radio,
-  RadioGroup,
-  TextArea,
-  TextField,
-} from 'react-aria-components';
+import { Form, Input, Label, Radio, RadioGroup, TextArea, TextField } from 'react-aria-components';
 import type { KeyView } from '../../../../electron/shared/inventory-types.ts';
 import { ask, keywarden, useAction, useQuery } from '../../api.ts';
+import { CopyButton } from '../../components/CopyButton.tsx';
+import { DialogButtons, ModalDialog, SubmitButton } from '../../components/Dialog.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
-import { ActionDialog, DialogButtons } from './ActionDialog.tsx';
-import { CopyButton } from './CopyButton.tsx';
 
 // What leaves the vault from this screen: the public key (PEM, OpenSSH or JWK) and a
 // certificate signing request the key signs. Both are public; each is shown read-only with a
@@ -87,20 +78,16 @@ function ExportPublicView({ keyView, close }: { keyView: KeyView; close: () => v
           copy="Copy public key"
         />
       )}
-      <div className="key-dialog-buttons">
-        <Button className="button" onPress={close}>
-          Close
-        </Button>
-      </div>
+      <DialogButtons close={close} closeLabel="Close" />
     </div>
   );
 }
 
 export function ExportPublicDialog({ keyView }: { keyView: KeyView }) {
   return (
-    <ActionDialog label="Export public key" title={`Public key of ${keyView.name}`}>
+    <ModalDialog opener="Export public key" title={`Public key of ${keyView.name}`} size="wide">
       {(close) => <ExportPublicView keyView={keyView} close={close} />}
-    </ActionDialog>
+    </ModalDialog>
   );
 }
 
@@ -204,20 +191,23 @@ function CsrForm({ keyView, close }: { keyView: KeyView; close: () => void }) {
       {csr.busy && <Progress label="Signing the request…" />}
       <ErrorNote error={csr.error} />
       {pem && <PublicText label="Certificate signing request (PEM)" text={pem} copy="Copy CSR" />}
-      <DialogButtons
-        close={close}
-        submit={pem ? 'Make it again' : 'Make the CSR'}
-        disabled={typed.commonName.trim() === ''}
-        pending={csr.busy}
-      />
+      <DialogButtons close={close} closeLabel="Close">
+        <SubmitButton disabled={typed.commonName.trim() === ''} pending={csr.busy}>
+          {pem ? 'Make it again' : 'Make the CSR'}
+        </SubmitButton>
+      </DialogButtons>
     </Form>
   );
 }
 
 export function CsrDialog({ keyView }: { keyView: KeyView }) {
   return (
-    <ActionDialog label="Make a CSR" title={`Certificate signing request for ${keyView.name}`}>
+    <ModalDialog
+      opener="Make a CSR"
+      title={`Certificate signing request for ${keyView.name}`}
+      size="wide"
+    >
       {(close) => <CsrForm keyView={keyView} close={close} />}
-    </ActionDialog>
+    </ModalDialog>
   );
 }

@@ -5,7 +5,8 @@ import type { KeyState, KeyView, PersonView } from '../../../../electron/shared/
 import { ask, keywarden, useAction, useEvent } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { hrefOf } from '../../router.ts';
-import { ActionDialog, Confirm, DialogButtons } from './ActionDialog.tsx';
+import { DialogButtons, ModalDialog, SubmitButton } from '../../components/Dialog.tsx';
+import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
 import { DestroyDialog } from './DestroyDialog.tsx';
 import { CsrDialog, ExportPublicDialog } from './ExportDialogs.tsx';
 import { STATE_WORDS } from './key-words.ts';
@@ -102,19 +103,21 @@ function TransitionForm(props: { keyView: KeyView; to: KeyState; close: () => vo
       <p>{words.consequence}</p>
       <ReasonField value={reason} onChange={setReason} />
       {words.final && (
-        <Confirm checked={sure} onChange={setSure}>
+        <CheckboxChoice isSelected={sure} onChange={setSure}>
           I understand this cannot be undone.
-        </Confirm>
+        </CheckboxChoice>
       )}
       {move.busy && <Progress label="Recording the change…" />}
       <ErrorNote error={move.error} />
-      <DialogButtons
-        close={close}
-        submit={words.label}
-        tone={words.final ? 'danger' : 'primary'}
-        disabled={reason.trim() === '' || (words.final && !sure)}
-        pending={move.busy}
-      />
+      <DialogButtons close={close} closeLabel="Close">
+        <SubmitButton
+          tone={words.final ? 'danger' : 'primary'}
+          disabled={reason.trim() === '' || (words.final && !sure)}
+          pending={move.busy}
+        >
+          {words.label}
+        </SubmitButton>
+      </DialogButtons>
     </Form>
   );
 }
@@ -191,7 +194,9 @@ function RotateForm({ keyView, close, done }: { keyView: KeyView; close: () => v
         />
       )}
       <ErrorNote error={rotate.error} />
-      <DialogButtons close={close} submit={`Rotate to version ${next}`} pending={rotate.busy} />
+      <DialogButtons close={close} closeLabel="Close">
+        <SubmitButton pending={rotate.busy}>{`Rotate to version ${next}`}</SubmitButton>
+      </DialogButtons>
     </Form>
   );
 }
@@ -217,7 +222,9 @@ function CancelDestroyForm(props: { keyView: KeyView; close: () => void; done: D
         authoriser and a witness again.
       </p>
       <ErrorNote error={cancel.error} />
-      <DialogButtons close={close} submit="Cancel the destruction" pending={cancel.busy} />
+      <DialogButtons close={close} closeLabel="Close">
+        <SubmitButton pending={cancel.busy}>Cancel the destruction</SubmitButton>
+      </DialogButtons>
     </Form>
   );
 }
@@ -243,31 +250,31 @@ export function KeyActions(props: { keyView: KeyView; people: PersonView[]; done
       )}
       <div className="key-toolbar">
         {actions.rotate && (
-          <ActionDialog label="Rotate" title={`Rotate ${keyView.name}`} tone="primary">
+          <ModalDialog opener="Rotate" title={`Rotate ${keyView.name}`} tone="primary">
             {(close) => <RotateForm keyView={keyView} close={close} done={done} />}
-          </ActionDialog>
+          </ModalDialog>
         )}
         {actions.transitions.map((to) => {
           const words = transitionWords(keyView.state, to);
           return (
-            <ActionDialog
+            <ModalDialog
               key={to}
-              label={words.label}
+              opener={words.label}
               title={`${words.label}: ${keyView.name}`}
               tone={words.final ? 'danger' : 'plain'}
             >
               {(close) => <TransitionForm keyView={keyView} to={to} close={close} done={done} />}
-            </ActionDialog>
+            </ModalDialog>
           );
         })}
         {actions.destroy && <DestroyDialog keyView={keyView} people={people} done={done} />}
         {actions.cancelDestroy && (
-          <ActionDialog
-            label="Cancel destruction"
+          <ModalDialog
+            opener="Cancel destruction"
             title={`Cancel the destruction of ${keyView.name}`}
           >
             {(close) => <CancelDestroyForm keyView={keyView} close={close} done={done} />}
-          </ActionDialog>
+          </ModalDialog>
         )}
         {actions.exportPublic && <ExportPublicDialog keyView={keyView} />}
         {actions.csr && <CsrDialog keyView={keyView} />}

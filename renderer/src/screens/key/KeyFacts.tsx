@@ -1,6 +1,6 @@
 import type { KeyView, PersonView } from '../../../../electron/shared/inventory-types.ts';
 import { hrefOf } from '../../router.ts';
-import { CopyButton } from './CopyButton.tsx';
+import { CopyButton } from '../../components/CopyButton.tsx';
 import {
   algorithmWords,
   dateWords,

@@ -3,8 +3,8 @@ import { Button, CheckboxGroup, Form, Input, Label, Text, TextField } from 'reac
 import { ROLES } from '../../../../electron/shared/inventory-types.ts';
 import type { PersonView } from '../../../../electron/shared/inventory-types.ts';
 import { ask, keywarden, useAction } from '../../api.ts';
+import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
 import { ErrorNote } from '../../components/notes.tsx';
-import { CheckboxChoice } from '../settings/choices.tsx';
 import { ROLE_WORDS, isRole } from './roles.ts';
 
 // Adding a person to the registry: a name (unique, any case) and one or more roles. The vault

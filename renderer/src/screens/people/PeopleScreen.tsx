@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { ScreenProps } from '../screens.tsx';
 import { ask, keywarden, useQuery } from '../../api.ts';
+import { ModalDialog } from '../../components/Dialog.tsx';
 import { ErrorNote, PageHeader, Progress } from '../../components/notes.tsx';
-import { ModalDialog } from '../settings/ModalDialog.tsx';
 import { AddPersonForm } from './AddPersonForm.tsx';
 import { PresenceDialog } from './PresenceDialog.tsx';
 import { ROLE_WORDS } from './roles.ts';
@@ -35,7 +35,7 @@ export function PeopleScreen(_props: ScreenProps) {
         )}
         {list.length > 0 && (
           <table className="table people-table">
-            <caption className="kw-visually-hidden">
+            <caption className="visually-hidden">
               {list.length} {list.length === 1 ? 'person' : 'people'} in the registry
             </caption>
             <thead>

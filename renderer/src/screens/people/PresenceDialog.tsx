@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { Button, Form, Input, Label, Text, TextField } from 'react-aria-components';
+import { Form } from 'react-aria-components';
 import type { PersonView } from '../../../../electron/shared/inventory-types.ts';
 import { ask, keywarden, useAction, withSecret } from '../../api.ts';
+import { DialogButtons, SubmitButton } from '../../components/Dialog.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
-import { DialogButtons } from '../settings/ModalDialog.tsx';
+import { SecretField } from '../../components/SecretField.tsx';
 
 // A person's ceremony presence passphrase: what they type at each ceremony step to show they
 // are there. The person types it (twice) themselves; it becomes bytes only for the call, is
@@ -48,42 +49,29 @@ export function PresenceDialog({
         {person.name} types this passphrase at each ceremony step they take part in. Hand the
         keyboard to them: no one else should see or know it. Setting it again replaces the old one.
       </p>
-      <TextField
-        className="field"
-        type="password"
+      <SecretField
+        label="Presence passphrase"
+        kind="new"
         value={passphrase}
         onChange={setPassphrase}
+        description={`At least ${MIN_PRESENCE_BYTES} characters.`}
         isRequired
         autoFocus
-      >
-        <Label>Presence passphrase</Label>
-        <Input autoComplete="new-password" spellCheck={false} />
-        <Text slot="description" className="hint">
-          At least {MIN_PRESENCE_BYTES} characters.
-        </Text>
-      </TextField>
-      <TextField
-        className="field"
-        type="password"
+      />
+      <SecretField
+        label="The same passphrase again"
+        kind="new"
         value={again}
         onChange={setAgain}
+        error={mismatch ? 'The two entries differ.' : null}
         isRequired
-        isInvalid={mismatch}
-      >
-        <Label>The same passphrase again</Label>
-        <Input autoComplete="new-password" spellCheck={false} />
-        {mismatch && (
-          <Text slot="errorMessage" className="field-error">
-            The two entries differ.
-          </Text>
-        )}
-      </TextField>
+      />
       {enrol.busy && <Progress label="Stretching the passphrase and enrolling it…" />}
       <ErrorNote error={enrol.error} />
       <DialogButtons close={close}>
-        <Button type="submit" className="button button-primary" isDisabled={mismatch}>
+        <SubmitButton disabled={mismatch} pending={enrol.busy}>
           Enrol the passphrase
-        </Button>
+        </SubmitButton>
       </DialogButtons>
     </Form>
   );

@@ -134,7 +134,7 @@ export function DueChart({ months }: { months: readonly MonthCount[] }) {
         </Heading>
         <DisclosurePanel>
           <table className="table due-chart-table">
-            <caption className="periods-visually-hidden">
+            <caption className="visually-hidden">
               Keys whose originator usage period ends, by month
             </caption>
             <thead>

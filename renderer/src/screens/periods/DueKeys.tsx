@@ -134,7 +134,7 @@ export function DueTable({
         </p>
       ) : (
         <table className="table due-table">
-          <caption className="periods-visually-hidden">
+          <caption className="visually-hidden">
             Keys overdue or due within {horizonWords}, by {grouping}
           </caption>
           <thead>

@@ -1,17 +1,8 @@
 import { useState } from 'react';
-import {
-  Button,
-  Dialog,
-  DialogTrigger,
-  FieldError,
-  Heading,
-  Input,
-  Modal,
-  ModalOverlay,
-  NumberField,
-} from 'react-aria-components';
+import { Button, DialogTrigger, FieldError, Input, NumberField } from 'react-aria-components';
 import type { PolicyRow, PolicyTable } from '../../../../electron/shared/inventory-types.ts';
 import { ask, keywarden, useAction } from '../../api.ts';
+import { DialogButtons, DialogFrame } from '../../components/Dialog.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 
 // The vault's crypto-period table, editable: months for each key type's originator usage and
@@ -134,7 +125,7 @@ export function PolicyEditor({
         rotated after a change get the new periods. Only an officer may change the policy.
       </p>
       <table className="table policy-table">
-        <caption className="periods-visually-hidden">Crypto-periods by key type, in months</caption>
+        <caption className="visually-hidden">Crypto-periods by key type, in months</caption>
         <thead>
           <tr>
             <th scope="col">NIST row</th>
@@ -263,39 +254,30 @@ export function PolicyEditor({
           <Button className="button button-quiet policy-reset" isDisabled={busy}>
             Reset to NIST defaults…
           </Button>
-          <ModalOverlay className="periods-modal-overlay" isDismissable>
-            <Modal className="periods-modal">
-              <Dialog role="alertdialog" className="periods-dialog">
-                {({ close }) => (
-                  <>
-                    <Heading slot="title">Reset the policy to the NIST defaults?</Heading>
-                    <p>
-                      Every row goes back to NIST SP 800-57 Part 1 Table 1 as Keywarden ships it,
-                      and any unsaved edits are dropped. Keys already in the inventory keep their
-                      periods.
-                    </p>
-                    <div className="policy-actions">
-                      <Button className="button" onPress={close} autoFocus>
-                        Cancel
-                      </Button>
-                      <Button
-                        className="button button-danger"
-                        onPress={() => {
-                          close();
-                          save.clear();
-                          void reset
-                            .run()
-                            .then((next) => saved(next, 'Restored the NIST SP 800-57 defaults.'));
-                        }}
-                      >
-                        Reset to defaults
-                      </Button>
-                    </div>
-                  </>
-                )}
-              </Dialog>
-            </Modal>
-          </ModalOverlay>
+          <DialogFrame title="Reset the policy to the NIST defaults?" size="alert" alert>
+            {(close) => (
+              <>
+                <p>
+                  Every row goes back to NIST SP 800-57 Part 1 Table 1 as Keywarden ships it, and
+                  any unsaved edits are dropped. Keys already in the inventory keep their periods.
+                </p>
+                <DialogButtons close={close} autoFocusClose>
+                  <Button
+                    className="button button-danger"
+                    onPress={() => {
+                      close();
+                      save.clear();
+                      void reset
+                        .run()
+                        .then((next) => saved(next, 'Restored the NIST SP 800-57 defaults.'));
+                    }}
+                  >
+                    Reset to defaults
+                  </Button>
+                </DialogButtons>
+              </>
+            )}
+          </DialogFrame>
         </DialogTrigger>
       </div>
     </section>

@@ -14,11 +14,11 @@ import type { SlotAdded, VaultHeader } from '../../../../electron/shared/vault-t
 import { ask, keywarden, useAction, useEvent, useQuery } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { CalibrationProgress, useCalibration } from './CalibrationProgress.tsx';
-import { RadioChoice } from './choices.tsx';
+import { RadioChoice } from '../../components/ChoiceBoxes.tsx';
 import { FactorFields } from './FactorFields.tsx';
 import { blankFactor, enrolmentOf, problemOf } from './factor-drafts.ts';
 import type { FactorDraft } from './factor-drafts.ts';
-import { DialogButtons } from './ModalDialog.tsx';
+import { DialogButtons, SubmitButton } from '../../components/Dialog.tsx';
 import { ReauthField, reauthOf, useReauth } from './ReauthField.tsx';
 import { withSecretBytes } from './secret-bytes.ts';
 
@@ -183,9 +183,7 @@ export function AddSlotDialog({
         ))}
       <ErrorNote error={add.error} />
       <DialogButtons close={close}>
-        <Button type="submit" className="button button-primary">
-          Add the slot
-        </Button>
+        <SubmitButton pending={add.busy}>Add the slot</SubmitButton>
       </DialogButtons>
     </Form>
   );

@@ -15,7 +15,7 @@ import { ask, keywarden, useAction, useEvent, useQuery } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { useTheme } from '../../theme.ts';
 import type { Theme } from '../../theme.ts';
-import { RadioChoice } from './choices.tsx';
+import { RadioChoice } from '../../components/ChoiceBoxes.tsx';
 
 // The app's own settings: how long an idle vault stays open, the theme of this window, and
 // the vault file the app opens. The settings file is the main process's; a change made

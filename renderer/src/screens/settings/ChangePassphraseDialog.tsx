@@ -1,11 +1,12 @@
 import { useState } from 'react';
-import { Button, Form, Input, Label, Text, TextField } from 'react-aria-components';
+import { Form } from 'react-aria-components';
 import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
 import { ask, keywarden, useAction } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { CalibrationProgress, useCalibration } from './CalibrationProgress.tsx';
-import { CheckboxChoice } from './choices.tsx';
-import { DialogButtons } from './ModalDialog.tsx';
+import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
+import { DialogButtons, SubmitButton } from '../../components/Dialog.tsx';
+import { SecretField } from '../../components/SecretField.tsx';
 import { ReauthField, reauthOf, useReauth } from './ReauthField.tsx';
 import { withSecretBytes } from './secret-bytes.ts';
 
@@ -64,35 +65,22 @@ export function ChangePassphraseDialog({
         slots are not touched.
       </p>
       <ReauthField header={header} reauth={reauth} />
-      <TextField
-        className="field"
-        type="password"
+      <SecretField
+        label="New passphrase"
+        kind="new"
         value={passphrase}
         onChange={setPassphrase}
+        description="At least 12 characters; several words are easiest to remember."
         isRequired
-      >
-        <Label>New passphrase</Label>
-        <Input autoComplete="new-password" spellCheck={false} />
-        <Text slot="description" className="hint">
-          At least 12 characters; several words are easiest to remember.
-        </Text>
-      </TextField>
-      <TextField
-        className="field"
-        type="password"
+      />
+      <SecretField
+        label="The same new passphrase again"
+        kind="new"
         value={again}
         onChange={setAgain}
+        error={mismatch ? 'The two entries differ.' : null}
         isRequired
-        isInvalid={mismatch}
-      >
-        <Label>The same new passphrase again</Label>
-        <Input autoComplete="new-password" spellCheck={false} />
-        {mismatch && (
-          <Text slot="errorMessage" className="field-error">
-            The two entries differ.
-          </Text>
-        )}
-      </TextField>
+      />
       <CheckboxChoice
         isSelected={recalibrate}
         onChange={setRecalibrate}
@@ -108,9 +96,9 @@ export function ChangePassphraseDialog({
         ))}
       <ErrorNote error={change.error} />
       <DialogButtons close={close}>
-        <Button type="submit" className="button button-primary" isDisabled={mismatch}>
+        <SubmitButton disabled={mismatch} pending={change.busy}>
           Change the passphrase
-        </Button>
+        </SubmitButton>
       </DialogButtons>
     </Form>
   );

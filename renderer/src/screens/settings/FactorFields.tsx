@@ -1,89 +1,25 @@
-import {
-  Button,
-  Input,
-  Label,
-  ListBox,
-  ListBoxItem,
-  Popover,
-  RadioGroup,
-  Select,
-  SelectValue,
-  Text,
-  TextField,
-} from 'react-aria-components';
+import { Button, Input, Label, RadioGroup, Text, TextField } from 'react-aria-components';
 import type { TokenView } from '../../../../electron/shared/token-types.ts';
-import { CheckboxChoice, RadioChoice } from './choices.tsx';
+import { CheckboxChoice, RadioChoice } from '../../components/ChoiceBoxes.tsx';
+import { ChoiceField } from '../../components/ChoiceField.tsx';
+import { SecretField } from '../../components/SecretField.tsx';
 import { FACTOR_KINDS, blankFactor } from './factor-drafts.ts';
 import type { FactorDraft, FactorKind } from './factor-drafts.ts';
 
 // One factor of a new unlock slot: its kind, and what that kind needs (a passphrase typed
 // twice, a PIN, a token and key, a YubiKey slot). Nothing here is sent; see factor-drafts.ts.
 
-function SecretField({
-  label,
-  value,
-  onChange,
-  hint,
-  error,
-}: {
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  hint?: string;
-  error?: string | null;
-}) {
-  return (
-    <TextField
-      className="field"
-      type="password"
-      value={value}
-      onChange={onChange}
-      isInvalid={Boolean(error)}
-    >
-      <Label>{label}</Label>
-      <Input autoComplete="new-password" spellCheck={false} />
-      {hint && (
-        <Text slot="description" className="hint">
-          {hint}
-        </Text>
-      )}
-      {error && (
-        <Text slot="errorMessage" className="field-error">
-          {error}
-        </Text>
-      )}
-    </TextField>
-  );
-}
+const KIND_CHOICES = FACTOR_KINDS.map(({ kind, label }) => ({ id: kind, label }));
 
 function KindSelect({ kind, onKind }: { kind: FactorKind; onKind: (kind: FactorKind) => void }) {
   return (
-    <Select
-      className="field kw-select"
+    <ChoiceField
+      label="Kind of factor"
       value={kind}
-      onChange={(key) => {
-        const chosen = FACTOR_KINDS.find((k) => k.kind === key);
-        if (chosen) onKind(chosen.kind);
-      }}
-    >
-      <Label>Kind of factor</Label>
-      <Button className="kw-select-button">
-        <SelectValue />
-        <span aria-hidden="true">▾</span>
-      </Button>
-      <Popover className="kw-popover">
-        <ListBox className="kw-listbox" items={FACTOR_KINDS}>
-          {(item) => (
-            <ListBoxItem id={item.kind} className="kw-option" textValue={item.label}>
-              {item.label}
-            </ListBoxItem>
-          )}
-        </ListBox>
-      </Popover>
-      <Text slot="description" className="hint">
-        {FACTOR_KINDS.find((k) => k.kind === kind)?.hint}
-      </Text>
-    </Select>
+      options={KIND_CHOICES}
+      onChange={onKind}
+      description={FACTOR_KINDS.find((k) => k.kind === kind)?.hint}
+    />
   );
 }
 
@@ -105,30 +41,16 @@ function TokenSelect({
     );
   }
   return (
-    <Select
-      className="field kw-select"
+    <ChoiceField
+      label="Token"
       value={serial || null}
-      onChange={(key) => onSerial(typeof key === 'string' ? key : '')}
+      options={tokens.map((token) => ({
+        id: token.serial,
+        label: `${token.label} (${token.serial})`,
+      }))}
+      onChange={onSerial}
       placeholder="Choose a token"
-    >
-      <Label>Token</Label>
-      <Button className="kw-select-button">
-        <SelectValue />
-        <span aria-hidden="true">▾</span>
-      </Button>
-      <Popover className="kw-popover">
-        <ListBox
-          className="kw-listbox"
-          items={tokens.map((token) => ({ id: token.serial, token }))}
-        >
-          {({ id, token }) => (
-            <ListBoxItem id={id} className="kw-option" textValue={`${token.label} (${id})`}>
-              {token.label} ({id})
-            </ListBoxItem>
-          )}
-        </ListBox>
-      </Popover>
-    </Select>
+    />
   );
 }
 
@@ -160,12 +82,14 @@ export function FactorFields({
       {draft.kind === 'passphrase' && (
         <>
           <SecretField
+            kind="new"
             label="New passphrase"
             value={draft.passphrase}
             onChange={(passphrase) => onChange({ ...draft, passphrase })}
-            hint="At least 12 characters; several words are easiest to remember."
+            description="At least 12 characters; several words are easiest to remember."
           />
           <SecretField
+            kind="new"
             label="The same passphrase again"
             value={draft.again}
             onChange={(again) => onChange({ ...draft, again })}
@@ -191,13 +115,15 @@ export function FactorFields({
             Bind to the Secure Boot state (PCR 7)
           </CheckboxChoice>
           <SecretField
+            kind="new"
             label="TPM PIN (optional)"
             value={draft.pin}
             onChange={(pin) => onChange({ ...draft, pin, ...(pin ? {} : { again: '' }) })}
-            hint="Leave empty for a slot this machine alone opens."
+            description="Leave empty for a slot this machine alone opens."
           />
           {draft.pin && (
             <SecretField
+              kind="new"
               label="The same PIN again"
               value={draft.again}
               onChange={(again) => onChange({ ...draft, again })}
@@ -225,6 +151,7 @@ export function FactorFields({
             </Text>
           </TextField>
           <SecretField
+            kind="new"
             label="Token PIN"
             value={draft.pin}
             onChange={(pin) => onChange({ ...draft, pin })}
@@ -250,10 +177,11 @@ export function FactorFields({
       )}
       {draft.kind === 'fido2' && (
         <SecretField
+          kind="new"
           label="Security key PIN (if it has one)"
           value={draft.pin}
           onChange={(pin) => onChange({ ...draft, pin })}
-          hint="Touch the key when it blinks."
+          description="Touch the key when it blinks."
         />
       )}
       {problem && <p className="field-error">{problem}</p>}

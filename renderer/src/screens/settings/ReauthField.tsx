@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
-import { Input, Label, Text, TextField } from 'react-aria-components';
 import type { UnlockFactorRequest } from '../../../../electron/shared/contract.ts';
 import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
 import { CallError } from '../../api.ts';
+import { SecretField } from '../../components/SecretField.tsx';
 import type { SecretBytes } from './secret-bytes.ts';
 
 // Unlock-slot changes need a fresh unlock: within two minutes of unlocking, or with factors
@@ -59,20 +59,18 @@ export function ReauthField({
     );
   }
   return (
-    <TextField
-      className="field"
-      type="password"
+    <SecretField
+      label="Current vault passphrase"
+      kind="current"
       value={value}
       onChange={setValue}
       isRequired={required}
-    >
-      <Label>Current vault passphrase</Label>
-      <Input ref={input} autoComplete="current-password" spellCheck={false} />
-      <Text slot="description" className="hint">
-        {required
+      inputRef={input}
+      description={
+        required
           ? 'Required: the vault was unlocked more than two minutes ago.'
-          : 'Confirms it is you; needed once two minutes have passed since unlocking.'}
-      </Text>
-    </TextField>
+          : 'Confirms it is you; needed once two minutes have passed since unlocking.'
+      }
+    />
   );
 }

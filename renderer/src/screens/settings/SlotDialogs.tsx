@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { Button, Form, Input, Label, Text, TextField } from 'react-aria-components';
+import { Form, Input, Label, Text, TextField } from 'react-aria-components';
 import type { SlotSummary, VaultHeader } from '../../../../electron/shared/vault-types.ts';
 import { ask, keywarden, useAction } from '../../api.ts';
+import { DialogButtons, SubmitButton } from '../../components/Dialog.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
-import { DialogButtons } from './ModalDialog.tsx';
 import { ReauthField, reauthOf, useReauth } from './ReauthField.tsx';
 import { withSecretBytes } from './secret-bytes.ts';
 import { slotKindWords } from './slot-words.ts';
@@ -72,9 +72,7 @@ export function RenameSlotDialog({
       {rename.busy && <Progress label="Confirming it is you and renaming the slot…" />}
       <ErrorNote error={rename.error} />
       <DialogButtons close={close}>
-        <Button type="submit" className="button button-primary">
-          Rename the slot
-        </Button>
+        <SubmitButton pending={rename.busy}>Rename the slot</SubmitButton>
       </DialogButtons>
     </Form>
   );
@@ -130,9 +128,9 @@ export function RemoveSlotDialog({
       {remove.busy && <Progress label="Confirming it is you and removing the slot…" />}
       <ErrorNote error={remove.error} />
       <DialogButtons close={close}>
-        <Button type="submit" className="button button-danger">
+        <SubmitButton tone="danger" pending={remove.busy}>
           Remove the slot
-        </Button>
+        </SubmitButton>
       </DialogButtons>
     </Form>
   );

@@ -4,7 +4,7 @@ import { ask, keywarden, useQuery } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { AddSlotDialog } from './AddSlotDialog.tsx';
 import { ChangePassphraseDialog } from './ChangePassphraseDialog.tsx';
-import { ModalDialog } from './ModalDialog.tsx';
+import { ModalDialog } from '../../components/Dialog.tsx';
 import { RemoveSlotDialog, RenameSlotDialog } from './SlotDialogs.tsx';
 import { createdWords, slotFactorWords, slotKindWords } from './slot-words.ts';
 
@@ -39,7 +39,7 @@ export function SlotsSection({ vault }: { vault: VaultHeader }) {
             <th scope="col">Opened by</th>
             <th scope="col">Created</th>
             <th scope="col">
-              <span className="kw-visually-hidden">Actions</span>
+              <span className="visually-hidden">Actions</span>
             </th>
           </tr>
         </thead>
@@ -85,11 +85,7 @@ export function SlotsSection({ vault }: { vault: VaultHeader }) {
         {said}
       </p>
       <div className="settings-actions">
-        <ModalDialog
-          opener="Add an unlock slot…"
-          openerClass="button button-primary"
-          title="Add an unlock slot"
-        >
+        <ModalDialog opener="Add an unlock slot…" tone="primary" title="Add an unlock slot">
           {(close) => (
             <AddSlotDialog
               header={header}

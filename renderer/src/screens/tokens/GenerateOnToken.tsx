@@ -1,23 +1,10 @@
 import { useState } from 'react';
-import {
-  Button,
-  Checkbox,
-  CheckboxGroup,
-  Form,
-  Input,
-  Label,
-  ListBox,
-  ListBoxItem,
-  Popover,
-  Select,
-  SelectValue,
-  Text,
-  TextField,
-} from 'react-aria-components';
-import type { Key } from 'react-aria-components';
+import { Button, CheckboxGroup, Form, Input, Label, Text, TextField } from 'react-aria-components';
 import type { KeyView, PersonView, Purpose } from '../../../../electron/shared/inventory-types.ts';
 import type { TokenKeyAlgorithm, TokenView } from '../../../../electron/shared/token-types.ts';
 import { ask, keywarden, useAction, useQuery, withSecret } from '../../api.ts';
+import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
+import { ChoiceField } from '../../components/ChoiceField.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { hrefOf } from '../../router.ts';
 import { FinalTryConsent, PinField, onFinalTry } from './PinFields.tsx';
@@ -29,42 +16,11 @@ import { ALGORITHM_CHOICES, PURPOSE_CHOICES, pinErrorForScreen, tokenName } from
 // it (so the new key shows among them), and zeroed when both are done.
 
 const TIERS = [
-  { id: 1, name: '1 — catastrophic (needs a custodian besides the owner)' },
-  { id: 2, name: '2 — high (needs a custodian besides the owner)' },
-  { id: 3, name: '3 — moderate' },
-  { id: 4, name: '4 — low' },
+  { id: 1, label: '1 — catastrophic (needs a custodian besides the owner)' },
+  { id: 2, label: '2 — high (needs a custodian besides the owner)' },
+  { id: 3, label: '3 — moderate' },
+  { id: 4, label: '4 — low' },
 ] as const;
-
-/** A Select of plain choices, labelled, keyboard-operable. */
-function Choice<K extends Key>(props: {
-  label: string;
-  value: K | null;
-  onChange: (value: K) => void;
-  items: ReadonlyArray<{ id: K; name: string }>;
-}) {
-  return (
-    <Select
-      className="field"
-      value={props.value}
-      onChange={(value) => value !== null && props.onChange(value as K)}
-    >
-      <Label>{props.label}</Label>
-      <Button className="select-button">
-        <SelectValue />
-        <span aria-hidden="true">▾</span>
-      </Button>
-      <Popover className="tk-popover">
-        <ListBox className="tk-choice-list" items={props.items}>
-          {(item) => (
-            <ListBoxItem id={item.id} className="tk-choice-item" textValue={item.name}>
-              {item.name}
-            </ListBoxItem>
-          )}
-        </ListBox>
-      </Popover>
-    </Select>
-  );
-}
 
 function GenerateForm(props: {
   token: TokenView;
@@ -136,10 +92,10 @@ function GenerateForm(props: {
           Also the objects&apos; label on the token.
         </Text>
       </TextField>
-      <Choice
+      <ChoiceField
         label="Algorithm"
         value={algorithm}
-        items={ALGORITHM_CHOICES}
+        options={ALGORITHM_CHOICES}
         onChange={(chosen) => {
           setAlgorithm(chosen);
           setPurposes([...PURPOSE_CHOICES[chosen].ticked]);
@@ -147,33 +103,31 @@ function GenerateForm(props: {
       />
       <CheckboxGroup className="field checkbox-group" value={purposes} onChange={setPurposes}>
         <Label>Purposes</Label>
-        <div className="checkbox-row">
+        <div className="kw-choices kw-choices-row">
           {PURPOSE_CHOICES[algorithm].offered.map((purpose) => (
-            <Checkbox key={purpose} value={purpose} className="checkbox">
-              <span className="checkbox-box" aria-hidden="true" />
+            <CheckboxChoice key={purpose} value={purpose}>
               {purpose}
-            </Checkbox>
+            </CheckboxChoice>
           ))}
         </div>
       </CheckboxGroup>
-      <Choice
+      <ChoiceField
         label="Owner"
         value={owner}
-        items={owners.map((person) => ({ id: person.name, name: person.name }))}
+        options={owners.map((person) => ({ id: person.name, label: person.name }))}
         onChange={setOwner}
       />
-      <Choice label="Tier" value={tier} items={TIERS} onChange={setTier} />
+      <ChoiceField label="Tier" value={tier} options={TIERS} onChange={setTier} />
       {tier <= 2 && (
         <CheckboxGroup className="field checkbox-group" value={custodians} onChange={setCustodians}>
           <Label>Custodians</Label>
-          <div className="checkbox-row">
+          <div className="kw-choices kw-choices-row">
             {people
               .filter((person) => person.name !== owner)
               .map((person) => (
-                <Checkbox key={person.id} value={person.name} className="checkbox">
-                  <span className="checkbox-box" aria-hidden="true" />
+                <CheckboxChoice key={person.id} value={person.name}>
                   {person.name}
-                </Checkbox>
+                </CheckboxChoice>
               ))}
           </div>
         </CheckboxGroup>

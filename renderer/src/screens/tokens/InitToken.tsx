@@ -1,18 +1,8 @@
 import { useState } from 'react';
-import {
-  Button,
-  Dialog,
-  Form,
-  Heading,
-  Input,
-  Label,
-  Modal,
-  ModalOverlay,
-  Text,
-  TextField,
-} from 'react-aria-components';
+import { Button, Form, Input, Label, Text, TextField } from 'react-aria-components';
 import type { TokenView } from '../../../../electron/shared/token-types.ts';
 import { ask, keywarden, useAction, withSecret } from '../../api.ts';
+import { DialogButtons, DialogFrame } from '../../components/Dialog.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { PinField } from './PinFields.tsx';
 import { tokenName } from './token-words.ts';
@@ -144,23 +134,20 @@ export function InitToken(props: {
           Initialise token…
         </Button>
       </Form>
-      <ModalOverlay
-        className="tk-modal-overlay"
+      <DialogFrame
+        title={`Initialise this token as “${label.trim()}”?`}
+        size="alert"
+        alert
         isOpen={confirming}
         onOpenChange={setConfirming}
-        isDismissable
       >
-        <Modal className="tk-modal">
-          <Dialog role="alertdialog" className="tk-dialog">
-            <Heading slot="title">Initialise this token as “{label.trim()}”?</Heading>
+        {(close) => (
+          <>
             <p>
               The token {tokenName(token)} reached through <code>{token.module}</code> gets the new
               label and PINs, and anything on it is erased. This cannot be undone.
             </p>
-            <div className="tk-dialog-buttons">
-              <Button className="button" slot="close" autoFocus>
-                Cancel
-              </Button>
+            <DialogButtons close={close} autoFocusClose>
               <Button
                 className="button button-danger"
                 onPress={() => {
@@ -174,10 +161,10 @@ export function InitToken(props: {
               >
                 Initialise
               </Button>
-            </div>
-          </Dialog>
-        </Modal>
-      </ModalOverlay>
+            </DialogButtons>
+          </>
+        )}
+      </DialogFrame>
     </>
   );
 }

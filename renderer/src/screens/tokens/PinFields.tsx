@@ -1,13 +1,14 @@
-import { Checkbox, Input, Label, Text, TextField } from 'react-aria-components';
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import type { TokenView } from '../../../../electron/shared/token-types.ts';
+import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
+import { SecretField } from '../../components/SecretField.tsx';
 import type { PinRole } from './token-words.ts';
 
 // The pieces every PIN form on this screen shares: a PIN field that never autocompletes,
 // and the consent to spend a PIN's final try. A PIN typed here lives in the form's state
 // only until the form is submitted; the forms clear it then, whatever the outcome.
 
-/** A PIN input (password type, no autocomplete or spell check), with the token's length rule. */
+/** A PIN field (SecretField) that says the token's length rule under it. */
 export function PinField(props: {
   label: string;
   value: string;
@@ -24,27 +25,16 @@ export function PinField(props: {
     pinLength && pinLength.max > 0 ? `${pinLength.min} to ${pinLength.max} characters.` : null;
   const hint = [description, lengthRule].filter(Boolean).join(' ');
   return (
-    <TextField
-      className="field"
-      type="password"
+    <SecretField
+      label={props.label}
+      kind="pin"
       value={props.value}
       onChange={props.onChange}
+      description={hint}
+      error={props.isInvalid ? (invalidText ?? null) : undefined}
       isRequired={props.isRequired ?? false}
-      isInvalid={props.isInvalid ?? false}
-    >
-      <Label>{props.label}</Label>
-      <Input autoComplete="off" spellCheck={false} autoFocus={props.autoFocus ?? false} />
-      {hint && (
-        <Text slot="description" className="hint">
-          {hint}
-        </Text>
-      )}
-      {props.isInvalid && invalidText && (
-        <Text slot="errorMessage" className="field-error">
-          {invalidText}
-        </Text>
-      )}
-    </TextField>
+      autoFocus={props.autoFocus ?? false}
+    />
   );
 }
 
@@ -70,10 +60,9 @@ export function FinalTryConsent(props: {
         <strong>The {whose} is on its final try.</strong> If the PIN you give is wrong, the {whose}{' '}
         locks{props.role === 'user' ? ' until the security officer unblocks it' : ''}.
       </p>
-      <Checkbox className="checkbox" isSelected={props.isSelected} onChange={props.onChange}>
-        <span className="checkbox-box" aria-hidden="true" />
+      <CheckboxChoice isSelected={props.isSelected} onChange={props.onChange}>
         Use the final try: I am sure of this PIN
-      </Checkbox>
+      </CheckboxChoice>
     </div>
   );
 }

@@ -108,10 +108,10 @@ export const ALGORITHM_NAMES: Readonly<Record<TokenKeyAlgorithm, string>> = {
 };
 
 /** The algorithms a token generates, as the form offers them. */
-export const ALGORITHM_CHOICES: ReadonlyArray<{ id: TokenKeyAlgorithm; name: string }> =
+export const ALGORITHM_CHOICES: ReadonlyArray<{ id: TokenKeyAlgorithm; label: string }> =
   TOKEN_KEY_ALGORITHMS.map((id) => ({
     id,
-    name: id === 'rsa2048' ? 'RSA 2048 (acceptable only through 2030)' : ALGORITHM_NAMES[id],
+    label: id === 'rsa2048' ? 'RSA 2048 (acceptable only through 2030)' : ALGORITHM_NAMES[id],
   }));
 
 /** A key object's type and size in words: "EC P-256", "RSA 3072", else what the token says. */
