@@ -604,7 +604,7 @@ function removedDuring(request: WorkerRequest, error: KeywardenError): Keywarden
   }
   return new KeywardenError(
     ErrorCode.TOKEN_REMOVED,
-    `Token ${ref.serial} was removed during the ${request.op}, which did not finish; insert it and try again.`,
+    `Token ${ref.serial} is gone (removed before or during the call), so the call did not finish; insert it and try again.`,
   );
 }
 

@@ -123,7 +123,11 @@ export async function createVaultInUi(page: Page, passphrase: string): Promise<v
 
 /** Unlocks the vault the bridge names with its passphrase slot, and waits for the app. */
 export async function unlockInUi(page: Page, passphrase: string): Promise<void> {
-  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  // The passphrase field, not the "Passphrase" slot choice a vault of several slots offers.
+  await page
+    .getByLabel('Passphrase', { exact: true })
+    .and(page.locator('input:not([type=radio])'))
+    .fill(passphrase);
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByRole('navigation', { name: 'Places' }).waitFor({ timeout: 60_000 });
 }

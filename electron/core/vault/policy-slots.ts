@@ -18,6 +18,10 @@ const COMBINED_LABEL = 'keywarden/v1/combined-slot';
 const QUORUM_LABEL = 'keywarden/v1/quorum-slot';
 const SHARE_LABEL = 'keywarden/v1/quorum-share';
 
+/** "1 was offered", "2 were offered", "none was offered". */
+const given = (count: number) =>
+  count === 0 ? 'none was offered' : `${count} ${count === 1 ? 'was' : 'were'} offered`;
+
 export interface SealedShare {
   nonce: string;
   sealed: string;
@@ -227,7 +231,7 @@ export function missingFactors(
   if (params.threshold !== undefined) {
     return new KeywardenError(
       ErrorCode.QUORUM_NOT_MET,
-      `Slot #${slotId} opens with ${params.threshold} of its ${params.factors.length} factors (${params.factors.map(describeFactor).join('; ')}); ${assigned.length - missing.length} were offered.`,
+      `Slot #${slotId} opens with ${params.threshold} of its ${params.factors.length} factors (${params.factors.map(describeFactor).join('; ')}); ${given(assigned.length - missing.length)}.`,
     );
   }
   return new KeywardenError(

@@ -279,7 +279,7 @@ describe('a quorum of 2 of {a passphrase, two tokens}', () => {
   it('refuses one factor with QUORUM_NOT_MET in words, and clears what was typed', async () => {
     const words = await refusedWith('QUORUM_NOT_MET');
     expect(words).toContain('opens with 2 of its 3 factors');
-    expect(words).toContain('1 were offered');
+    expect(words).toContain('1 was offered');
     expect(words).toContain('More factors (or shares) are needed to reach the quorum.');
     expect(await officerPin(0).inputValue()).toBe('');
     expect(await progress().textContent()).toBe('0 of 2 factors given.');
