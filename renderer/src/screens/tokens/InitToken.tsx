@@ -4,7 +4,7 @@ import type { TokenView } from '../../../../electron/shared/token-types.ts';
 import { ask, keywarden, useAction, withSecret } from '../../api.ts';
 import { DialogButtons, DialogFrame } from '../../components/Dialog.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
-import { PinField } from './PinFields.tsx';
+import { useNewPin } from './PinFields.tsx';
 import { tokenName } from './token-words.ts';
 
 // Initialising a token (one not initialised yet: the services refuse any other) sets its
@@ -15,36 +15,18 @@ import { tokenName } from './token-words.ts';
 /** PKCS#11 labels are at most 32 bytes of UTF-8. */
 const labelBytes = (label: string) => new TextEncoder().encode(label).length;
 
-/** A PIN typed twice: the fields, and whether they agree. */
-function useTwice() {
-  const [value, setValue] = useState('');
-  const [again, setAgain] = useState('');
-  return {
-    value,
-    again,
-    setValue,
-    setAgain,
-    mismatch: again.length > 0 && again !== value,
-    ready: value.length > 0 && again === value,
-    clear: () => {
-      setValue('');
-      setAgain('');
-    },
-  };
-}
-
 export function InitToken(props: {
   token: TokenView;
   onDone: (initialised: TokenView | null) => void;
 }) {
   const { token, onDone } = props;
   const [label, setLabel] = useState(token.label);
-  const soPin = useTwice();
-  const userPin = useTwice();
+  const soPin = useNewPin(token);
+  const userPin = useNewPin(token);
   const [confirming, setConfirming] = useState(false);
   const init = useAction(async () =>
-    withSecret(soPin.value, (so) =>
-      withSecret(userPin.value, (user) =>
+    withSecret(soPin.newPin, (so) =>
+      withSecret(userPin.newPin, (user) =>
         ask(
           keywarden().tokens.init({
             // A fresh token (SoftHSM2's free slot, for one) may have no serial yet.
@@ -60,10 +42,6 @@ export function InitToken(props: {
   );
   const labelTooLong = labelBytes(label.trim()) > 32;
   const incomplete = !label.trim() || labelTooLong || !soPin.ready || !userPin.ready || init.busy;
-  const { min, max } = token.pinLength;
-  const badLength = (pin: string) =>
-    pin.length > 0 && max > 0 && (pin.length < min || pin.length > max);
-  const lengthWords = `This token takes a PIN of ${min} to ${max} characters.`;
 
   return (
     <>
@@ -94,40 +72,8 @@ export function InitToken(props: {
             </Text>
           )}
         </TextField>
-        <PinField
-          label="New SO PIN"
-          value={soPin.value}
-          onChange={soPin.setValue}
-          pinLength={token.pinLength}
-          isRequired
-          isInvalid={badLength(soPin.value)}
-          invalidText={lengthWords}
-        />
-        <PinField
-          label="New SO PIN, again"
-          value={soPin.again}
-          onChange={soPin.setAgain}
-          isRequired
-          isInvalid={soPin.mismatch}
-          invalidText="The two entries differ."
-        />
-        <PinField
-          label="New user PIN"
-          value={userPin.value}
-          onChange={userPin.setValue}
-          pinLength={token.pinLength}
-          isRequired
-          isInvalid={badLength(userPin.value)}
-          invalidText={lengthWords}
-        />
-        <PinField
-          label="New user PIN, again"
-          value={userPin.again}
-          onChange={userPin.setAgain}
-          isRequired
-          isInvalid={userPin.mismatch}
-          invalidText="The two entries differ."
-        />
+        {soPin.fields('New SO PIN')}
+        {userPin.fields('New user PIN')}
         {init.busy && <Progress label="Initialising the token…" />}
         <ErrorNote error={init.error} />
         <Button type="submit" className="button button-danger" isDisabled={incomplete}>

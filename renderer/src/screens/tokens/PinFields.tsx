@@ -1,11 +1,12 @@
+import { useState } from 'react';
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import type { TokenView } from '../../../../electron/shared/token-types.ts';
 import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
 import { SecretField } from '../../components/SecretField.tsx';
 import type { PinRole } from './token-words.ts';
 
-// The pieces every PIN form on this screen shares: a PIN field that never autocompletes,
-// and the consent to spend a PIN's final try. A PIN typed here lives in the form's state
+// The pieces every PIN form on this screen shares: a PIN field that never autocompletes, a new
+// PIN typed twice, and the consent to spend a PIN's final try. A PIN typed here lives in the form's state
 // only until the form is submitted; the forms clear it then, whatever the outcome.
 
 /** A PIN field (SecretField) that says the token's length rule under it. */
@@ -36,6 +37,51 @@ export function PinField(props: {
       autoFocus={props.autoFocus ?? false}
     />
   );
+}
+
+/**
+ * A new PIN typed twice, checked against the token's length rule before anything is sent:
+ * `fields(label)` are its two fields, `ready` says they agree, `invalid` that it cannot be sent.
+ */
+export function useNewPin(token: TokenView) {
+  const [newPin, setNewPin] = useState('');
+  const [again, setAgain] = useState('');
+  const { min, max } = token.pinLength;
+  const badLength = newPin.length > 0 && max > 0 && (newPin.length < min || newPin.length > max);
+  const mismatch = again.length > 0 && again !== newPin;
+  return {
+    newPin,
+    again,
+    setNewPin,
+    setAgain,
+    ready: newPin.length > 0 && again === newPin,
+    invalid: badLength || mismatch || newPin.length === 0 || again !== newPin,
+    fields: (label: string) => (
+      <>
+        <PinField
+          label={label}
+          value={newPin}
+          onChange={setNewPin}
+          pinLength={token.pinLength}
+          isRequired
+          isInvalid={badLength}
+          invalidText={`This token takes a PIN of ${min} to ${max} characters.`}
+        />
+        <PinField
+          label={`${label}, again`}
+          value={again}
+          onChange={setAgain}
+          isRequired
+          isInvalid={mismatch}
+          invalidText="The two entries differ."
+        />
+      </>
+    ),
+    clear: () => {
+      setNewPin('');
+      setAgain('');
+    },
+  };
 }
 
 /** Whether a PIN of `role` is on its final try, by the token's flags or by the last refusal. */
