@@ -95,6 +95,9 @@ function NewKeyForm(props: {
       className="form inv-new-key"
       onSubmit={(event) => {
         event.preventDefault();
+        // The Generate button stays enabled while it runs (it keeps the focus); a second
+        // submit meanwhile is ignored here.
+        if (generate.busy) return;
         void generate.run(requestOf(draft)).then((key) => {
           setPin('');
           if (key) onCreated(key);
