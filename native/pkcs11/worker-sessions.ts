@@ -104,7 +104,10 @@ function logIn(
     } catch {
       // The token is gone; the login error says enough.
     }
-    throw tokenError(error, { ...context, triesLeft });
+    // Named as the login, with its PIN, not as the call it was for ("list objects" before a
+    // generation), so a person knows which PIN the token refused.
+    const operation = `the ${so ? 'SO PIN' : 'user PIN'} login`;
+    throw tokenError(error, { ...context, operation, triesLeft });
   }
 }
 

@@ -197,7 +197,13 @@ describe('keys on the token', () => {
 
 describe('failures are coded errors', () => {
   it('a wrong PIN is PIN_INCORRECT and nothing is retried', async () => {
-    await expect(tokens.objects(ref(1), pin('0000'))).rejects.toThrow(code('PIN_INCORRECT'));
+    await expect(tokens.objects(ref(1), pin('0000'))).rejects.toThrow(
+      expect.objectContaining({
+        code: 'PIN_INCORRECT',
+        // Named as the login and its PIN, not as the listing it was for.
+        message: expect.stringMatching(/CKR_PIN_INCORRECT during the user PIN login on token/),
+      }),
+    );
     // The right PIN still works: one wrong try, not a lock-out.
     await expect(tokens.objects(ref(1), pin())).resolves.toEqual([]);
   });

@@ -74,7 +74,7 @@ function parameterValue(
       if ([...text].length > most || [...text].some((c) => c.charCodeAt(0) < 0x20))
         throw bad(`"${spec.name}" is printable text of at most ${most} characters.`);
       if (spec.pattern && !new RegExp(spec.pattern, 'u').test(text))
-        throw bad(`"${spec.name}" is not in the form ${spec.label} asks for; not "${text}".`);
+        throw bad(`${spec.label} ("${spec.name}"): "${text}" is not in the form it takes.`);
       return text;
     }
   }

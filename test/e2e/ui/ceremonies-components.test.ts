@@ -226,7 +226,7 @@ describe('PCI component entry', () => {
     const notKcv = page.getByRole('alert').filter({ hasText: 'BAD_REQUEST' });
     await notKcv.waitFor();
     expect(await notKcv.textContent()).toContain(
-      `"kcv" is not in the form Check value of the combined key (hex, from the key's paperwork) asks for; not "${split.kcv}0".`,
+      `Check value of the combined key (hex, from the key's paperwork) ("kcv"): "${split.kcv}0" is not in the form it takes.`,
     );
     expect(page.url()).not.toMatch(/#\/ceremonies\/[0-9a-f-]{36}$/);
     await record('form-bad-kcv');
