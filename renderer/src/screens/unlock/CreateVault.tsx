@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { Button, Form, Input, Label, Text, TextField } from 'react-aria-components';
+import { Button, Form } from 'react-aria-components';
 import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
 import type { CalibrationProgressView } from '../../../../electron/shared/app-types.ts';
 import { ask, keywarden, useAction, useEvent, withSecret } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
+import { SecretField } from '../../components/SecretField.tsx';
 
 // A new vault at the place the settings name: a passphrase typed twice, the Argon2id cost
 // calibrated on this machine (progress shown while it runs), then the vault is unlocked.
@@ -48,32 +49,22 @@ export function CreateVault({
           });
         }}
       >
-        <TextField
-          className="field"
-          type="password"
+        <SecretField
+          label="New passphrase"
+          kind="new"
           value={passphrase}
           onChange={setPassphrase}
           isRequired
-        >
-          <Label>New passphrase</Label>
-          <Input autoComplete="new-password" autoFocus />
-        </TextField>
-        <TextField
-          className="field"
-          type="password"
+          autoFocus
+        />
+        <SecretField
+          label="The same passphrase again"
+          kind="new"
           value={again}
           onChange={setAgain}
+          error={mismatch ? 'The two entries differ.' : null}
           isRequired
-          isInvalid={mismatch}
-        >
-          <Label>The same passphrase again</Label>
-          <Input autoComplete="new-password" />
-          {mismatch && (
-            <Text slot="errorMessage" className="field-error">
-              The two entries differ.
-            </Text>
-          )}
-        </TextField>
+        />
         {create.busy && (
           <Progress
             label={
