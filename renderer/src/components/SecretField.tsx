@@ -19,8 +19,9 @@ const AUTOCOMPLETE: Record<SecretKind, string> = {
 
 /**
  * A labelled, masked field for a secret. `description` shows under it; `error` (when given)
- * marks it invalid and says why; left out, a failed `isRequired` check shows instead. `inputRef` reaches the input, to put the cursor back in it
- * after a refused try.
+ * marks it invalid and says why; left out, a failed `isRequired` check shows instead.
+ * `inputRef` reaches the input, to put the cursor back in it after a refused try. Pass
+ * `className` to size it within a screen's layout (it is added to `field`).
  */
 export function SecretField({
   label,
@@ -33,6 +34,7 @@ export function SecretField({
   autoFocus = false,
   maxLength,
   inputRef,
+  className,
 }: {
   label: string;
   value: string;
@@ -44,10 +46,11 @@ export function SecretField({
   autoFocus?: boolean;
   maxLength?: number;
   inputRef?: Ref<HTMLInputElement>;
+  className?: string;
 }) {
   return (
     <TextField
-      className="field"
+      className={className ? `field ${className}` : 'field'}
       type="password"
       value={value}
       onChange={onChange}

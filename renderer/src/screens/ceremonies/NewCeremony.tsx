@@ -3,9 +3,9 @@ import { Button, Form, Label, Radio, RadioGroup } from 'react-aria-components';
 import type { CeremonyTemplateView } from '../../../../electron/shared/ceremony-run-types.ts';
 import type { KeyView, PersonView } from '../../../../electron/shared/inventory-types.ts';
 import { ask, keywarden, useAction, useQuery } from '../../api.ts';
+import { ChoiceField } from '../../components/ChoiceField.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { navigate } from '../../router.ts';
-import { ChoiceSelect } from './ChoiceSelect.tsx';
 import { ParameterFields, defaultsOf, keyChoice, requestParameters } from './ParameterFields.tsx';
 import type { ParameterValues } from './ParameterFields.tsx';
 import {
@@ -121,13 +121,14 @@ function TemplateForm({
             sign purpose on the Keys screen first.
           </p>
         ) : (
-          <ChoiceSelect
+          <ChoiceField
             label="Key that signs the transcript"
-            choices={signers.map(keyChoice)}
+            options={signers.map(keyChoice)}
             value={signingKey}
             onChange={setSigningKey}
             isRequired
             description="Its public key alone verifies the exported transcript."
+            className="field-wide"
           />
         )}
       </section>

@@ -9,7 +9,7 @@ import {
 } from 'react-aria-components';
 import type { CeremonyTemplateView } from '../../../../electron/shared/ceremony-run-types.ts';
 import type { KeyView, Purpose } from '../../../../electron/shared/inventory-types.ts';
-import { ChoiceSelect } from './ChoiceSelect.tsx';
+import { ChoiceField } from '../../components/ChoiceField.tsx';
 
 // A template's parameters as a form, one field per parameter by its kind: a key from the
 // inventory, a whole number, one of its choices, purposes, a folder, a token's serial, text.
@@ -76,15 +76,18 @@ function ParameterField({
     case 'key': {
       const choices = keys.filter((k) => !GONE.has(k.state)).map(keyChoice);
       return (
-        <ChoiceSelect
+        <ChoiceField
           label={label}
-          choices={choices}
+          options={choices}
           value={typeof value === 'string' ? value : null}
-          onChange={(id) => onChange(id ?? undefined)}
+          onChange={onChange}
           isRequired={!spec.optional}
-          {...(choices.length === 0
-            ? { description: 'The inventory holds no key yet: add one on the Keys screen.' }
-            : {})}
+          description={
+            choices.length === 0
+              ? 'The inventory holds no key yet: add one on the Keys screen.'
+              : undefined
+          }
+          className="field-wide"
         />
       );
     }
@@ -104,15 +107,16 @@ function ParameterField({
       );
     case 'choice':
       return (
-        <ChoiceSelect
+        <ChoiceField
           label={label}
-          choices={[
+          options={[
             ...(spec.optional ? [{ id: NONE, label: 'None' }] : []),
             ...(spec.choices ?? []).map((c) => ({ id: c, label: c })),
           ]}
           value={typeof value === 'string' ? value : spec.optional ? NONE : null}
-          onChange={(choice) => onChange(choice === null || choice === NONE ? undefined : choice)}
+          onChange={(choice) => onChange(choice === NONE ? undefined : choice)}
           isRequired={!spec.optional}
+          className="field-wide"
         />
       );
     case 'purposes':

@@ -7,6 +7,7 @@ import type {
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import { ask, errorInfo, keywarden, useAction, useQuery, withSecret } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
+import { SecretField } from '../../components/SecretField.tsx';
 import { besidePath, entryWords, shownDetail, whenWords } from './ceremony-words.ts';
 import { PrintPdfButton } from './PrintPdfButton.tsx';
 
@@ -100,10 +101,13 @@ function Export({ view, vaultPath }: { view: CeremonyView; vaultPath: string }) 
           </Text>
         </TextField>
         {onToken && (
-          <TextField className="field" type="password" value={pin} onChange={setPin} isRequired>
-            <Label>PIN of the ceremony key’s token</Label>
-            <Input autoComplete="off" />
-          </TextField>
+          <SecretField
+            label="PIN of the ceremony key’s token"
+            kind="pin"
+            value={pin}
+            onChange={setPin}
+            isRequired
+          />
         )}
         {exported.busy && <Progress label="Signing and writing the transcript…" />}
         <ErrorNote error={exported.error ?? signer.error} />

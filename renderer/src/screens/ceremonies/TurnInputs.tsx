@@ -3,7 +3,6 @@ import {
   Button,
   Checkbox,
   FileTrigger,
-  Input,
   Label,
   Text,
   TextArea,
@@ -12,6 +11,7 @@ import {
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import { ask, errorInfo, keywarden } from '../../api.ts';
 import { ErrorNote } from '../../components/notes.tsx';
+import { SecretField } from '../../components/SecretField.tsx';
 import { hexBytes } from './turn-needs.ts';
 
 // What a person brings at an action step, each as its own field: a share (typed, pasted or
@@ -46,7 +46,7 @@ export function ShareInput({
       >
         <Label>Your share</Label>
         <TextArea
-          className="cer-share-text mono"
+          className="cer-share-text"
           rows={7}
           spellCheck={false}
           autoComplete="off"
@@ -127,19 +127,19 @@ export function ComponentInput({
   };
   return (
     <>
-      <TextField
-        className="field field-wide"
-        type="password"
+      {/* A key component, like a PIN: never remembered or suggested by the browser. */}
+      <SecretField
+        label="Your component (hex, not shown)"
+        kind="pin"
+        className="field-wide"
         value={value}
         onChange={(typed) => {
           onChange(typed);
           setCheck(null);
           onConfirmed(false);
         }}
-      >
-        <Label>Your component (hex, not shown)</Label>
-        <Input className="mono" autoComplete="off" spellCheck={false} autoFocus />
-      </TextField>
+        autoFocus
+      />
       <Button className="button" isDisabled={value.length === 0} onPress={() => void showCheck()}>
         Show its check value
       </Button>
@@ -182,26 +182,15 @@ export function PinInputs({
   const differ = confirm && again.length > 0 && pin !== again;
   return (
     <>
-      <TextField className="field" type="password" value={pin} onChange={onPin}>
-        <Label>{label}</Label>
-        <Input autoComplete="off" autoFocus />
-      </TextField>
+      <SecretField label={label} kind="pin" value={pin} onChange={onPin} autoFocus />
       {confirm && (
-        <TextField
-          className="field"
-          type="password"
+        <SecretField
+          label="The same PIN again"
+          kind="pin"
           value={again}
           onChange={onAgain}
-          isInvalid={differ}
-        >
-          <Label>The same PIN again</Label>
-          <Input autoComplete="off" />
-          {differ && (
-            <Text slot="errorMessage" className="field-error">
-              The two entries differ.
-            </Text>
-          )}
-        </TextField>
+          error={differ ? 'The two entries differ.' : null}
+        />
       )}
     </>
   );

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Button, Form, Input, Label, TextField } from 'react-aria-components';
+import { Button, Form } from 'react-aria-components';
 import type {
   CeremonyStepView,
   CeremonyView,
@@ -7,6 +7,7 @@ import type {
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import { ask, errorInfo, keywarden } from '../../api.ts';
 import { Progress } from '../../components/notes.tsx';
+import { SecretField } from '../../components/SecretField.tsx';
 import { ComponentInput, PinInputs, ShareInput } from './TurnInputs.tsx';
 import type { ShareFile } from './TurnInputs.tsx';
 import { roleWord } from './ceremony-words.ts';
@@ -164,14 +165,19 @@ export function TurnPanel({
             onAgain={setPinAgain}
           />
         )}
-        <TextField className="field" type="password" value={proof} onChange={setProof}>
-          <Label>
-            {byToken
+        {/* This person's presence proof: never remembered or suggested by the browser. */}
+        <SecretField
+          label={
+            byToken
               ? `${by}’s token PIN (the token signs your presence)`
-              : `${by}’s presence passphrase`}
-          </Label>
-          <Input ref={proofField} autoComplete="off" autoFocus={need === null} />
-        </TextField>
+              : `${by}’s presence passphrase`
+          }
+          kind="pin"
+          value={proof}
+          onChange={setProof}
+          inputRef={proofField}
+          autoFocus={need === null}
+        />
         {busy && <Progress label={workingWords(step)} />}
         <div className="cer-buttons">
           <Button type="submit" className="button button-primary" isDisabled={!ready || busy}>
