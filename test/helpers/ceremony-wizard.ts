@@ -1,6 +1,9 @@
+import { userInfo } from 'node:os';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { KeywardenApi } from '../../electron/shared/api.ts';
+import type { Reply } from '../../electron/shared/contract.ts';
+import type { KeyView, Role } from '../../electron/shared/inventory-types.ts';
 import type { UiSession } from './ui-session.ts';
 
 // The ceremony wizard driven as the people in the room drive it, for the end-to-end suites:
@@ -10,6 +13,52 @@ import type { UiSession } from './ui-session.ts';
 
 /** The app's API inside the page (for page.evaluate callbacks). */
 export type PageGlobal = { keywarden: KeywardenApi };
+
+/** The value of a reply from window.keywarden; throws "CODE: message" on a refusal. */
+export function valueOf<T>(reply: Reply<T>): T {
+  if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
+  return reply.value;
+}
+
+/**
+ * Registers the room through the page's API, as an officer would: the OS user as an officer
+ * (the app acts as them and must be one to add people and keys), each person of `roles` with
+ * their roles and, where `presence` has one, their presence passphrase; then Alice's Ed25519
+ * "Ceremony key", which signs the transcripts. Returns that key.
+ */
+export async function seedRoom(
+  page: Page,
+  roles: Readonly<Record<string, readonly Role[]>>,
+  presence: Readonly<Record<string, string>>,
+): Promise<KeyView> {
+  const signer = await page.evaluate(
+    async ({ roles, presence, me }) => {
+      const { keywarden } = globalThis as unknown as PageGlobal;
+      const must = async <T>(reply: Promise<Reply<T>>): Promise<T> => {
+        const answer = await reply;
+        if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
+        return answer.value;
+      };
+      await must(keywarden.people.add({ name: me, roles: ['officer'] }));
+      for (const [name, held] of Object.entries(roles)) {
+        await must(keywarden.people.add({ name, roles: [...held] }));
+        const passphrase = presence[name];
+        if (passphrase === undefined) continue;
+        await must(
+          keywarden.people.setPresence({ name, passphrase: new TextEncoder().encode(passphrase) }),
+        );
+      }
+      return keywarden.keys.generate({
+        name: 'Ceremony key',
+        algorithm: 'ed25519',
+        purposes: ['sign', 'verify'],
+        owner: 'Alice',
+      });
+    },
+    { roles, presence, me: userInfo().username },
+  );
+  return valueOf(signer);
+}
 
 /** One person's turn at one step, as the wizard names it ("enter/Carol"). */
 export interface Turn {

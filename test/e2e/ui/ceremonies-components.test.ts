@@ -1,8 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { Reply } from '../../../electron/shared/contract.ts';
 import type { ComponentSplitView } from '../../../electron/shared/ceremony-types.ts';
 import type { KeyView } from '../../../electron/shared/inventory-types.ts';
 import { PRESENCE } from '../../helpers/ceremony-script.ts';
@@ -17,7 +15,9 @@ import {
   proofLabel,
   stepRecorder,
   submitRefused,
+  seedRoom,
   submitTurn,
+  valueOf,
 } from '../../helpers/ceremony-wizard.ts';
 import type { PageGlobal } from '../../helpers/ceremony-wizard.ts';
 import { openUi, unlockInUi } from '../../helpers/ui-session.ts';
@@ -45,62 +45,34 @@ let signer: KeyView;
 let split: ComponentSplitView;
 let component: Record<'Carol' | 'Dave', { value: string; kcv: string }>;
 
-/** The value of a reply from window.keywarden; throws "CODE: message" on a refusal. */
-function valueOf<T>(reply: Reply<T>): T {
-  if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
-  return reply.value;
-}
-
 /** Registers the room and the keys, and splits the source key into Carol's and Dave's components. */
 async function seed(page: Page, out: string) {
-  return page.evaluate(
-    async ({ presence, me, out }) => {
+  const room = {
+    Alice: ['officer'],
+    Carol: ['custodian'],
+    Dave: ['custodian'],
+    Walter: ['custodian', 'witness'],
+    Wendy: ['witness'],
+  } as const;
+  const signer = await seedRoom(page, room, PRESENCE);
+  const split = valueOf(
+    await page.evaluate(async (folder) => {
       const { keywarden } = globalThis as unknown as PageGlobal;
-      const must = async <T>(reply: Promise<Reply<T>>): Promise<T> => {
-        const answer = await reply;
-        if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
-        return answer.value;
-      };
-      await must(keywarden.people.add({ name: me, roles: ['officer'] }));
-      const roles = {
-        Alice: ['officer'],
-        Carol: ['custodian'],
-        Dave: ['custodian'],
-        Walter: ['custodian', 'witness'],
-        Wendy: ['witness'],
-      } as const;
-      for (const [name, held] of Object.entries(roles)) {
-        await must(keywarden.people.add({ name, roles: [...held] }));
-        const passphrase = new TextEncoder().encode(presence[name]);
-        await must(keywarden.people.setPresence({ name, passphrase }));
-      }
-      const signer = await must(
-        keywarden.keys.generate({
-          name: 'Ceremony key',
-          algorithm: 'ed25519',
-          purposes: ['sign', 'verify'],
-          owner: 'Alice',
-        }),
-      );
-      const source = await must(
-        keywarden.keys.generate({
-          name: 'Terminal master (the bank’s copy)',
-          algorithm: 'aes256',
-          purposes: ['encrypt', 'decrypt'],
-          owner: 'Alice',
-        }),
-      );
-      const split = await must(
-        keywarden.ceremony.splitComponents({
-          keyId: source.id,
-          custodians: ['Carol', 'Dave'],
-          outDir: out,
-        }),
-      );
-      return { signer, split };
-    },
-    { presence: PRESENCE, me: userInfo().username, out },
+      const made = await keywarden.keys.generate({
+        name: 'Terminal master (the bank’s copy)',
+        algorithm: 'aes256',
+        purposes: ['encrypt', 'decrypt'],
+        owner: 'Alice',
+      });
+      if (!made.ok) return made;
+      return keywarden.ceremony.splitComponents({
+        keyId: made.value.id,
+        custodians: ['Carol', 'Dave'],
+        outDir: folder,
+      });
+    }, out),
   );
+  return { signer, split };
 }
 
 /** Every key in the inventory. */

@@ -1,7 +1,5 @@
-import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { Reply } from '../../../electron/shared/contract.ts';
 import type { KeyView } from '../../../electron/shared/inventory-types.ts';
 import { PRESENCE } from '../../helpers/ceremony-script.ts';
 import {
@@ -15,7 +13,9 @@ import {
   proofLabel,
   stepRecorder,
   submitRefused,
+  seedRoom,
   submitTurn,
+  valueOf,
 } from '../../helpers/ceremony-wizard.ts';
 import type { PageGlobal } from '../../helpers/ceremony-wizard.ts';
 import { startSoftHsm } from '../../helpers/softhsm.fixture.ts';
@@ -52,60 +52,41 @@ const proofOf = (name: string) =>
     ? { value: OSCAR_PIN, byToken: true }
     : { value: PRESENCE[name] ?? '', byToken: false };
 
-/** The value of a reply from window.keywarden; throws "CODE: message" on a refusal. */
-function valueOf<T>(reply: Reply<T>): T {
-  if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
-  return reply.value;
-}
-
 /**
  * Registers the room as an officer would: passphrases for Alice, Carol and Wendy; for Oscar a
  * P-256 signing key made on his token, enrolled as how he proves presence.
  */
 async function seed(page: Page) {
-  return page.evaluate(
-    async ({ presence, me, serial, pin }) => {
-      const { keywarden } = globalThis as unknown as PageGlobal;
-      const must = async <T>(reply: Promise<Reply<T>>): Promise<T> => {
-        const answer = await reply;
-        if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
-        return answer.value;
-      };
-      await must(keywarden.people.add({ name: me, roles: ['officer'] }));
-      const roles = {
-        Alice: ['officer'],
-        Oscar: ['officer'],
-        Carol: ['custodian'],
-        Wendy: ['witness'],
-      } as const;
-      for (const [name, held] of Object.entries(roles)) {
-        await must(keywarden.people.add({ name, roles: [...held] }));
-        if (name === 'Oscar') continue;
-        const passphrase = new TextEncoder().encode(presence[name]);
-        await must(keywarden.people.setPresence({ name, passphrase }));
-      }
-      const signer = await must(
-        keywarden.keys.generate({
-          name: 'Ceremony key',
-          algorithm: 'ed25519',
-          purposes: ['sign', 'verify'],
-          owner: 'Alice',
-        }),
-      );
-      const oscarsKey = await must(
-        keywarden.keys.generate({
+  const room = {
+    Alice: ['officer'],
+    Oscar: ['officer'],
+    Carol: ['custodian'],
+    Wendy: ['witness'],
+  } as const;
+  // Oscar is not in PRESENCE: he proves presence with his token alone.
+  const signer = await seedRoom(page, room, PRESENCE);
+  const oscarsKey = valueOf(
+    await page.evaluate(
+      async ({ serial, pin }) => {
+        const { keywarden } = globalThis as unknown as PageGlobal;
+        const made = await keywarden.keys.generate({
           name: 'Oscar presence',
           algorithm: 'p256',
           purposes: ['sign'],
           owner: 'Oscar',
           token: { serial, pin: new TextEncoder().encode(pin) },
-        }),
-      );
-      await must(keywarden.people.setPresence({ name: 'Oscar', tokenKey: oscarsKey.id }));
-      return { signer, oscarsKey };
-    },
-    { presence: PRESENCE, me: userInfo().username, serial: token.serial, pin: OSCAR_PIN },
+        });
+        if (!made.ok) return made;
+        const enrolled = await keywarden.people.setPresence({
+          name: 'Oscar',
+          tokenKey: made.value.id,
+        });
+        return enrolled.ok ? made : enrolled;
+      },
+      { serial: token.serial, pin: OSCAR_PIN },
+    ),
   );
+  return { signer, oscarsKey };
 }
 
 /** None of `secrets` is in the page's markup or in any of its fields. */

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { KeywardenApi } from '../../../electron/shared/api.ts';
-import type { Reply } from '../../../electron/shared/contract.ts';
 import type { KeyView } from '../../../electron/shared/inventory-types.ts';
 import type { TranscriptDocument } from '../../../electron/shared/ceremony-run-types.ts';
+import { assign, choose, seedRoom, stepRecorder, valueOf } from '../../helpers/ceremony-wizard.ts';
+import type { PageGlobal } from '../../helpers/ceremony-wizard.ts';
 import { createVaultInUi, openUi } from '../../helpers/ui-session.ts';
 import type { UiSession } from '../../helpers/ui-session.ts';
 import { tempDir } from '../../helpers/vault-fixture.ts';
@@ -35,65 +35,29 @@ let ui: UiSession;
 let seeded: { signer: KeyView; secret: KeyView };
 let splitKcv = '';
 let shareFolder = '';
-let shot = 0;
-const checkedForms = new Set<string>();
-
-/**
- * A screenshot of the page as it is now, and an axe check unless `form` names a form axe has
- * already checked (the hand-over, or a turn with the same button: the same markup again).
- */
-async function step(name: string, form?: string): Promise<void> {
-  shot += 1;
-  await ui.screenshot(`ceremonies-${String(shot).padStart(2, '0')}-${name}`);
-  if (form !== undefined && checkedForms.has(form)) return;
-  if (form !== undefined) checkedForms.add(form);
-  expect(await ui.seriousViolations()).toEqual([]);
-}
+let step: ReturnType<typeof stepRecorder>;
 
 /** Registers the people and their presence passphrases, and the two keys, as an officer would. */
-async function seed(page: Page) {
-  return page.evaluate(
-    async ({ presence, me }) => {
-      const api = (globalThis as unknown as { keywarden: KeywardenApi }).keywarden;
-      const must = async <T>(reply: Promise<Reply<T>>): Promise<T> => {
-        const answer = await reply;
-        if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
-        return answer.value;
-      };
-      // The app acts as the OS user, who must be a registered officer to add people and keys.
-      await must(api.people.add({ name: me, roles: ['officer'] }));
-      const roles = {
-        Alice: ['officer'],
-        Carol: ['custodian'],
-        Dave: ['custodian'],
-        Erin: ['custodian'],
-        Wendy: ['witness'],
-      } as const;
-      for (const [name, held] of Object.entries(roles)) {
-        await must(api.people.add({ name, roles: [...held] }));
-        const passphrase = new TextEncoder().encode(presence[name]);
-        await must(api.people.setPresence({ name, passphrase }));
-      }
-      const signer = await must(
-        api.keys.generate({
-          name: 'Ceremony key',
-          algorithm: 'ed25519',
-          purposes: ['sign', 'verify'],
-          owner: 'Alice',
-        }),
-      );
-      const secret = await must(
-        api.keys.generate({
-          name: 'Payments key',
-          algorithm: 'aes256',
-          purposes: ['encrypt', 'decrypt'],
-          owner: 'Alice',
-        }),
-      );
-      return { signer, secret };
-    },
-    { presence: PRESENCE, me: userInfo().username },
+async function seed(page: Page): Promise<{ signer: KeyView; secret: KeyView }> {
+  const room = {
+    Alice: ['officer'],
+    Carol: ['custodian'],
+    Dave: ['custodian'],
+    Erin: ['custodian'],
+    Wendy: ['witness'],
+  } as const;
+  const signer = await seedRoom(page, room, PRESENCE);
+  const secret = valueOf(
+    await page.evaluate(() =>
+      (globalThis as unknown as PageGlobal).keywarden.keys.generate({
+        name: 'Payments key',
+        algorithm: 'aes256',
+        purposes: ['encrypt', 'decrypt'],
+        owner: 'Alice',
+      }),
+    ),
   );
+  return { signer, secret };
 }
 
 /** Goes to a place in the app, as a link would. */
@@ -101,17 +65,6 @@ async function goTo(page: Page, hash: string): Promise<void> {
   await page.evaluate((to) => {
     (globalThis as unknown as { location: { hash: string } }).location.hash = to;
   }, hash);
-}
-
-/** Opens a Select by its label and picks the option whose text matches. */
-async function choose(page: Page, label: string, option: RegExp): Promise<void> {
-  await page.getByRole('button', { name: new RegExp(label) }).click();
-  await page.getByRole('option', { name: option }).click();
-}
-
-/** Ticks a person in a role's group. */
-async function assign(page: Page, group: RegExp, name: string): Promise<void> {
-  await page.getByRole('group', { name: group }).getByText(name, { exact: true }).click();
 }
 
 /**
@@ -165,6 +118,7 @@ beforeAll(async () => {
   // Tall enough that a screenshot holds the wizard (the screen scrolls inside the window).
   await ui.page.setViewportSize({ width: 1280, height: 1400 });
   await createVaultInUi(ui.page, PASSPHRASE);
+  step = stepRecorder(ui, 'ceremonies');
   seeded = await seed(ui.page);
 }, 90_000);
 
