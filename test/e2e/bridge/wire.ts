@@ -88,6 +88,10 @@ export function encodeFrame(frame: RequestFrame | ServerFrame): string {
 /** Parses JSON text, turning each {"$bytes": base64} back into a Uint8Array. Throws WireError. */
 function decodeJson(text: string): unknown {
   try {
+    // Text that cannot hold a tag (neither "$bytes" nor any \u escape that could spell one)
+    // parses without the reviver: a 100,000-key reply then costs a plain JSON.parse, as a
+    // structured clone costs the app, not a function call per value.
+    if (!text.includes(BYTES_TAG) && !text.includes('\\u')) return JSON.parse(text) as unknown;
     return JSON.parse(text, (_key, value: unknown) => {
       if (!isRecord(value) || !Object.hasOwn(value, BYTES_TAG)) return value;
       const encoded = value[BYTES_TAG];
