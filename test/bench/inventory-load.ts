@@ -62,7 +62,8 @@ export const PEOPLE: Array<[name: string, roles: string[]]> = [
 export const OFFICER = 'Olivia Park';
 const OWNERS = PEOPLE.filter(([, roles]) => !roles.includes('auditor')).map(([name]) => name);
 const CUSTODIANS = PEOPLE.filter(([, roles]) => roles.includes('custodian')).map(([name]) => name);
-const SERVICES = [
+/** The services keys are named after, in both benchmark inventories. */
+export const SERVICES = [
   'auth-gateway',
   'backup',
   'billing',
@@ -109,10 +110,10 @@ const MIX: Array<[GeneratedAlgorithm, number, Array<[Purpose[], number, string]>
   ['hmac-sha256', 0.15, [[['mac', 'verify'], 1, 'mac']]],
 ];
 
-type Random = () => number;
+export type Random = () => number;
 
 /** mulberry32: a small seeded generator for the benchmark's mix. Never for key material. */
-function seededRandom(seed: number): Random {
+export function seededRandom(seed: number): Random {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -123,7 +124,8 @@ function seededRandom(seed: number): Random {
   };
 }
 
-function pick<T>(random: Random, items: readonly T[]): T {
+/** One of `items`, drawn with `random`. */
+export function pick<T>(random: Random, items: readonly T[]): T {
   const item = items[Math.floor(random() * items.length)];
   if (item === undefined) throw new Error('pick from an empty list');
   return item;

@@ -21,7 +21,7 @@ import type {
   Purpose,
   Tier,
 } from '../../electron/shared/inventory-types.ts';
-import { OFFICER, PEOPLE } from './inventory-load.ts';
+import { OFFICER, PEOPLE, pick, seededRandom, SERVICES } from './inventory-load.ts';
 
 // A 100,000-key inventory for the UI benchmark, entered quickly: what the table shows is
 // metadata, so the slow parts of the real entry path (a registry check and a policy parse per
@@ -39,24 +39,6 @@ const POOL = 32;
 const SPREAD_DAYS = 3 * 365;
 const DAY_MS = 86_400_000;
 const SERIALS = ['7a3f09c2d81e4b55', '0c91e27f4a6b3d18', 'e4d2a9b07c35f861'];
-const SERVICES = [
-  'auth-gateway',
-  'backup',
-  'billing',
-  'ci-runner',
-  'crm',
-  'data-lake',
-  'hr-portal',
-  'ingest',
-  'kafka',
-  'ledger',
-  'mobile-backend',
-  'partner-sftp',
-  'payments-api',
-  'reports',
-  'search',
-  'vpn',
-];
 const KINDS: Array<[GeneratedAlgorithm, Purpose[], string]> = [
   ['ed25519', ['sign', 'verify'], 'signing'],
   ['ed25519', ['ssh-auth'], 'ssh'],
@@ -67,18 +49,6 @@ const KINDS: Array<[GeneratedAlgorithm, Purpose[], string]> = [
   ['hmac-sha256', ['mac', 'verify'], 'mac'],
 ];
 const ENVIRONMENTS = ['production', 'production', 'production', 'staging', 'development'];
-
-/** mulberry32: the benchmark's seeded mix, so every run enters the same kinds of keys. Never for key material. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** The key's state now, from its crypto-period and a roll (as inventory-load.ts settles them). */
 function stateOf(end: number, now: number, roll: number): [KeyState, string] | null {
@@ -100,7 +70,7 @@ export async function seedUiInventory(
   log: (line: string) => void,
 ): Promise<{ ms: number; states: Record<string, number>; locations: Record<string, number> }> {
   const started = performance.now();
-  const random = seeded(0x75692d6b);
+  const random = seededRandom(0x75692d6b);
   const pools = new Map<GeneratedAlgorithm, GeneratedKey[]>();
   for (const algorithm of ['ed25519', 'p256'] as const) {
     pools.set(
@@ -172,7 +142,7 @@ export async function seedUiInventory(
           const activated = new Date(nowMs - (1 + random() * (SPREAD_DAYS - 1)) * DAY_MS);
           const at = activated.toISOString();
           const period = computeCryptoPeriod(policyRowFor(policy, algorithm, purposes), activated);
-          const service = SERVICES[Math.floor(random() * SERVICES.length)] ?? 'backup';
+          const service = pick(random, SERVICES);
           const id = newKeyId();
           const end = Date.parse(period.originatorUsageEnd ?? period.recipientUsageEnd);
           const settled = stateOf(end, nowMs, random());

@@ -131,3 +131,27 @@ export async function unlockInUi(page: Page, passphrase: string): Promise<void> 
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByRole('navigation', { name: 'Places' }).waitFor({ timeout: 60_000 });
 }
+
+/**
+ * A service call from the page, as the app makes it (`keywarden.DOMAIN.METHOD(request)`):
+ * its value, or a throw with the error (code and message) as JSON.
+ */
+export async function callInPage<T>(
+  page: Page,
+  domain: string,
+  method: string,
+  request: unknown,
+): Promise<T> {
+  return page.evaluate(
+    async ({ domain, method, request }) => {
+      const api = (globalThis as unknown as { keywarden: unknown }).keywarden as Record<
+        string,
+        Record<string, (r: unknown) => Promise<{ ok: boolean; value?: unknown; error?: unknown }>>
+      >;
+      const reply = await api[domain]![method]!(request);
+      if (!reply.ok) throw new Error(JSON.stringify(reply.error));
+      return reply.value;
+    },
+    { domain, method, request },
+  ) as Promise<T>;
+}

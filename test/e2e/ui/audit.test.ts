@@ -1,13 +1,12 @@
 import { userInfo } from 'node:os';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { KeywardenServices } from '../../../electron/services/services.ts';
 import { realDeps } from '../../../electron/services/runtime.ts';
 import type { KeywardenApi } from '../../../electron/shared/api.ts';
 import type { KeyView } from '../../../electron/shared/inventory-types.ts';
 import type { AuditEntry } from '../../../electron/shared/vault-types.ts';
-import { openUi, unlockInUi } from '../../helpers/ui-session.ts';
+import { callInPage, openUi, unlockInUi } from '../../helpers/ui-session.ts';
 import type { UiSession } from '../../helpers/ui-session.ts';
 import { tempDir } from '../../helpers/vault-fixture.ts';
 import type { TempDir } from '../../helpers/vault-fixture.ts';
@@ -60,21 +59,7 @@ async function seedAsOther(path: string): Promise<void> {
 }
 
 /** A service call from the page, as the app makes it; throws with the error's code. */
-async function call<T>(page: Page, domain: string, method: string, request: unknown): Promise<T> {
-  return page.evaluate(
-    async ({ domain, method, request }) => {
-      const api = (globalThis as unknown as { keywarden: KeywardenApi })
-        .keywarden as unknown as Record<
-        string,
-        Record<string, (r: unknown) => Promise<{ ok: boolean; value?: unknown; error?: unknown }>>
-      >;
-      const reply = await api[domain]![method]!(request);
-      if (!reply.ok) throw new Error(JSON.stringify(reply.error));
-      return reply.value;
-    },
-    { domain, method, request },
-  ) as Promise<T>;
-}
+const call = callInPage;
 
 /** The whole log, as the service lists it. */
 const auditLog = () => call<AuditEntry[]>(ui.page, 'audit', 'list', {});

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { hexToPgpWords } from '../../../electron/core/ceremony/pgp-words.ts';
 import type { KeywardenApi } from '../../../electron/shared/api.ts';
 import type { KeyView } from '../../../electron/shared/inventory-types.ts';
-import { createVaultInUi, openUi } from '../../helpers/ui-session.ts';
+import { callInPage, createVaultInUi, openUi } from '../../helpers/ui-session.ts';
 import type { UiSession } from '../../helpers/ui-session.ts';
 import { startSoftHsm } from '../../helpers/softhsm.fixture.ts';
 import type { SoftHsm } from '../../helpers/softhsm.fixture.ts';
@@ -34,20 +34,7 @@ interface PageGlobals {
 let ids: { vaultKey: string; tokenKey: string; serial: string };
 
 /** A service call from the page, as the app makes it; throws with the error's code. */
-async function call<T>(page: Page, domain: string, method: string, request: unknown): Promise<T> {
-  return page.evaluate(
-    async ({ domain, method, request }) => {
-      const api = (globalThis as unknown as PageGlobals).keywarden as unknown as Record<
-        string,
-        Record<string, (r: unknown) => Promise<{ ok: boolean; value?: unknown; error?: unknown }>>
-      >;
-      const reply = await api[domain]![method]!(request);
-      if (!reply.ok) throw new Error(JSON.stringify(reply.error));
-      return reply.value;
-    },
-    { domain, method, request },
-  ) as Promise<T>;
-}
+const call = callInPage;
 
 const showKey = (id: string) => call<KeyView>(ui.page, 'keys', 'show', { id });
 

@@ -1,12 +1,10 @@
 import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { addMonths } from '../../../electron/core/inventory/crypto-periods.ts';
 import { KeywardenServices } from '../../../electron/services/services.ts';
 import { realDeps } from '../../../electron/services/runtime.ts';
-import type { KeywardenApi } from '../../../electron/shared/api.ts';
 import type { KeyView, PolicyTable } from '../../../electron/shared/inventory-types.ts';
-import { openUi, unlockInUi } from '../../helpers/ui-session.ts';
+import { callInPage, openUi, unlockInUi } from '../../helpers/ui-session.ts';
 import type { UiSession } from '../../helpers/ui-session.ts';
 import { tempDir } from '../../helpers/vault-fixture.ts';
 import type { TempDir } from '../../helpers/vault-fixture.ts';
@@ -139,21 +137,7 @@ async function seedPast(path: string): Promise<void> {
 }
 
 /** A service call from the page, as the app makes it; throws with the error's code. */
-async function call<T>(page: Page, domain: string, method: string, request: unknown): Promise<T> {
-  return page.evaluate(
-    async ({ domain, method, request }) => {
-      const api = (globalThis as unknown as { keywarden: KeywardenApi })
-        .keywarden as unknown as Record<
-        string,
-        Record<string, (r: unknown) => Promise<{ ok: boolean; value?: unknown; error?: unknown }>>
-      >;
-      const reply = await api[domain]![method]!(request);
-      if (!reply.ok) throw new Error(JSON.stringify(reply.error));
-      return reply.value;
-    },
-    { domain, method, request },
-  ) as Promise<T>;
-}
+const call = callInPage;
 
 async function checkScreen(name: string): Promise<void> {
   await ui.screenshot(name);

@@ -19,8 +19,7 @@ import { FactorFields } from './FactorFields.tsx';
 import { blankFactor, enrolmentOf, problemOf } from './factor-drafts.ts';
 import type { FactorDraft } from './factor-drafts.ts';
 import { DialogButtons, SubmitButton } from '../../components/Dialog.tsx';
-import { ReauthField, reauthOf, useReauth } from './ReauthField.tsx';
-import { withSecretBytes } from './secret-bytes.ts';
+import { ReauthField, useReauth } from './ReauthField.tsx';
 
 // A new unlock slot: one factor (a passphrase, a device), several at once (all of them open
 // it), or a quorum (any k of them). The secrets typed become bytes only for the call and are
@@ -67,17 +66,13 @@ export function AddSlotDialog({
   const lonePassphrase = factors.length === 1 && factors[0]?.kind === 'passphrase';
 
   const add = useAction(async () =>
-    withSecretBytes((secrets) =>
-      reauth.guard(() =>
-        ask(
-          keywarden().vault.addSlot({
-            factors: factors.map((factor) => enrolmentOf(factor, secrets)),
-            ...(several && quorum ? { threshold: Math.min(threshold, factors.length) } : {}),
-            ...(name.trim() ? { name: name.trim() } : {}),
-            ...reauthOf(reauth.value, secrets),
-          }),
-        ),
-      ),
+    reauth.send((proof, secrets) =>
+      keywarden().vault.addSlot({
+        factors: factors.map((factor) => enrolmentOf(factor, secrets)),
+        ...(several && quorum ? { threshold: Math.min(threshold, factors.length) } : {}),
+        ...(name.trim() ? { name: name.trim() } : {}),
+        ...proof,
+      }),
     ),
   );
 

@@ -1,14 +1,13 @@
 import { useState } from 'react';
 import { Form } from 'react-aria-components';
 import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
-import { ask, keywarden, useAction } from '../../api.ts';
+import { keywarden, useAction } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { CalibrationProgress, useCalibration } from './CalibrationProgress.tsx';
 import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
 import { DialogButtons, SubmitButton } from '../../components/Dialog.tsx';
 import { SecretField } from '../../components/SecretField.tsx';
-import { ReauthField, reauthOf, useReauth } from './ReauthField.tsx';
-import { withSecretBytes } from './secret-bytes.ts';
+import { ReauthField, useReauth } from './ReauthField.tsx';
 
 // A new vault passphrase: the passphrase slot this session opened (or the vault's only one)
 // is replaced; only the VMK is wrapped again, no record is re-encrypted. The Argon2id cost is
@@ -30,17 +29,13 @@ export function ChangePassphraseDialog({
   const calibration = useCalibration();
   const mismatch = again.length > 0 && again !== passphrase;
   const change = useAction(async () =>
-    withSecretBytes((secrets) =>
-      reauth.guard(() =>
-        ask(
-          keywarden().vault.changePassphrase({
-            newPassphrase: secrets.of(passphrase),
-            // An empty request calibrates with the vault's defaults; none keeps the slot's cost.
-            ...(recalibrate ? { kdf: {} } : {}),
-            ...reauthOf(reauth.value, secrets),
-          }),
-        ),
-      ),
+    reauth.send((proof, secrets) =>
+      keywarden().vault.changePassphrase({
+        newPassphrase: secrets.of(passphrase),
+        // An empty request calibrates with the vault's defaults; none keeps the slot's cost.
+        ...(recalibrate ? { kdf: {} } : {}),
+        ...proof,
+      }),
     ),
   );
   return (

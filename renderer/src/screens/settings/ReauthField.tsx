@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import type { UnlockFactorRequest } from '../../../../electron/shared/contract.ts';
+import type { Reply, UnlockFactorRequest } from '../../../../electron/shared/contract.ts';
 import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
-import { CallError } from '../../api.ts';
+import { ask, CallError } from '../../api.ts';
 import { SecretField } from '../../components/SecretField.tsx';
+import { withSecretBytes } from './secret-bytes.ts';
 import type { SecretBytes } from './secret-bytes.ts';
 
 // Unlock-slot changes need a fresh unlock: within two minutes of unlocking, or with factors
@@ -18,22 +19,34 @@ export function reauthOf(
   return passphrase ? { reauth: [{ kind: 'passphrase', passphrase: secrets.of(passphrase) }] } : {};
 }
 
+/** What a slot-changing request carries besides its own fields: the re-authentication, if any. */
+export type ReauthProof = ReturnType<typeof reauthOf>;
+
 /**
- * The passphrase typed for re-authentication, whether the service asked for it, `guard` to run
- * a call that may answer REAUTH_REQUIRED (it rethrows), and `clear` to empty the field.
+ * The passphrase typed for re-authentication, whether the service asked for it, `send` to make
+ * a slot-changing call with it, and `clear` to empty the field.
  */
 export function useReauth() {
   const [value, setValue] = useState('');
   const [required, setRequired] = useState(false);
-  async function guard<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof CallError && error.code === 'REAUTH_REQUIRED') setRequired(true);
-      throw error;
-    }
+  /**
+   * Makes `request`'s call with the typed passphrase as its `reauth` (and `secrets` for the
+   * request's own secrets: all zeroed when the call is over) and returns its value. A
+   * REAUTH_REQUIRED answer makes the passphrase required; every refusal is rethrown.
+   */
+  async function send<T>(
+    request: (proof: ReauthProof, secrets: SecretBytes) => Promise<Reply<T>>,
+  ): Promise<T> {
+    return withSecretBytes(async (secrets) => {
+      try {
+        return await ask(request(reauthOf(value, secrets), secrets));
+      } catch (error) {
+        if (error instanceof CallError && error.code === 'REAUTH_REQUIRED') setRequired(true);
+        throw error;
+      }
+    });
   }
-  return { value, setValue, required, guard, clear: () => setValue('') };
+  return { value, setValue, required, send, clear: () => setValue('') };
 }
 
 /** The passphrase field of a dialog that changes slots (hint only if there is no passphrase slot). */

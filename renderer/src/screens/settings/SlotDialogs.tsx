@@ -1,11 +1,10 @@
 import { useState } from 'react';
 import { Form, Input, Label, Text, TextField } from 'react-aria-components';
 import type { SlotSummary, VaultHeader } from '../../../../electron/shared/vault-types.ts';
-import { ask, keywarden, useAction } from '../../api.ts';
+import { keywarden, useAction } from '../../api.ts';
 import { DialogButtons, SubmitButton } from '../../components/Dialog.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
-import { ReauthField, reauthOf, useReauth } from './ReauthField.tsx';
-import { withSecretBytes } from './secret-bytes.ts';
+import { ReauthField, useReauth } from './ReauthField.tsx';
 import { slotKindWords } from './slot-words.ts';
 
 // Naming and removing an unlock slot. Both need a fresh unlock (see ReauthField.tsx); the
@@ -30,16 +29,8 @@ export function RenameSlotDialog({
   const [name, setName] = useState(slot.name ?? '');
   const reauth = useReauth();
   const rename = useAction(async () =>
-    withSecretBytes((secrets) =>
-      reauth.guard(() =>
-        ask(
-          keywarden().vault.renameSlot({
-            slotId: slot.slotId,
-            name: name.trim() || null,
-            ...reauthOf(reauth.value, secrets),
-          }),
-        ),
-      ),
+    reauth.send((proof) =>
+      keywarden().vault.renameSlot({ slotId: slot.slotId, name: name.trim() || null, ...proof }),
     ),
   );
   return (
@@ -91,16 +82,7 @@ export function RemoveSlotDialog({
 }) {
   const reauth = useReauth();
   const remove = useAction(async () =>
-    withSecretBytes((secrets) =>
-      reauth.guard(() =>
-        ask(
-          keywarden().vault.removeSlot({
-            slotId: slot.slotId,
-            ...reauthOf(reauth.value, secrets),
-          }),
-        ),
-      ),
-    ),
+    reauth.send((proof) => keywarden().vault.removeSlot({ slotId: slot.slotId, ...proof })),
   );
   return (
     <Form
