@@ -1,14 +1,7 @@
-import {
-  Checkbox,
-  CheckboxGroup,
-  Input,
-  Label,
-  NumberField,
-  Text,
-  TextField,
-} from 'react-aria-components';
+import { CheckboxGroup, Input, Label, NumberField, Text, TextField } from 'react-aria-components';
 import type { CeremonyTemplateView } from '../../../../electron/shared/ceremony-run-types.ts';
 import type { KeyView, Purpose } from '../../../../electron/shared/inventory-types.ts';
+import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
 import { ChoiceField } from '../../components/ChoiceField.tsx';
 
 // A template's parameters as a form, one field per parameter by its kind: a key from the
@@ -128,12 +121,11 @@ function ParameterField({
           isRequired={!spec.optional}
         >
           <Label>{spec.label.replace(/ \(comma-separated\)$/, '')}</Label>
-          <div className="cer-checks">
+          <div className="kw-choices kw-choices-row">
             {Object.entries(PURPOSE_WORDS).map(([purpose, words]) => (
-              <Checkbox key={purpose} value={purpose} className="cer-checkbox">
-                <span className="cer-checkbox-box" aria-hidden="true" />
+              <CheckboxChoice key={purpose} value={purpose}>
                 {words}
-              </Checkbox>
+              </CheckboxChoice>
             ))}
           </div>
         </CheckboxGroup>

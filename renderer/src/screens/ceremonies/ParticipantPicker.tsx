@@ -1,10 +1,11 @@
-import { Checkbox, CheckboxGroup, Label, Text } from 'react-aria-components';
+import { CheckboxGroup, Label, Text } from 'react-aria-components';
 import type {
   CeremonyRoleName,
   CeremonyTemplateView,
 } from '../../../../electron/shared/ceremony-run-types.ts';
 import { CEREMONY_ROLE_NAMES } from '../../../../electron/shared/ceremony-run-types.ts';
 import type { PersonView, Role } from '../../../../electron/shared/inventory-types.ts';
+import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
 import { countWords, roleTitle, roleWord } from './ceremony-words.ts';
 
 // Who takes part in which role: for each role the template has, the registered people who
@@ -93,23 +94,19 @@ export function ParticipantPicker({
                 No one registered has the {REGISTRY_ROLE[role]} role: add them on the People screen.
               </p>
             ) : (
-              <div className="cer-checks">
+              <div className="kw-choices">
                 {eligible.map((person) => {
                   const elsewhere = roleOf(person.name);
                   const taken = elsewhere !== null && elsewhere !== role;
+                  // The role taken elsewhere is part of the name, so a screen reader says why
+                  // the box cannot be ticked.
                   return (
-                    <Checkbox
-                      key={person.id}
-                      value={person.name}
-                      className="cer-checkbox"
-                      isDisabled={taken}
-                    >
-                      <span className="cer-checkbox-box" aria-hidden="true" />
+                    <CheckboxChoice key={person.id} value={person.name} isDisabled={taken}>
                       {person.name}
                       {taken && elsewhere && (
                         <span className="hint"> (chosen as {roleWord(elsewhere)})</span>
                       )}
-                    </Checkbox>
+                    </CheckboxChoice>
                   );
                 })}
               </div>

@@ -1,23 +1,16 @@
 import { useState } from 'react';
-import {
-  Button,
-  Checkbox,
-  FileTrigger,
-  Label,
-  Text,
-  TextArea,
-  TextField,
-} from 'react-aria-components';
+import { Button, FileTrigger, Label, Text, TextArea, TextField } from 'react-aria-components';
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import { ask, errorInfo, keywarden } from '../../api.ts';
+import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
 import { ErrorNote } from '../../components/notes.tsx';
 import { SecretField } from '../../components/SecretField.tsx';
 import { hexBytes } from './turn-needs.ts';
 
 // What a person brings at an action step, each as its own field: a share (typed, pasted or
-// read from its file), a component in hex (its check value read back before it is given), a
-// PIN (typed twice when the vault sets it). The turn's panel holds the values and empties
-// them after each try; the bytes made here for a check are zeroed as soon as it returns.
+// read from its file), a component in hex (its check value read back before it is given). A
+// PIN is the shared NewSecretFields, in the turn's panel. The panel holds the values and
+// empties them after each try; the bytes made here for a check are zeroed as soon as it returns.
 
 /** A share file read from disk: its bytes, zeroed by whoever drops it. */
 export interface ShareFile {
@@ -154,43 +147,10 @@ export function ComponentInput({
               </>
             )}
           </p>
-          <Checkbox className="cer-checkbox" isSelected={confirmed} onChange={onConfirmed}>
-            <span className="cer-checkbox-box" aria-hidden="true" />
+          <CheckboxChoice isSelected={confirmed} onChange={onConfirmed}>
             It matches the check value on my component form
-          </Checkbox>
+          </CheckboxChoice>
         </div>
-      )}
-    </>
-  );
-}
-
-export function PinInputs({
-  label,
-  confirm,
-  pin,
-  onPin,
-  again,
-  onAgain,
-}: {
-  label: string;
-  confirm: boolean;
-  pin: string;
-  onPin: (pin: string) => void;
-  again: string;
-  onAgain: (again: string) => void;
-}) {
-  const differ = confirm && again.length > 0 && pin !== again;
-  return (
-    <>
-      <SecretField label={label} kind="pin" value={pin} onChange={onPin} autoFocus />
-      {confirm && (
-        <SecretField
-          label="The same PIN again"
-          kind="pin"
-          value={again}
-          onChange={onAgain}
-          error={differ ? 'The two entries differ.' : null}
-        />
       )}
     </>
   );

@@ -6,9 +6,10 @@ import type {
 } from '../../../../electron/shared/ceremony-run-types.ts';
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import { ask, errorInfo, keywarden } from '../../api.ts';
+import { NewSecretFields, useNewSecret } from '../../components/NewSecretFields.tsx';
 import { Progress } from '../../components/notes.tsx';
 import { SecretField } from '../../components/SecretField.tsx';
-import { ComponentInput, PinInputs, ShareInput } from './TurnInputs.tsx';
+import { ComponentInput, ShareInput } from './TurnInputs.tsx';
 import type { ShareFile } from './TurnInputs.tsx';
 import { roleWord } from './ceremony-words.ts';
 import { actionNote, hexBytes, turnVerb, workingWords } from './turn-needs.ts';
@@ -45,8 +46,7 @@ export function TurnPanel({
   const [shareFile, setShareFile] = useState<ShareFile | null>(null);
   const [component, setComponent] = useState('');
   const [confirmed, setConfirmed] = useState(false);
-  const [pin, setPin] = useState('');
-  const [pinAgain, setPinAgain] = useState('');
+  const pin = useNewSecret();
   const [busy, setBusy] = useState(false);
   const proofField = useRef<HTMLInputElement>(null);
   // A share read from its file is zeroed when the panel goes, however it goes (a route change).
@@ -68,15 +68,14 @@ export function TurnPanel({
     setShareFile(null);
     setComponent('');
     setConfirmed(false);
-    setPin('');
-    setPinAgain('');
+    pin.clear();
   };
 
   const ready =
     proof.length > 0 &&
     (need?.kind !== 'share' || shareFile !== null || share.trim().length > 0) &&
     (need?.kind !== 'component' || confirmed) &&
-    (need?.kind !== 'pin' || (pin.length > 0 && (!need.confirm || pin === pinAgain)));
+    (need?.kind !== 'pin' || (need.confirm ? pin.ready : pin.value.length > 0));
 
   /** What the person brings, as bytes; each array made is pushed on `made` to be zeroed. */
   const inputOf = (
@@ -95,7 +94,7 @@ export function TurnPanel({
         return { component: value };
       }
       case 'pin':
-        return { [need.field]: bytes(pin) };
+        return { [need.field]: bytes(pin.value) };
       default:
         return undefined;
     }
@@ -156,13 +155,13 @@ export function TurnPanel({
           />
         )}
         {need?.kind === 'pin' && (
-          <PinInputs
+          <NewSecretFields
+            entries={pin}
+            kind="pin"
             label={need.label}
-            confirm={need.confirm}
-            pin={pin}
-            onPin={setPin}
-            again={pinAgain}
-            onAgain={setPinAgain}
+            againLabel="The same PIN again"
+            askAgain={need.confirm}
+            autoFocus
           />
         )}
         {/* This person's presence proof: never remembered or suggested by the browser. */}

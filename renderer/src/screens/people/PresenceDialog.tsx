@@ -1,10 +1,9 @@
-import { useState } from 'react';
 import { Form } from 'react-aria-components';
 import type { PersonView } from '../../../../electron/shared/inventory-types.ts';
 import { ask, keywarden, useAction, withSecret } from '../../api.ts';
 import { DialogButtons, SubmitButton } from '../../components/Dialog.tsx';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
-import { SecretField } from '../../components/SecretField.tsx';
+import { NewSecretFields, useNewSecret } from '../../components/NewSecretFields.tsx';
 
 // A person's ceremony presence passphrase: what they type at each ceremony step to show they
 // are there. The person types it (twice) themselves; it becomes bytes only for the call, is
@@ -22,11 +21,9 @@ export function PresenceDialog({
   close: () => void;
   onDone: (said: string) => void;
 }) {
-  const [passphrase, setPassphrase] = useState('');
-  const [again, setAgain] = useState('');
-  const mismatch = again.length > 0 && again !== passphrase;
+  const passphrase = useNewSecret();
   const enrol = useAction(async () =>
-    withSecret(passphrase, (bytes) =>
+    withSecret(passphrase.value, (bytes) =>
       ask(keywarden().people.setPresence({ name: person.name, passphrase: bytes })),
     ),
   );
@@ -35,10 +32,9 @@ export function PresenceDialog({
       className="form"
       onSubmit={(event) => {
         event.preventDefault();
-        if (enrol.busy || passphrase !== again) return;
+        if (enrol.busy || !passphrase.ready) return;
         void enrol.run().then((enrolled) => {
-          setPassphrase('');
-          setAgain('');
+          passphrase.clear();
           if (!enrolled) return;
           onDone(`${enrolled.person} can now prove presence at ceremonies with a passphrase.`);
           close();
@@ -49,27 +45,19 @@ export function PresenceDialog({
         {person.name} types this passphrase at each ceremony step they take part in. Hand the
         keyboard to them: no one else should see or know it. Setting it again replaces the old one.
       </p>
-      <SecretField
-        label="Presence passphrase"
+      <NewSecretFields
+        entries={passphrase}
         kind="new"
-        value={passphrase}
-        onChange={setPassphrase}
+        label="Presence passphrase"
+        againLabel="The same passphrase again"
         description={`At least ${MIN_PRESENCE_BYTES} characters.`}
         isRequired
         autoFocus
       />
-      <SecretField
-        label="The same passphrase again"
-        kind="new"
-        value={again}
-        onChange={setAgain}
-        error={mismatch ? 'The two entries differ.' : null}
-        isRequired
-      />
       {enrol.busy && <Progress label="Stretching the passphrase and enrolling it…" />}
       <ErrorNote error={enrol.error} />
       <DialogButtons close={close}>
-        <SubmitButton disabled={mismatch} pending={enrol.busy}>
+        <SubmitButton disabled={passphrase.differ} pending={enrol.busy}>
           Enrol the passphrase
         </SubmitButton>
       </DialogButtons>

@@ -6,7 +6,7 @@ import { ErrorNote, Progress } from '../../components/notes.tsx';
 import { CalibrationProgress, useCalibration } from './CalibrationProgress.tsx';
 import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
 import { DialogButtons, SubmitButton } from '../../components/Dialog.tsx';
-import { SecretField } from '../../components/SecretField.tsx';
+import { NewSecretFields, useNewSecret } from '../../components/NewSecretFields.tsx';
 import { ReauthField, useReauth } from './ReauthField.tsx';
 
 // A new vault passphrase: the passphrase slot this session opened (or the vault's only one)
@@ -22,16 +22,14 @@ export function ChangePassphraseDialog({
   close: () => void;
   onDone: (said: string) => void;
 }) {
-  const [passphrase, setPassphrase] = useState('');
-  const [again, setAgain] = useState('');
+  const passphrase = useNewSecret();
   const [recalibrate, setRecalibrate] = useState(true);
   const reauth = useReauth();
   const calibration = useCalibration();
-  const mismatch = again.length > 0 && again !== passphrase;
   const change = useAction(async () =>
     reauth.send((proof, secrets) =>
       keywarden().vault.changePassphrase({
-        newPassphrase: secrets.of(passphrase),
+        newPassphrase: secrets.of(passphrase.value),
         // An empty request calibrates with the vault's defaults; none keeps the slot's cost.
         ...(recalibrate ? { kdf: {} } : {}),
         ...proof,
@@ -43,11 +41,10 @@ export function ChangePassphraseDialog({
       className="form"
       onSubmit={(event) => {
         event.preventDefault();
-        if (change.busy || passphrase !== again) return;
+        if (change.busy || !passphrase.ready) return;
         calibration.reset();
         void change.run().then((changed) => {
-          setPassphrase('');
-          setAgain('');
+          passphrase.clear();
           reauth.clear();
           if (!changed) return;
           onDone(`The vault passphrase is changed (slot #${changed.slotId}).`);
@@ -60,20 +57,12 @@ export function ChangePassphraseDialog({
         slots are not touched.
       </p>
       <ReauthField header={header} reauth={reauth} />
-      <SecretField
+      <NewSecretFields
+        entries={passphrase}
+        kind="new"
         label="New passphrase"
-        kind="new"
-        value={passphrase}
-        onChange={setPassphrase}
+        againLabel="The same new passphrase again"
         description="At least 12 characters; several words are easiest to remember."
-        isRequired
-      />
-      <SecretField
-        label="The same new passphrase again"
-        kind="new"
-        value={again}
-        onChange={setAgain}
-        error={mismatch ? 'The two entries differ.' : null}
         isRequired
       />
       <CheckboxChoice
@@ -91,7 +80,7 @@ export function ChangePassphraseDialog({
         ))}
       <ErrorNote error={change.error} />
       <DialogButtons close={close}>
-        <SubmitButton disabled={mismatch} pending={change.busy}>
+        <SubmitButton disabled={passphrase.differ} pending={change.busy}>
           Change the passphrase
         </SubmitButton>
       </DialogButtons>

@@ -2,6 +2,7 @@ import { Button, Input, Label, RadioGroup, Text, TextField } from 'react-aria-co
 import type { TokenView } from '../../../../electron/shared/token-types.ts';
 import { CheckboxChoice, RadioChoice } from '../../components/ChoiceBoxes.tsx';
 import { ChoiceField } from '../../components/ChoiceField.tsx';
+import { NewSecretFields } from '../../components/NewSecretFields.tsx';
 import { SecretField } from '../../components/SecretField.tsx';
 import { FACTOR_KINDS, blankFactor } from './factor-drafts.ts';
 import type { FactorDraft, FactorKind } from './factor-drafts.ts';
@@ -80,24 +81,18 @@ export function FactorFields({
       </legend>
       <KindSelect kind={draft.kind} onKind={(kind) => onChange(blankFactor(kind))} />
       {draft.kind === 'passphrase' && (
-        <>
-          <SecretField
-            kind="new"
-            label="New passphrase"
-            value={draft.passphrase}
-            onChange={(passphrase) => onChange({ ...draft, passphrase })}
-            description="At least 12 characters; several words are easiest to remember."
-          />
-          <SecretField
-            kind="new"
-            label="The same passphrase again"
-            value={draft.again}
-            onChange={(again) => onChange({ ...draft, again })}
-            error={
-              draft.again && draft.again !== draft.passphrase ? 'The two entries differ.' : null
-            }
-          />
-        </>
+        <NewSecretFields
+          entries={{
+            value: draft.passphrase,
+            again: draft.again,
+            onChange: (passphrase) => onChange({ ...draft, passphrase }),
+            onAgain: (again) => onChange({ ...draft, again }),
+          }}
+          kind="new"
+          label="New passphrase"
+          againLabel="The same passphrase again"
+          description="At least 12 characters; several words are easiest to remember."
+        />
       )}
       {draft.kind === 'keychain' && (
         <p className="hint">
@@ -114,22 +109,20 @@ export function FactorFields({
           >
             Bind to the Secure Boot state (PCR 7)
           </CheckboxChoice>
-          <SecretField
+          <NewSecretFields
+            entries={{
+              value: draft.pin,
+              again: draft.again,
+              // The second field goes with an emptied PIN; so does what was typed in it.
+              onChange: (pin) => onChange({ ...draft, pin, ...(pin ? {} : { again: '' }) }),
+              onAgain: (again) => onChange({ ...draft, again }),
+            }}
             kind="new"
             label="TPM PIN (optional)"
-            value={draft.pin}
-            onChange={(pin) => onChange({ ...draft, pin, ...(pin ? {} : { again: '' }) })}
+            againLabel="The same PIN again"
             description="Leave empty for a slot this machine alone opens."
+            askAgain={draft.pin.length > 0}
           />
-          {draft.pin && (
-            <SecretField
-              kind="new"
-              label="The same PIN again"
-              value={draft.again}
-              onChange={(again) => onChange({ ...draft, again })}
-              error={draft.again && draft.again !== draft.pin ? 'The two entries differ.' : null}
-            />
-          )}
         </>
       )}
       {draft.kind === 'pkcs11' && (

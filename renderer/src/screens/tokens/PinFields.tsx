@@ -1,86 +1,61 @@
-import { useState } from 'react';
 import type { ErrorInfo } from '../../../../electron/shared/errors.ts';
 import type { TokenView } from '../../../../electron/shared/token-types.ts';
 import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
+import { NewSecretFields, useNewSecret } from '../../components/NewSecretFields.tsx';
 import { SecretField } from '../../components/SecretField.tsx';
 import type { PinRole } from './token-words.ts';
 
 // The pieces every PIN form on this screen shares: a PIN field that never autocompletes, a new
-// PIN typed twice, and the consent to spend a PIN's final try. A PIN typed here lives in the form's state
-// only until the form is submitted; the forms clear it then, whatever the outcome.
+// PIN typed twice (held to the token's length rule), and the consent to spend a PIN's final
+// try. A PIN typed here lives in the form's state only until the form is submitted; the forms
+// clear it then, whatever the outcome.
 
-/** A PIN field (SecretField) that says the token's length rule under it. */
+/** A PIN field (SecretField of kind pin): never remembered or suggested by the browser. */
 export function PinField(props: {
   label: string;
   value: string;
   onChange: (value: string) => void;
-  pinLength?: TokenView['pinLength'];
   isRequired?: boolean;
-  isInvalid?: boolean;
-  invalidText?: string;
-  autoFocus?: boolean;
-  description?: string;
+  description?: string | undefined;
 }) {
-  const { pinLength, invalidText, description } = props;
-  const lengthRule =
-    pinLength && pinLength.max > 0 ? `${pinLength.min} to ${pinLength.max} characters.` : null;
-  const hint = [description, lengthRule].filter(Boolean).join(' ');
   return (
     <SecretField
       label={props.label}
       kind="pin"
       value={props.value}
       onChange={props.onChange}
-      description={hint}
-      error={props.isInvalid ? (invalidText ?? null) : undefined}
+      description={props.description}
       isRequired={props.isRequired ?? false}
-      autoFocus={props.autoFocus ?? false}
     />
   );
 }
 
 /**
- * A new PIN typed twice, checked against the token's length rule before anything is sent:
- * `fields(label)` are its two fields, `ready` says they agree, `invalid` that it cannot be sent.
+ * A new PIN typed twice (NewSecretFields), checked against the token's length rule before
+ * anything is sent: `fields(label)` are its two fields, `ready` says they agree, `invalid` that
+ * it cannot be sent, `clear` empties both.
  */
 export function useNewPin(token: TokenView) {
-  const [newPin, setNewPin] = useState('');
-  const [again, setAgain] = useState('');
+  const entries = useNewSecret();
   const { min, max } = token.pinLength;
-  const badLength = newPin.length > 0 && max > 0 && (newPin.length < min || newPin.length > max);
-  const mismatch = again.length > 0 && again !== newPin;
+  const length = entries.value.length;
+  const badLength = length > 0 && max > 0 && (length < min || length > max);
   return {
-    newPin,
-    again,
-    setNewPin,
-    setAgain,
-    ready: newPin.length > 0 && again === newPin,
-    invalid: badLength || mismatch || newPin.length === 0 || again !== newPin,
+    newPin: entries.value,
+    ready: entries.ready,
+    invalid: badLength || !entries.ready,
     fields: (label: string) => (
-      <>
-        <PinField
-          label={label}
-          value={newPin}
-          onChange={setNewPin}
-          pinLength={token.pinLength}
-          isRequired
-          isInvalid={badLength}
-          invalidText={`This token takes a PIN of ${min} to ${max} characters.`}
-        />
-        <PinField
-          label={`${label}, again`}
-          value={again}
-          onChange={setAgain}
-          isRequired
-          isInvalid={mismatch}
-          invalidText="The two entries differ."
-        />
-      </>
+      <NewSecretFields
+        entries={entries}
+        kind="pin"
+        label={label}
+        againLabel={`${label}, again`}
+        description={max > 0 ? `${min} to ${max} characters.` : undefined}
+        error={badLength ? `This token takes a PIN of ${min} to ${max} characters.` : undefined}
+        isRequired
+      />
     ),
-    clear: () => {
-      setNewPin('');
-      setAgain('');
-    },
+    clear: entries.clear,
   };
 }
 

@@ -4,7 +4,7 @@ import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
 import type { CalibrationProgressView } from '../../../../electron/shared/app-types.ts';
 import { ask, keywarden, useAction, useEvent, withSecret } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
-import { SecretField } from '../../components/SecretField.tsx';
+import { NewSecretFields, useNewSecret } from '../../components/NewSecretFields.tsx';
 
 // A new vault at the place the settings name: a passphrase typed twice, the Argon2id cost
 // calibrated on this machine (progress shown while it runs), then the vault is unlocked.
@@ -16,13 +16,11 @@ export function CreateVault({
   path: string;
   onCreated: (header: VaultHeader) => void;
 }) {
-  const [passphrase, setPassphrase] = useState('');
-  const [again, setAgain] = useState('');
+  const passphrase = useNewSecret();
   const [progress, setProgress] = useState<CalibrationProgressView | null>(null);
   useEvent('vault:kdf-progress', setProgress);
-  const mismatch = again.length > 0 && again !== passphrase;
   const create = useAction(async () =>
-    withSecret(passphrase, async (bytes) => {
+    withSecret(passphrase.value, async (bytes) => {
       // Each call carries its own copy across the bridge; this one is zeroed by withSecret.
       await ask(keywarden().vault.init({ path, passphrase: bytes }));
       return ask(
@@ -41,29 +39,20 @@ export function CreateVault({
         className="form"
         onSubmit={(event) => {
           event.preventDefault();
-          if (mismatch) return;
+          if (passphrase.differ) return;
           void create.run().then((header) => {
-            setPassphrase('');
-            setAgain('');
+            passphrase.clear();
             if (header) onCreated(header);
           });
         }}
       >
-        <SecretField
-          label="New passphrase"
+        <NewSecretFields
+          entries={passphrase}
           kind="new"
-          value={passphrase}
-          onChange={setPassphrase}
+          label="New passphrase"
+          againLabel="The same passphrase again"
           isRequired
           autoFocus
-        />
-        <SecretField
-          label="The same passphrase again"
-          kind="new"
-          value={again}
-          onChange={setAgain}
-          error={mismatch ? 'The two entries differ.' : null}
-          isRequired
         />
         {create.busy && (
           <Progress
@@ -78,7 +67,7 @@ export function CreateVault({
         <Button
           type="submit"
           className="button button-primary"
-          isDisabled={create.busy || mismatch}
+          isDisabled={create.busy || passphrase.differ}
         >
           Create and unlock
         </Button>
