@@ -1,7 +1,7 @@
 import { Outcome } from '../core/audit/audit-log.ts';
 import { listKeys, transitionKey, vaultPolicy } from '../core/inventory/key-inventory.ts';
 import { describeKey } from '../core/inventory/key-details.ts';
-import { listKeySummaries } from '../core/inventory/key-summaries.ts';
+import { KeySummaryCache, listKeySummaries } from '../core/inventory/key-summaries.ts';
 import { generateKey } from '../core/inventory/key-creation.ts';
 import { addPerson, listPeople } from '../core/inventory/people-registry.ts';
 import { presenceMethods } from '../core/ceremony/ceremony-presence.ts';
@@ -109,6 +109,8 @@ export function inventoryHandlers(
     );
   }
   const progress = (step: RewrapProgress) => emit({ name: 'keys:rewrap-progress', payload: step });
+  // The screen pages through one scan of the keys; a change to any record starts a new one.
+  const summaries = new KeySummaryCache();
   return {
     'people:add': async (request) => {
       const event = {
@@ -150,8 +152,11 @@ export function inventoryHandlers(
     },
     'keys:list': async (request) => withPresence(listKeys(vault(), request, now())),
     'keys:list-summaries': async (request) =>
-      listKeySummaries(vault(), request, (step) =>
-        emit({ name: 'keys:list-progress', payload: step }),
+      listKeySummaries(
+        vault(),
+        request,
+        (step) => emit({ name: 'keys:list-progress', payload: step }),
+        summaries,
       ),
     'keys:show': async (request) => {
       const shown = vault().query((records) => describeKey(records, request.id, now()));

@@ -695,8 +695,10 @@ export const contract = {
   },
   /**
    * The inventory grid's keys: only the fields it shows and filters on, with their due dates,
-   * by name then id, a page at a time, and how many keys there are in all. The one scan of
-   * the vault's entries it takes reports its progress as `keys:list-progress`.
+   * by name then id, a page at a time, and how many keys there are in all. The first call
+   * after any change to the vault's records reads every entry (its progress comes as
+   * `keys:list-progress`); further pages come from that read, under the same `scan` id, until
+   * the records change.
    */
   'keys:list-summaries': {
     request: z

@@ -29,6 +29,11 @@ export interface KeySummary {
 export interface KeySummaryPage {
   keys: KeySummary[];
   total: number;
+  /**
+   * Names the read of the vault the page was cut from. Pages of one scan join up; a page of
+   * another scan means the keys changed between the calls, and the paging starts over.
+   */
+  scan: string;
 }
 
 /** How far a scan of the vault's key entries has got: `done` of `total` entries read. */

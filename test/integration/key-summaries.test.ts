@@ -11,7 +11,8 @@ import type { TempDir } from '../helpers/vault-fixture.ts';
 
 // keys:list-summaries over a real vault file, through the services as the app calls them: the
 // grid's fields of every key (vault, token and external, in several states), in keys:list's
-// order, paged with a total; its progress events; nothing of a key's material or the rest of
+// order, paged with a total; pages of one scan until the records change (here or in another
+// process on the same file); its progress events; nothing of a key's material or the rest of
 // its entry; and bad requests refused with IPC_BAD_REQUEST before anything runs.
 
 const SUMMARY_FIELDS = [
@@ -164,20 +165,26 @@ describe('keys:list-summaries', () => {
 
   it('pages by offset and limit, the total always the whole count', async () => {
     const pages: KeySummary[] = [];
+    const scans = new Set<string>();
     for (let offset = 0; offset < COUNT; offset += 5) {
       const page = await services.invoke('keys:list-summaries', { offset, limit: 5 });
       expect(page.total).toBe(COUNT);
       expect(page.keys.length).toBe(Math.min(5, COUNT - offset));
       pages.push(...page.keys);
+      scans.add(page.scan);
     }
     expect(pages.map((key) => key.id)).toEqual(full.map((key) => key.id));
+    // The vault did not change between the calls: every page came from one scan.
+    expect(scans.size).toBe(1);
     const past = await services.invoke('keys:list-summaries', { offset: COUNT, limit: 5 });
-    expect(past).toEqual({ keys: [], total: COUNT });
+    expect(past).toEqual({ keys: [], total: COUNT, scan: [...scans][0] });
     const last = await services.invoke('keys:list-summaries', { offset: COUNT - 1 });
     expect(last.keys.map((key) => key.id)).toEqual([full[COUNT - 1]?.id]);
   });
 
   it('reports its scan from 0 to every entry, never backwards', async () => {
+    // A change to any record (here a person) means the next call reads the entries again.
+    await services.invoke('people:add', { name: 'Carol', roles: ['witness'] });
     events.length = 0;
     await services.invoke('keys:list-summaries', { limit: 1 });
     const steps = progress();
@@ -189,6 +196,10 @@ describe('keys:list-summaries', () => {
     }
     // Nothing else was pushed: listing is not an event of its own.
     expect(events.every((event) => event.name === 'keys:list-progress')).toBe(true);
+    // Unchanged since, the next page comes from that scan: nothing is read, nothing reported.
+    events.length = 0;
+    await services.invoke('keys:list-summaries', { offset: 1, limit: 1 });
+    expect(events).toEqual([]);
   });
 
   it("carries none of a key's material, public key, notes or history", async () => {
@@ -223,6 +234,40 @@ describe('keys:list-summaries', () => {
     expect(events).toEqual([]);
     expect(await services.invoke('audit:list', {})).toEqual(auditBefore);
     expect(await services.invoke('keys:list', {})).toEqual(full);
+  });
+
+  it('starts a new scan when a key changes, here or in another process on the file', async () => {
+    const before = await services.invoke('keys:list-summaries', { limit: 1 });
+    const twin = full.find((key) => key.name === 'twin');
+    await services.invoke('keys:update', { id: twin!.id, name: 'a twin renamed', reason: 'test' });
+    const renamed = await services.invoke('keys:list-summaries', { limit: 1 });
+    expect(renamed.scan).not.toBe(before.scan);
+    expect(renamed.keys[0]).toMatchObject({ id: twin!.id, name: 'a twin renamed' });
+
+    // The CLI, say, adds a key to the same file while the app's pages are being read.
+    const other = new KeywardenServices({ deps: realDeps(), actor: 'Bob' });
+    try {
+      await other.invoke('vault:unlock', {
+        path: dir.file('vault.kw'),
+        factor: { kind: 'passphrase', passphrase: passphraseBytes() },
+      });
+      await other.invoke('keys:generate', {
+        name: 'added elsewhere',
+        algorithm: 'ed25519',
+        purposes: ['sign'],
+        owner: 'Bob',
+      });
+    } finally {
+      other.shutdown();
+    }
+    events.length = 0;
+    const after = await services.invoke('keys:list-summaries', { offset: 1, limit: 1 });
+    expect(after.scan).not.toBe(renamed.scan);
+    expect(after.total).toBe(COUNT + 1);
+    expect(progress().at(-1)).toEqual({ done: COUNT + 1, total: COUNT + 1 });
+    const all = await services.invoke('keys:list-summaries', {});
+    expect(all.scan).toBe(after.scan);
+    expect(all.keys.map((key) => key.name)).toContain('added elsewhere');
   });
 
   it('answers VAULT_LOCKED once the vault is locked', async () => {

@@ -1,15 +1,13 @@
 import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKey, registerKey } from '../../../electron/core/inventory/key-creation.ts';
-import { transitionKey } from '../../../electron/core/inventory/key-inventory.ts';
 import type { KeywardenApi } from '../../../electron/shared/api.ts';
 import type { KeyView } from '../../../electron/shared/inventory-types.ts';
-import { registerPeople } from '../../helpers/inventory-fixture.ts';
+import { seedInventoryVault, VAULT_SERIAL } from '../../helpers/inventory-ui-seed.ts';
 import { startSoftHsm } from '../../helpers/softhsm.fixture.ts';
 import type { SoftHsm, SoftHsmToken } from '../../helpers/softhsm.fixture.ts';
 import { createVaultInUi, openUi, unlockInUi } from '../../helpers/ui-session.ts';
 import type { UiSession } from '../../helpers/ui-session.ts';
-import { makeVault, tempDir, TEST_PASSPHRASE, unlockVault } from '../../helpers/vault-fixture.ts';
+import { tempDir, TEST_PASSPHRASE } from '../../helpers/vault-fixture.ts';
 import type { TempDir } from '../../helpers/vault-fixture.ts';
 
 // The inventory screen in Chromium over a real vault of 26 keys (entered through the real
@@ -19,118 +17,12 @@ import type { TempDir } from '../../helpers/vault-fixture.ts';
 // and opening one, a new key generated in the vault and one on the token (after a wrong PIN
 // told in words), and the empty state of a new vault.
 
-const DAY = 86_400_000;
 const ME = userInfo().username;
-const VAULT_SERIAL = 'a1b2c3d4e5f60708';
 let dir: TempDir;
 let hsm: SoftHsm;
 let token: SoftHsmToken;
 let ui: UiSession;
 let seeded: KeyView[];
-
-/** Enters the inventory the tests expect, as the services would, with past activations. */
-async function seedVault(path: string): Promise<KeyView[]> {
-  await makeVault(path);
-  const vault = await unlockVault(path);
-  try {
-    registerPeople(vault, [
-      [ME, ['officer']],
-      ['Ada Novak', ['engineer']],
-      ['Chen Wei', ['custodian']],
-      ['Dana Levi', ['engineer']],
-      ['Alma Reyes', ['auditor']],
-    ]);
-    const now = Date.now();
-    const keys: KeyView[] = [];
-    const make = async (
-      name: string,
-      algorithm: string,
-      purposes: string[],
-      owner: string,
-      daysAgo: number,
-      extra: Record<string, unknown> = {},
-    ) => {
-      const request = { name, algorithm, purposes, owner, environment: 'production', ...extra };
-      const key = await generateKey(vault, ME, request, new Date(now - daysAgo * DAY));
-      keys.push(key);
-      return key;
-    };
-    const at = (daysAgo: number) => new Date(now - daysAgo * DAY);
-    await make('billing signing', 'ed25519', ['sign', 'verify'], 'Ada Novak', 30, {
-      labels: ['service:billing', 'pci'],
-    });
-    // Private signature keys run 36 months, SSH authentication keys 24 (resources/policy).
-    await make('ledger signing', 'ed25519', ['sign', 'verify'], 'Dana Levi', 36 * 30.44 - 10);
-    await make('ci-runner ssh', 'ed25519', ['ssh-auth'], 'Dana Levi', 24 * 30.44 + 12);
-    await make('payments data', 'aes256', ['encrypt', 'decrypt'], 'Chen Wei', 100, {
-      tier: 2,
-      custodians: ['Ada Novak'],
-      environment: 'staging',
-      labels: ['pci'],
-    });
-    await make('backup kek', 'aes256', ['wrap', 'unwrap'], 'Ada Novak', 200, {
-      tier: 2,
-      custodians: ['Chen Wei'],
-    });
-    await make('reports mac', 'hmac-sha256', ['mac', 'verify'], ME, 5, {
-      environment: 'development',
-    });
-    await make('vpn ecdh', 'p256', ['agree', 'derive'], 'Chen Wei', 400, {
-      environment: 'development',
-    });
-    const suspended = await make('partner sftp', 'p256', ['sign', 'verify'], 'Dana Levi', 50);
-    transitionKey(vault, ME, suspended.id, 'suspended', 'pending review', at(1));
-    const retired = await make('old crm signing', 'ed25519', ['sign', 'verify'], 'Ada Novak', 500);
-    transitionKey(vault, ME, retired.id, 'deactivated', 'service retired', at(2));
-    const exposed = await make('exposed build key', 'ed25519', ['sign', 'verify'], 'Chen Wei', 60);
-    transitionKey(vault, ME, exposed.id, 'compromised', 'seen in a build log', at(3));
-    const entry = { purposes: ['sign', 'verify'], environment: 'production' };
-    keys.push(
-      await registerKey(
-        vault,
-        ME,
-        {
-          ...entry,
-          name: 'hsm root ca',
-          algorithm: 'p384',
-          owner: 'Ada Novak',
-          custodians: ['Chen Wei'],
-          tier: 1,
-          location: { kind: 'token', serial: VAULT_SERIAL, ckaId: 'aa01' },
-        },
-        at(90),
-      ),
-      await registerKey(
-        vault,
-        ME,
-        {
-          ...entry,
-          name: 'cloud kms data key',
-          algorithm: 'aes256',
-          purposes: ['encrypt', 'decrypt'],
-          owner: 'Dana Levi',
-          location: { kind: 'external', reference: 'arn:aws:kms:eu-west-1:1:key/abc' },
-        },
-        at(10),
-      ),
-    );
-    const owners = ['Ada Novak', 'Chen Wei', 'Dana Levi', ME];
-    const environments = ['production', 'staging', 'development'];
-    for (let i = 1; i <= 14; i += 1) {
-      await make(
-        `service-${String(i).padStart(2, '0')} data key`,
-        'aes256',
-        ['encrypt', 'decrypt'],
-        owners[i % 4] ?? ME,
-        i * 37,
-        { environment: environments[i % 3], tier: i % 2 ? 3 : 4 },
-      );
-    }
-    return keys;
-  } finally {
-    vault.lock(ME);
-  }
-}
 
 /** The page's globals the callbacks run in the page use (this file is checked without the DOM lib). */
 interface PageGlobals {
@@ -185,7 +77,7 @@ beforeAll(async () => {
   dir = tempDir('keywarden-ui-inventory-');
   hsm = startSoftHsm({ tokens: 1, prefix: 'kw-inv-' });
   token = hsm.tokens[0] as SoftHsmToken;
-  seeded = await seedVault(dir.file('vault.kw'));
+  seeded = await seedInventoryVault(dir.file('vault.kw'), ME);
   ui = await openUi({ vault: dir.file('vault.kw'), softhsmConf: hsm.conf });
   await unlockInUi(ui.page, TEST_PASSPHRASE);
 }, 90_000);
@@ -380,46 +272,6 @@ describe('the inventory', () => {
     await page.getByRole('button', { name: /View$/ }).click();
     expect(await page.getByRole('option').allTextContents()).toEqual(['All keys']);
     await page.keyboard.press('Escape');
-  });
-
-  it('shows how much of the inventory is read while it loads', async () => {
-    const { page } = ui;
-    // The bridge's replies to keys:list-summaries are held until the bar has been seen, so
-    // the page stays loading however fast the scan is; every other frame, and the scan's
-    // keys:list-progress events (pushed before its reply), pass at once.
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    await page.routeWebSocket(
-      () => true,
-      (socket) => {
-        const bridge = socket.connectToServer();
-        const held = new Set<number>();
-        socket.onMessage((message) => {
-          const frame = JSON.parse(String(message)) as { id?: number; channel?: string };
-          if (frame.channel === 'keys:list-summaries' && frame.id !== undefined) held.add(frame.id);
-          bridge.send(message);
-        });
-        bridge.onMessage((message) => {
-          const frame = JSON.parse(String(message)) as { id?: number };
-          if (frame.id !== undefined && held.has(frame.id)) {
-            void released.then(() => socket.send(message));
-          } else {
-            socket.send(message);
-          }
-        });
-      },
-    );
-    await page.reload();
-    const bar = page.getByRole('progressbar', { name: /^Loading the inventory/ });
-    // The scan's last event says every entry is read: the bar is full, not indeterminate.
-    await expect.poll(() => bar.getAttribute('aria-valuenow')).toBe('100');
-    expect(await bar.getAttribute('aria-valuemax')).toBe('100');
-    await ui.screenshot('inventory-loading');
-    await expectClean();
-    release();
-    await grid().waitFor();
-    await expectCount('26 keys');
-    expect(await bar.count()).toBe(0);
   });
 
   it('moves through the rows with the keyboard and opens one with Enter', async () => {

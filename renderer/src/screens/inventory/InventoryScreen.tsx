@@ -12,11 +12,13 @@ import { ALL_KEYS, keyAt, shownBy, tableOf, warmUp } from './inventory-rows.ts';
 import type { InventoryQuery, SortColumn } from './inventory-rows.ts';
 import { useSavedViews } from './saved-views.ts';
 import { MARKS, mark, useInventory } from './use-inventory.ts';
+import type { Inventory } from './use-inventory.ts';
 import './inventory.css';
 
-// The key inventory: every key in the vault, loaded once, then filtered, searched and sorted
-// here in memory (a 100,000-key inventory answers each change in milliseconds), with saved
-// views, and the "New key" dialog. A row opens the key's own screen.
+// The key inventory: every key in the vault, loaded once (the first rows show while the rest
+// arrive), then filtered, searched and sorted here in memory (a 100,000-key inventory answers
+// each change in milliseconds), with saved views, and the "New key" dialog. A row opens the
+// key's own screen.
 
 const count = (n: number) => n.toLocaleString('en');
 /** Keys given their due time and search text per task in the background: a few milliseconds' work. */
@@ -29,6 +31,25 @@ const WARM_UP_SLICE = 5_000;
 function Later(props: { placeholder: React.ReactNode; children: React.ReactNode }) {
   const ready = useDeferredValue(true, false);
   return ready ? props.children : props.placeholder;
+}
+
+/** How far the load has got: the service reading the vault's keys, then the pages arriving. */
+function LoadProgress({ inventory }: { inventory: Inventory }) {
+  const { arriving, readPercent } = inventory;
+  if (arriving) {
+    return (
+      <Progress
+        label={`Loading the inventory… ${count(arriving.received)} of ${count(arriving.total)} keys`}
+        value={arriving.total === 0 ? 100 : (arriving.received / arriving.total) * 100}
+      />
+    );
+  }
+  return (
+    <Progress
+      label="Loading the inventory… reading the vault's keys"
+      {...(readPercent === null ? {} : { value: readPercent })}
+    />
+  );
 }
 
 export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
@@ -106,16 +127,7 @@ export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
   return (
     <div className="inventory">
       <PageHeader title="Keys">{keys && keys.length > 0 && newKey}</PageHeader>
-      {inventory.loading && (
-        <Progress
-          label={
-            inventory.received > 0
-              ? `Loading the inventory… ${count(inventory.received)} keys so far`
-              : 'Loading the inventory…'
-          }
-          {...(inventory.percent === null ? {} : { value: inventory.percent })}
-        />
-      )}
+      {inventory.loading && <LoadProgress inventory={inventory} />}
       {inventory.error && (
         <div className="inv-error">
           <ErrorNote error={inventory.error} />
@@ -134,7 +146,7 @@ export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
           {createdHidden && ' (the current filters hide it in the table)'}
         </div>
       )}
-      {keys && keys.length === 0 && (
+      {keys && keys.length === 0 && !inventory.loading && (
         <section className="card inv-empty" aria-labelledby="inv-empty-title">
           <h2 id="inv-empty-title">No keys yet</h2>
           <p>
@@ -166,6 +178,7 @@ export function InventoryScreen({ vault }: ScreenProps & { id?: string }) {
             {shown.length === table.keys.length
               ? `${count(shown.length)} keys`
               : `${count(shown.length)} of ${count(table.keys.length)} keys`}
+            {inventory.total !== null && table.keys.length < inventory.total && ' so far'}
           </p>
           {shown.length > 0 ? (
             <KeyGrid shown={shown} sort={query.sort} onSort={sortBy} reveal={reveal} now={now} />
