@@ -106,10 +106,22 @@ export class KeywardenServices {
   private generation = 0;
   private requestGeneration = 0;
 
-  constructor(context: ServiceContext) {
+  constructor(given: ServiceContext) {
+    const emit = (event: ServiceEvent) => given.onEvent?.(event);
+    // A HID token waiting for a touch is told to whoever listens, so the app can ask for it.
+    const heard = given.deps.onTokenProgress;
+    const context: ServiceContext = {
+      ...given,
+      deps: {
+        ...given.deps,
+        onTokenProgress: (activity) => {
+          heard?.(activity);
+          emit({ name: 'token:activity', payload: { activity } });
+        },
+      },
+    };
     this.context = context;
     const { deps, actor } = context;
-    const emit = (event: ServiceEvent) => context.onEvent?.(event);
     const onProgress = (progress: CalibrationProgress) => {
       context.onProgress?.(progress);
       emit({ name: 'vault:kdf-progress', payload: progress });

@@ -828,6 +828,10 @@ export const contract = {
 export const LOCK_REASONS = ['request', 'idle', 'lock-screen', 'suspend', 'quit'] as const;
 export type LockReason = (typeof LOCK_REASONS)[number];
 
+/** What a HID token (a YubiKey, a FIDO2 key) is doing while it answers: waiting for a touch, or working. */
+export const TOKEN_ACTIVITIES = ['touch-needed', 'processing'] as const;
+export type TokenActivity = (typeof TOKEN_ACTIVITIES)[number];
+
 /**
  * Events the main process pushes to whoever listens (the renderer, the CLI's progress line),
  * each with its payload type. No payload carries a secret.
@@ -837,6 +841,8 @@ export const events = {
   /** keys:list-summaries is reading the vault's key entries: first at 0, last at `total`. */
   'keys:list-progress': returns<KeyScanProgress>(),
   'tokens:changed': returns<TokenChange>(),
+  /** A HID token asked for a factor waits for a touch (or is working after one). */
+  'token:activity': returns<{ activity: TokenActivity }>(),
   /** The vault was locked; the app reloads the renderer after it. */
   'vault:locked': returns<{ reason: LockReason }>(),
   /** KDF calibration (vault:init, a new passphrase) is under way. */

@@ -42,7 +42,11 @@ export interface HidTransports {
   openFido(): Promise<HidReportTransport>;
 }
 
-function notPresent(what: string): KeywardenError {
+/**
+ * The TOKEN_NOT_PRESENT error for `what` ("YubiKey", "FIDO2 security key") when none is
+ * plugged in; exported so the test bridge's device models say it in the same words.
+ */
+export function notPresent(what: string): KeywardenError {
   return new KeywardenError(
     ErrorCode.TOKEN_NOT_PRESENT,
     `No ${what} is plugged in. Insert it and try again (on Linux, a key that is plugged in but not listed may need the udev rules of libfido2 or yubikey-personalization).`,

@@ -80,7 +80,18 @@ export function withoutCommandLine(message: string): string {
   return kept.length === 0 ? message : kept.join(' ');
 }
 
-/** The message (without command-line hints), and the advice for its code when there is one. */
+/** Advice left out when the message already says it: a message that asks for the token says so. */
+const ALREADY_SAID: Partial<Record<ErrorCode, RegExp>> = {
+  TOKEN_NOT_PRESENT: /\binsert\b/i,
+  TOKEN_REMOVED: /\binsert\b/i,
+};
+
+/**
+ * The message (without command-line hints), and the advice for its code when there is one and
+ * the message does not already give it.
+ */
 export function inWords(error: ErrorInfo): { message: string; advice: string | null } {
-  return { message: withoutCommandLine(error.message), advice: ADVICE[error.code] ?? null };
+  const message = withoutCommandLine(error.message);
+  const said = ALREADY_SAID[error.code]?.test(message) ?? false;
+  return { message, advice: said ? null : (ADVICE[error.code] ?? null) };
 }

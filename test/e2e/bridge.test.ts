@@ -344,6 +344,10 @@ describe('what the bridge refuses', () => {
       [[], '--vault PATH is required.'],
       [['--vault', vaultPath, '--port', '80000'], '--port takes a whole number from 0 to 65535'],
       [['--vault', vaultPath, '--softhsm-conf', dir.file('none.conf')], 'there is no such file'],
+      [
+        ['--vault', vaultPath, '--hid-models', dir.file('none.json')],
+        `--hid-models ${dir.file('none.json')}: there is no such file`,
+      ],
       [['--vault', vaultPath, '--verbose'], "Unknown option '--verbose'"],
     ];
     for (const [args, message] of cases) {

@@ -1,5 +1,6 @@
 import {
   createECDH,
+  createPrivateKey,
   generateKeyPairSync,
   randomBytes,
   sign,
@@ -42,11 +43,29 @@ interface Credential {
   privateKey: ReturnType<typeof generateKeyPairSync>['privateKey'];
 }
 
+/**
+ * What the key keeps across power cycles, as JSON (bytes in hex, the private keys as PKCS#8
+ * PEM): for one device held by two processes through a file. It holds the credentials' secrets;
+ * whoever writes it keeps the file private.
+ */
+export interface Ctap2ModelState {
+  aaguid: string;
+  pinHash: string | null;
+  pinRetries: number;
+  credentials: Array<{
+    id: string;
+    rpIdHash: string;
+    credRandomWithUv: string;
+    credRandomWithoutUv: string;
+    privateKey: string;
+  }>;
+}
+
 type Params = Map<number | string, unknown>;
 const MAX_RETRIES = 8;
 
 export class Ctap2AuthenticatorModel implements CborHandler {
-  readonly aaguid = randomBytes(16);
+  readonly aaguid: Buffer;
   touch: Touch = { touchAfterMs: 30 };
   keepaliveIntervalMs = 10;
   /** How long it waits for a touch before CTAP2_ERR_USER_ACTION_TIMEOUT. */
@@ -64,6 +83,38 @@ export class Ctap2AuthenticatorModel implements CborHandler {
   #tokenPermissions = 0;
   #tokenRpId: string | undefined;
   readonly #credentials = new Map<string, Credential>();
+
+  /** A new key, or the one `state` (from saveState) describes, just plugged in. */
+  constructor(state?: Ctap2ModelState) {
+    this.aaguid = state ? Buffer.from(state.aaguid, 'hex') : randomBytes(16);
+    if (!state) return;
+    this.#pinHash = state.pinHash === null ? undefined : Buffer.from(state.pinHash, 'hex');
+    this.pinRetries = state.pinRetries;
+    for (const credential of state.credentials) {
+      this.#credentials.set(credential.id, {
+        rpIdHash: Buffer.from(credential.rpIdHash, 'hex'),
+        credRandomWithUv: Buffer.from(credential.credRandomWithUv, 'hex'),
+        credRandomWithoutUv: Buffer.from(credential.credRandomWithoutUv, 'hex'),
+        privateKey: createPrivateKey(credential.privateKey),
+      });
+    }
+  }
+
+  /** What the key keeps across power cycles (see Ctap2ModelState). */
+  saveState(): Ctap2ModelState {
+    return {
+      aaguid: this.aaguid.toString('hex'),
+      pinHash: this.#pinHash?.toString('hex') ?? null,
+      pinRetries: this.pinRetries,
+      credentials: [...this.#credentials].map(([id, credential]) => ({
+        id,
+        rpIdHash: credential.rpIdHash.toString('hex'),
+        credRandomWithUv: credential.credRandomWithUv.toString('hex'),
+        credRandomWithoutUv: credential.credRandomWithoutUv.toString('hex'),
+        privateKey: credential.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+      })),
+    };
+  }
 
   /** Sets the PIN (UTF-8), as the token's manager would. */
   setPin(pin: string): void {

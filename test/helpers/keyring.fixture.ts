@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { stopProcess } from './processes.ts';
 
 // A real gnome-keyring on a private D-Bus session bus, for the OS keychain slot tests: a
@@ -154,5 +155,21 @@ export async function startKeyring(): Promise<KeyringSession> {
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * The OS keychain item of the keychain slot of the vault at `path`, as the slot's parameters
+ * name it (read with SQLite, locked or not). Throws when the vault has no keychain slot.
+ */
+export function keychainItem(path: string): { service: string; account: string } {
+  const db = new Database(path, { readonly: true });
+  try {
+    const row = db.prepare("SELECT params FROM unlock_slots WHERE kind = 'keychain'").get() as
+      { params: string } | undefined;
+    if (!row) throw new Error('the vault has no keychain slot');
+    return (JSON.parse(row.params) as { ref: { service: string; account: string } }).ref;
+  } finally {
+    db.close();
   }
 }

@@ -1,7 +1,7 @@
-import Database from 'better-sqlite3';
 import { parseRecoveryKey } from '../../electron/core/vault/recovery-key.ts';
 import type { RequestOf } from '../../electron/shared/contract.ts';
 import { certificateFor } from './certificate-for.ts';
+import { keychainItem } from './keyring.fixture.ts';
 import { PRESENCE } from './ceremony-script.ts';
 import { keyNamed, unlockAfresh } from './secret-scenario.ts';
 import type { ScenarioContext } from './secret-scenario.ts';
@@ -23,19 +23,6 @@ export const PEOPLE = [
   ['Dave', 'custodian'],
   ['Wendy', 'witness'],
 ] as const;
-
-/** The OS keychain item of the vault's keychain slot, as the slot's parameters name it. */
-function keychainItem(path: string): { service: string; account: string } {
-  const db = new Database(path, { readonly: true });
-  try {
-    const row = db.prepare("SELECT params FROM unlock_slots WHERE kind = 'keychain'").get() as
-      { params: string } | undefined;
-    if (!row) throw new Error('the vault has no keychain slot');
-    return (JSON.parse(row.params) as { ref: { service: string; account: string } }).ref;
-  } finally {
-    db.close();
-  }
-}
 
 /**
  * vault:init (calibrated, so KDF progress is pushed), read-header, unlock (a wrong passphrase
@@ -104,10 +91,19 @@ export async function vaultAndSlots(context: ScenarioContext): Promise<void> {
     name: 'card and phrase',
   });
   await rpc.ok('vault:rename-slot', { slotId: added.slotId, name: 'officer card' });
-  // No TPM and no HID token here: refused for want of a device, with a PIN in the request.
+  // No TPM and no FIDO2 key here: refused for want of a device, with a PIN in the request.
   const devicePin = book.addText('FIDO2 PIN offered', 'fido pin 2c4e8a');
   await rpc.fails('vault:add-slot', {
     factors: [{ kind: 'fido2', pin: devicePin.fresh() }],
+    reauth: [{ kind: 'passphrase', passphrase: context.passphrase.fresh() }],
+  });
+  // The YubiKey model waits for a touch (token:activity) while a slot is enrolled on it.
+  const yubiKeySlot = await rpc.ok('vault:add-slot', {
+    factors: [{ kind: 'yubikey-hmac', slot: 2 }],
+    reauth: [{ kind: 'passphrase', passphrase: context.passphrase.fresh() }],
+  });
+  await rpc.ok('vault:remove-slot', {
+    slotId: yubiKeySlot.slotId,
     reauth: [{ kind: 'passphrase', passphrase: context.passphrase.fresh() }],
   });
 

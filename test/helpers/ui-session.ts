@@ -33,15 +33,28 @@ export interface UiSession {
   close(): Promise<void>;
 }
 
-/**
- * Starts the bridge on `vault` (which need not exist yet) and opens the app in Chromium.
- * `softhsmConf` is passed as --softhsm-conf. Throws when the bridge does not start.
- */
-export async function openUi(options: { vault: string; softhsmConf?: string }): Promise<UiSession> {
+export interface UiOptions {
+  /** The vault the app opens; need not exist yet. */
+  vault: string;
+  /** Passed as --softhsm-conf. */
+  softhsmConf?: string;
+  /** Passed as --hid-models: the HID device models' state file (hid-models.fixture.ts). */
+  hidModels?: string;
+  /**
+   * Added to the bridge's environment: where the TPM (KEYWARDEN_TPM_TCTI) and the keychain's
+   * bus (DBUS_SESSION_BUS_ADDRESS) are. Never a secret: the environment is no place for one.
+   */
+  env?: Record<string, string>;
+}
+
+/** Starts the bridge on `options.vault` and opens the app in Chromium. Throws when the bridge does not start. */
+export async function openUi(options: UiOptions): Promise<UiSession> {
   const args = [BRIDGE, '--vault', options.vault];
   if (options.softhsmConf) args.push('--softhsm-conf', options.softhsmConf);
+  if (options.hidModels) args.push('--hid-models', options.hidModels);
   const env = { ...process.env };
   delete env.SOFTHSM2_CONF;
+  Object.assign(env, options.env);
   const bridge: ChildProcessWithoutNullStreams = spawn(process.execPath, args, {
     env,
     stdio: 'pipe',

@@ -37,7 +37,7 @@ export interface HmacSlot {
 type Phase =
   | { kind: 'idle' }
   | { kind: 'busy'; until: number; then: Buffer }
-  | { kind: 'touch'; deadline: number; then: Buffer }
+  | { kind: 'touch'; since: number; deadline: number; then: Buffer }
   | { kind: 'responding'; response: Buffer; seq: number };
 
 export class YubiKeyOtpModel implements HidFeatureTransport {
@@ -46,6 +46,11 @@ export class YubiKeyOtpModel implements HidFeatureTransport {
   processingMs = 5;
   /** How long it waits for a touch before giving up (a real key waits about 15 s). */
   touchTimeoutMs = 300;
+  /**
+   * A person who touches the key this long after it starts waiting for a touch; undefined
+   * (the default) is nobody, so only press() answers.
+   */
+  touchAfterMs: number | undefined;
   /** Reports the host wrote while the key was busy: a real key drops them, so must a host not. */
   writesWhileBusy = 0;
   /** Frames whose CRC did not match, dropped as a real key drops them. */
@@ -133,12 +138,23 @@ export class YubiKeyOtpModel implements HidFeatureTransport {
       this.#phase = phase.then.length === 0 ? { kind: 'idle' } : this.#afterComputing(phase.then);
     } else if (phase.kind === 'touch' && now >= phase.deadline) {
       this.#phase = { kind: 'idle' };
+    } else if (
+      phase.kind === 'touch' &&
+      this.touchAfterMs !== undefined &&
+      now >= phase.since + this.touchAfterMs
+    ) {
+      this.press();
     }
   }
 
   #afterComputing(response: Buffer): Phase {
     return this.#pendingTouch
-      ? { kind: 'touch', deadline: Date.now() + this.touchTimeoutMs, then: response }
+      ? {
+          kind: 'touch',
+          since: Date.now(),
+          deadline: Date.now() + this.touchTimeoutMs,
+          then: response,
+        }
       : { kind: 'responding', response, seq: 0 };
   }
 

@@ -4,6 +4,7 @@ import { KeywardenServices } from '../../electron/services/services.ts';
 import { realDeps, realTokens } from '../../electron/services/runtime.ts';
 import { CHANNELS, events } from '../../electron/shared/contract.ts';
 import type { EventName } from '../../electron/shared/contract.ts';
+import { hidModelsAccess, writeHidModels } from '../helpers/hid-models.fixture.ts';
 import { IpcRecorder } from '../helpers/ipc-recorder.ts';
 import { startKeyring } from '../helpers/keyring.fixture.ts';
 import type { KeyringSession } from '../helpers/keyring.fixture.ts';
@@ -46,8 +47,20 @@ beforeAll(async () => {
     (channel, request) => services.invoke(channel, request),
     (text) => printable(text, book.all),
   );
+  // A YubiKey model stands in for the HID token (none can be plugged in here): its slot waits
+  // for a touch, so the scenario hears token:activity, and its HMAC secret is scanned for.
+  const yubiKeySecret = book.addBytes('YubiKey HMAC secret', randomBytes(20));
+  const hidFile = dir.file('hid-models.json');
+  writeHidModels(hidFile, {
+    yubiKey: {
+      slots: {
+        '2': { secret: Buffer.from(yubiKeySecret.bytes).toString('hex'), requireTouch: true },
+      },
+      touchAfterMs: 50,
+    },
+  });
   services = new KeywardenServices({
-    deps: realDeps(),
+    deps: { ...realDeps(), hid: hidModelsAccess(hidFile) },
     actor: 'Alice',
     onEvent: rpc.onEvent,
     openTokens: realTokens([SOFTHSM_MODULE]),

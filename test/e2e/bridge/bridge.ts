@@ -1,12 +1,18 @@
 // The test bridge: the real renderer and the real services, in any Chromium, without Electron.
 // A test tool, never packaged.
 //
-//   npm run bridge -- --vault PATH [--port N] [--softhsm-conf FILE]
+//   npm run bridge -- --vault PATH [--port N] [--softhsm-conf FILE] [--hid-models FILE]
 //   (or: node test/e2e/bridge/bridge.ts …, with the project's Node 22)
 //
 // --vault         the vault the app opens (the settings' default vaultPath); need not exist yet
 // --port          the port on 127.0.0.1; 0 (the default) takes any free one
 // --softhsm-conf  a softhsm2.conf, set as SOFTHSM2_CONF before the token layer starts
+// --hid-models    for tests only: HID tokens are the device models of test/helpers, their state
+//                 read from FILE at every open (test/helpers/hid-models.fixture.ts), instead of
+//                 node-hid; the test that enrolled them holds the same YubiKey and FIDO2 key
+//
+// The TPM is the one KEYWARDEN_TPM_TCTI names (else the kernel's), and the OS keychain the
+// Secret Service on DBUS_SESSION_BUS_ADDRESS, both from this process's environment.
 //
 // It builds the renderer (renderer/vite.config.ts, into a temp folder) and the shim, serves
 // them on 127.0.0.1 only, answers the contract's channels over a WebSocket on the same port,
@@ -41,12 +47,13 @@ import type { PrinterPort } from '../../../electron/services/print-handlers.ts';
 import type { ServiceEvent } from '../../../electron/shared/contract.ts';
 import type { BridgeServer } from './server.ts';
 
-const USAGE = 'npm run bridge -- --vault PATH [--port N] [--softhsm-conf FILE]';
+const USAGE = 'npm run bridge -- --vault PATH [--port N] [--softhsm-conf FILE] [--hid-models FILE]';
 
 interface BridgeOptions {
   vault: string;
   port: number;
   softhsmConf: string | undefined;
+  hidModels: string | undefined;
 }
 
 class UsageError extends Error {}
@@ -61,6 +68,7 @@ function parseOptions(argv: string[]): BridgeOptions {
         vault: { type: 'string' },
         port: { type: 'string' },
         'softhsm-conf': { type: 'string' },
+        'hid-models': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -74,15 +82,18 @@ function parseOptions(argv: string[]): BridgeOptions {
   if (!/^\d{1,5}$/.test(portText) || port > 65535) {
     throw new UsageError(`--port takes a whole number from 0 to 65535, not "${portText}".`);
   }
-  const conf = values['softhsm-conf'];
-  if (conf !== undefined && !statSync(conf, { throwIfNoEntry: false })?.isFile()) {
-    throw new UsageError(`--softhsm-conf ${conf}: there is no such file.`);
+  const conf = existingFile('--softhsm-conf', values['softhsm-conf']);
+  const hidModels = existingFile('--hid-models', values['hid-models']);
+  return { vault: resolve(values.vault), port, softhsmConf: conf, hidModels };
+}
+
+/** `path` made absolute, or undefined when not given. Throws UsageError when it is no file. */
+function existingFile(option: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  if (!statSync(path, { throwIfNoEntry: false })?.isFile()) {
+    throw new UsageError(`${option} ${path}: there is no such file.`);
   }
-  return {
-    vault: resolve(values.vault),
-    port,
-    softhsmConf: conf === undefined ? undefined : resolve(conf),
-  };
+  return resolve(path);
 }
 
 /** A clipboard of the bridge's own, so `clipboard:copy-text` works without a desktop. */
@@ -129,10 +140,20 @@ async function start(options: BridgeOptions, stateDir: string, token: string): P
     import('./page-build.ts'),
     import('./server.ts'),
   ]);
+  // The device models are test code: loaded only when asked for.
+  const deps =
+    options.hidModels === undefined
+      ? realDeps()
+      : {
+          ...realDeps(),
+          hid: (await import('../../helpers/hid-models.fixture.ts')).hidModelsAccess(
+            options.hidModels,
+          ),
+        };
   const page = await buildBridgePage();
   let broadcast: (event: ServiceEvent) => void = () => undefined;
   const services = new KeywardenServices({
-    deps: realDeps(),
+    deps,
     actor: osActor(),
     openTokens: realTokens(),
     watchTokens: true,

@@ -6,6 +6,16 @@ import type { FactorVault } from '../../helpers/factor-vault.fixture.ts';
 import { startSoftHsm } from '../../helpers/softhsm.fixture.ts';
 import type { SoftHsm, SoftHsmToken } from '../../helpers/softhsm.fixture.ts';
 import { openUi } from '../../helpers/ui-session.ts';
+import {
+  chooseSlot,
+  field,
+  lockVault,
+  pageText,
+  refusedWith,
+  secretsInPage,
+  slotRadio,
+  submitAndWaitForApp,
+} from '../../helpers/unlock-screen.ts';
 import type { UiSession } from '../../helpers/ui-session.ts';
 import { TEST_PASSPHRASE, tempDir } from '../../helpers/vault-fixture.ts';
 import type { TempDir } from '../../helpers/vault-fixture.ts';
@@ -72,33 +82,8 @@ function secrets(): string[] {
   ];
 }
 
-/** The page's markup and the values of its inputs: what a page could leave a secret in. */
-async function pageText(): Promise<string> {
-  const values = await ui.page
-    .locator('input')
-    .evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
-  return `${await ui.page.content()}\n${values.join('\n')}`;
-}
-
 async function expectNoSecretInPage(): Promise<void> {
-  const text = await pageText();
-  for (const secret of secrets()) expect(text).not.toContain(secret);
-}
-
-/** The radio of the slot titled `title` (its name goes on with the slot's factors). */
-const slotRadio = (title: string) =>
-  ui.page.getByRole('radio', {
-    name: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
-  });
-
-/** Picks the slot titled `title` with the pointer and checks that it is the one chosen. */
-async function chooseSlot(title: string): Promise<void> {
-  const { page } = ui;
-  await page
-    .locator('.slot-radio')
-    .filter({ has: page.getByText(title, { exact: true }) })
-    .click();
-  expect(await slotRadio(title).isChecked()).toBe(true);
+  expect(await secretsInPage(ui.page, secrets())).toEqual([]);
 }
 
 /** What the page's code sees of the page itself; the tests' TypeScript has no DOM types. */
@@ -111,37 +96,13 @@ const hasFocus = (locator: Locator) =>
     (node) => node === (globalThis as unknown as PageGlobals).document.activeElement,
   );
 
-/** A field of the chosen slot's form, by its label (a slot's radio may bear the same name). */
-const field = (label: string) => ui.page.getByRole('textbox', { name: label, exact: true });
-
-/** Submits the chosen slot's form and waits for the alert that carries `code`. */
-async function refusedWith(code: string): Promise<string> {
-  const { page } = ui;
-  await page.getByRole('button', { name: 'Unlock' }).click();
-  const alert = page.getByRole('alert').filter({ hasText: code });
-  await alert.waitFor({ timeout: 60_000 });
-  return (await alert.textContent()) ?? '';
-}
-
-async function submitAndWaitForApp(): Promise<void> {
-  const { page } = ui;
-  await page.getByRole('button', { name: 'Unlock' }).click();
-  await page.getByRole('navigation', { name: 'Places' }).waitFor({ timeout: 60_000 });
-}
-
-async function lock(): Promise<void> {
-  const { page } = ui;
-  await page.getByRole('button', { name: 'Lock vault' }).click();
-  await page.getByRole('heading', { name: 'Unlock with' }).waitFor();
-}
-
 /** The quorum's progress line. */
 const progress = () => ui.page.getByRole('status').filter({ hasText: 'of 2 factors given' });
 
-const cardPin = () => field(`PIN of token ${card.serial} (${card.label})`);
+const cardPin = () => field(ui.page, `PIN of token ${card.serial} (${card.label})`);
 const officerPin = (i: number) => {
   const officer = officers[i]!;
-  return field(`PIN of token ${officer.serial} (${officer.label})`);
+  return field(ui.page, `PIN of token ${officer.serial} (${officer.label})`);
 };
 
 describe('the slots of the vault', () => {
@@ -162,7 +123,7 @@ describe('the slots of the vault', () => {
 
 describe('a PKCS#11 token slot', () => {
   it('asks for the PIN of the token it names', async () => {
-    await chooseSlot('Smartcard or HSM (card)');
+    expect(await chooseSlot(ui.page, 'Smartcard or HSM (card)')).toBe(true);
     await cardPin().waitFor();
     expect(await cardPin().getAttribute('type')).toBe('password');
     await ui.screenshot('unlock-token');
@@ -171,7 +132,7 @@ describe('a PKCS#11 token slot', () => {
 
   it('says a wrong PIN in words, with the tries the token reports left', async () => {
     await cardPin().fill(WRONG_PIN);
-    const words = await refusedWith('PIN_INCORRECT');
+    const words = await refusedWith(ui.page, 'PIN_INCORRECT');
     expect(words).toContain('The PIN is incorrect');
     // SoftHSM2 keeps no counter but sets CKF_USER_PIN_COUNT_LOW after a wrong PIN.
     expect(words).toContain('few tries remain');
@@ -183,18 +144,18 @@ describe('a PKCS#11 token slot', () => {
 
   it('opens with the token and its PIN, and leaves no secret in the page', async () => {
     await cardPin().fill(CARD_PIN);
-    await submitAndWaitForApp();
+    await submitAndWaitForApp(ui.page);
     await expectNoSecretInPage();
-    await lock();
+    await lockVault(ui.page);
     await expectNoSecretInPage();
   });
 
   it('spends the PIN’s final try only after the person consents to it', async () => {
     const { page } = ui;
     hsm.setPinState(card.serial, { user: 'finalTry' });
-    await chooseSlot('Smartcard or HSM (card)');
+    expect(await chooseSlot(ui.page, 'Smartcard or HSM (card)')).toBe(true);
     await cardPin().fill(CARD_PIN);
-    const words = await refusedWith('PIN_FINAL_TRY');
+    const words = await refusedWith(ui.page, 'PIN_FINAL_TRY');
     expect(words).toContain('has one try left: a wrong PIN now locks it');
     const consent = page.getByRole('checkbox', { name: /use its final try/ });
     expect(await consent.isChecked()).toBe(false);
@@ -205,10 +166,10 @@ describe('a PKCS#11 token slot', () => {
     await page.keyboard.press('Space');
     expect(await consent.isChecked()).toBe(true);
     await cardPin().fill(CARD_PIN);
-    await submitAndWaitForApp();
+    await submitAndWaitForApp(ui.page);
     await expectNoSecretInPage();
     hsm.setPinState(card.serial, { user: 'clear' });
-    await lock();
+    await lockVault(ui.page);
   });
 });
 
@@ -216,14 +177,14 @@ describe('the recovery key', () => {
   it('is chosen with the keyboard, and asks for the key', async () => {
     const { page } = ui;
     // The slots are listed passphrase, token, recovery key, quorum: two steps down.
-    await slotRadio('Passphrase').focus();
+    await slotRadio(ui.page, 'Passphrase').focus();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
-    expect(await slotRadio('Recovery key').isChecked()).toBe(true);
+    expect(await slotRadio(ui.page, 'Recovery key').isChecked()).toBe(true);
     // Focus stays on the slot chosen, and Tab goes on to the field it asks for.
-    expect(await hasFocus(slotRadio('Recovery key'))).toBe(true);
+    expect(await hasFocus(slotRadio(ui.page, 'Recovery key'))).toBe(true);
     await page.keyboard.press('Tab');
-    expect(await hasFocus(field('Recovery key'))).toBe(true);
+    expect(await hasFocus(field(ui.page, 'Recovery key'))).toBe(true);
     await ui.screenshot('unlock-recovery');
     expect(await ui.seriousViolations()).toEqual([]);
   });
@@ -234,8 +195,8 @@ describe('the recovery key', () => {
     const last = groups[groups.length - 1]!;
     groups[groups.length - 1] = `${last.slice(0, 3)}${last[3] === 'Z' ? 'Y' : 'Z'}`;
     const mistyped = groups.join('-');
-    await field('Recovery key').fill(mistyped);
-    const words = await refusedWith('RECOVERY_KEY_MALFORMED');
+    await field(ui.page, 'Recovery key').fill(mistyped);
+    const words = await refusedWith(ui.page, 'RECOVERY_KEY_MALFORMED');
     expect(words).toContain('a character is mistyped');
     expect(words).toContain('A recovery key is groups of letters and digits');
     expect(words).not.toContain(mistyped);
@@ -244,29 +205,31 @@ describe('the recovery key', () => {
 
     const other = generateRecoveryKey();
     other.secret.fill(0);
-    await field('Recovery key').fill(other.text);
-    const otherWords = await refusedWith('RECOVERY_KEY_INCORRECT');
+    await field(ui.page, 'Recovery key').fill(other.text);
+    const otherWords = await refusedWith(ui.page, 'RECOVERY_KEY_INCORRECT');
     expect(otherWords).toContain('The recovery key does not open this vault');
     expect(otherWords).not.toContain(other.text);
   });
 
   it('opens with the key as a person types it, and leaves no secret in the page', async () => {
     // Lower case with spaces for dashes: the key is read as a person would type it.
-    await field('Recovery key').fill(vault.recoveryKey.toLowerCase().replaceAll('-', ' '));
-    await submitAndWaitForApp();
+    await field(ui.page, 'Recovery key').fill(vault.recoveryKey.toLowerCase().replaceAll('-', ' '));
+    await submitAndWaitForApp(ui.page);
     await expectNoSecretInPage();
-    expect(await pageText()).not.toContain(vault.recoveryKey.toLowerCase().replaceAll('-', ' '));
-    await lock();
+    expect(await pageText(ui.page)).not.toContain(
+      vault.recoveryKey.toLowerCase().replaceAll('-', ' '),
+    );
+    await lockVault(ui.page);
   });
 });
 
 describe('a quorum of 2 of {a passphrase, two tokens}', () => {
   it('shows what each factor needs and how far the quorum is', async () => {
     const { page } = ui;
-    await chooseSlot('Quorum: 2 of 3 (officers)');
+    expect(await chooseSlot(ui.page, 'Quorum: 2 of 3 (officers)')).toBe(true);
     const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Unlock' }) });
     expect(await form.textContent()).toContain('Any 2 of these open the vault');
-    await field('Passphrase').waitFor();
+    await field(ui.page, 'Passphrase').waitFor();
     await officerPin(0).waitFor();
     await officerPin(1).waitFor();
     expect(await progress().textContent()).toBe('0 of 2 factors given.');
@@ -277,7 +240,7 @@ describe('a quorum of 2 of {a passphrase, two tokens}', () => {
   });
 
   it('refuses one factor with QUORUM_NOT_MET in words, and clears what was typed', async () => {
-    const words = await refusedWith('QUORUM_NOT_MET');
+    const words = await refusedWith(ui.page, 'QUORUM_NOT_MET');
     expect(words).toContain('opens with 2 of its 3 factors');
     expect(words).toContain('1 was offered');
     expect(words).toContain('More factors (or shares) are needed to reach the quorum.');
@@ -289,20 +252,20 @@ describe('a quorum of 2 of {a passphrase, two tokens}', () => {
 
   it('refuses one right factor and one wrong, naming the wrong one’s failure', async () => {
     await officerPin(0).fill(OFFICER_PINS[0]);
-    await field('Passphrase').fill(WRONG_PASSPHRASE);
+    await field(ui.page, 'Passphrase').fill(WRONG_PASSPHRASE);
     expect(await progress().textContent()).toBe('2 of 2 factors given.');
-    const words = await refusedWith('QUORUM_NOT_MET');
+    const words = await refusedWith(ui.page, 'QUORUM_NOT_MET');
     expect(words).toContain('FACTOR_INCORRECT');
     expect(words).not.toContain(WRONG_PASSPHRASE);
     expect(words).not.toContain(OFFICER_PINS[0]);
   });
 
   it('opens with two factors: the passphrase and the other officer’s token', async () => {
-    await field('Passphrase').fill(QUORUM_PASSPHRASE);
+    await field(ui.page, 'Passphrase').fill(QUORUM_PASSPHRASE);
     await officerPin(1).fill(OFFICER_PINS[1]);
-    await submitAndWaitForApp();
+    await submitAndWaitForApp(ui.page);
     await expectNoSecretInPage();
-    await lock();
+    await lockVault(ui.page);
   });
 });
 
@@ -310,7 +273,7 @@ describe('a token that is not there', () => {
   it('is told in words, and the passphrase still opens the vault', async () => {
     const { page } = ui;
     hsm.deleteToken(card.serial);
-    await chooseSlot('Smartcard or HSM (card)');
+    expect(await chooseSlot(ui.page, 'Smartcard or HSM (card)')).toBe(true);
     await cardPin().fill(CARD_PIN);
     await page.getByRole('button', { name: 'Unlock' }).click();
     const alert = page.getByRole('alert');
@@ -322,9 +285,9 @@ describe('a token that is not there', () => {
     await ui.screenshot('unlock-token-absent');
     expect(await ui.seriousViolations()).toEqual([]);
 
-    await chooseSlot('Passphrase');
-    await field('Passphrase').fill(TEST_PASSPHRASE);
-    await submitAndWaitForApp();
+    expect(await chooseSlot(ui.page, 'Passphrase')).toBe(true);
+    await field(ui.page, 'Passphrase').fill(TEST_PASSPHRASE);
+    await submitAndWaitForApp(ui.page);
     await expectNoSecretInPage();
   });
 

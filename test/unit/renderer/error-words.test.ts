@@ -41,4 +41,18 @@ describe('error messages in the app', () => {
       advice: 'The PIN is blocked: the security officer can unblock it with the SO PIN.',
     });
   });
+
+  it('leaves out the advice a message already gives, and keeps it where the message does not', () => {
+    const absent = 'No YubiKey is plugged in. Insert it and try again.';
+    expect(inWords({ code: 'TOKEN_NOT_PRESENT', message: absent })).toEqual({
+      message: absent,
+      advice: null,
+    });
+    expect(
+      inWords({ code: 'TOKEN_NOT_PRESENT', message: "The token's slot no longer exists." }),
+    ).toEqual({
+      message: "The token's slot no longer exists.",
+      advice: 'Insert the token (or smartcard) and try again.',
+    });
+  });
 });

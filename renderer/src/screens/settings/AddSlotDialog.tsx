@@ -13,6 +13,7 @@ import {
 import type { SlotAdded, VaultHeader } from '../../../../electron/shared/vault-types.ts';
 import { ask, keywarden, useAction, useEvent, useQuery } from '../../api.ts';
 import { ErrorNote, Progress } from '../../components/notes.tsx';
+import { TouchPrompt } from '../../components/TouchPrompt.tsx';
 import { CalibrationProgress, useCalibration } from './CalibrationProgress.tsx';
 import { RadioChoice } from '../../components/ChoiceBoxes.tsx';
 import { FactorFields } from './FactorFields.tsx';
@@ -176,6 +177,7 @@ export function AddSlotDialog({
         ) : (
           <Progress label="Enrolling the factors: touch a security key if it blinks…" />
         ))}
+      <TouchPrompt busy={add.busy} />
       <ErrorNote error={add.error} />
       <DialogButtons close={close}>
         <SubmitButton pending={add.busy}>Add the slot</SubmitButton>

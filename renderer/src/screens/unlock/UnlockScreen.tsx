@@ -14,6 +14,7 @@ import type { VaultHeader } from '../../../../electron/shared/vault-types.ts';
 import { ask, keywarden, useAction, useQuery } from '../../api.ts';
 import { CheckboxChoice } from '../../components/ChoiceBoxes.tsx';
 import { ErrorNote, PageHeader, Progress } from '../../components/notes.tsx';
+import { TouchPrompt } from '../../components/TouchPrompt.tsx';
 import { CreateVault } from './CreateVault.tsx';
 import { isGiven, needsOf, slotTitle } from './slot-needs.ts';
 import type { Need } from './slot-needs.ts';
@@ -176,6 +177,7 @@ function SlotForm({
         </p>
       )}
       {unlock.busy && <Progress label="Deriving the key and opening the vault…" />}
+      <TouchPrompt busy={unlock.busy} />
       <ErrorNote error={unlock.error} />
       {unlock.error?.code === 'PIN_FINAL_TRY' && (
         <CheckboxChoice
