@@ -80,10 +80,13 @@ export function withoutCommandLine(message: string): string {
   return kept.length === 0 ? message : kept.join(' ');
 }
 
-/** Advice left out when the message already says it: a message that asks for the token says so. */
+/** A message that already asks for the token back: insert, reinsert, plug in or reconnect it. */
+const ASKS_FOR_THE_TOKEN = /\b(?:re)?insert\b|\bplug (?:it|the \w+) in\b|\breconnect\b/i;
+
+/** Advice left out when the message already says it. */
 const ALREADY_SAID: Partial<Record<ErrorCode, RegExp>> = {
-  TOKEN_NOT_PRESENT: /\binsert\b/i,
-  TOKEN_REMOVED: /\binsert\b/i,
+  TOKEN_NOT_PRESENT: ASKS_FOR_THE_TOKEN,
+  TOKEN_REMOVED: ASKS_FOR_THE_TOKEN,
 };
 
 /**

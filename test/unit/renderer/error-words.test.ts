@@ -1,4 +1,9 @@
+import pkcs11js from 'pkcs11js';
 import { describe, expect, it } from 'vitest';
+import type { KeywardenError } from '../../../electron/shared/errors.ts';
+import { notPresent } from '../../../native/hid/hid-access.ts';
+import { reportTransportOver } from '../../../native/hid/node-hid-transport.ts';
+import { tokenError } from '../../../native/pkcs11/ckr-errors.ts';
 import { inWords, withoutCommandLine } from '../../../renderer/src/error-words.ts';
 
 // The renderer's words for errors: the vault's messages, which the CLI shares, lose the
@@ -54,5 +59,39 @@ describe('error messages in the app', () => {
       message: "The token's slot no longer exists.",
       advice: 'Insert the token (or smartcard) and try again.',
     });
+  });
+
+  // The token layers' own messages for a token that is missing or gone: each already asks for
+  // the token back, so the app adds no advice that says it again.
+  const pkcs11 = (rv: number) =>
+    tokenError(new pkcs11js.Pkcs11Error('the module said no', rv, 'C_Sign'), {
+      operation: 'signing',
+      token: 'ops',
+    });
+  const hidGone = async (): Promise<KeywardenError> => {
+    const transport = reportTransportOver({
+      write: () => Promise.reject(new Error('could not write to HID device')),
+      read: () => Promise.resolve(undefined),
+      sendFeatureReport: () => Promise.resolve(0),
+      getFeatureReport: () => Promise.resolve(Buffer.alloc(0)),
+      close: () => Promise.resolve(),
+    });
+    return transport.write(new Uint8Array(64)).then(
+      () => {
+        throw new Error('the write was expected to fail');
+      },
+      (error: KeywardenError) => error,
+    );
+  };
+  it.each([
+    ['PKCS#11 CKR_TOKEN_NOT_PRESENT', () => pkcs11(pkcs11js.CKR_TOKEN_NOT_PRESENT)],
+    ['PKCS#11 CKR_DEVICE_REMOVED', () => pkcs11(pkcs11js.CKR_DEVICE_REMOVED)],
+    ['PKCS#11 CKR_SLOT_ID_INVALID', () => pkcs11(pkcs11js.CKR_SLOT_ID_INVALID)],
+    ['a YubiKey not plugged in', () => notPresent('YubiKey')],
+    ['a HID token pulled out mid-call', hidGone],
+  ])('gives no second advice for %s', async (_, make) => {
+    const error = await make();
+    expect(['TOKEN_NOT_PRESENT', 'TOKEN_REMOVED']).toContain(error.code);
+    expect(inWords({ code: error.code, message: error.message }).advice).toBeNull();
   });
 });
