@@ -1,9 +1,10 @@
 import { userInfo } from 'node:os';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeySummaryPage } from '../../../electron/shared/key-summary-types.ts';
 import { OFFICER, PEOPLE } from '../../bench/inventory-load.ts';
 import { seedUiInventory } from '../../bench/ui-inventory-seed.ts';
+import { gateChannels, later } from '../../helpers/channel-gate.ts';
+import type { ChannelGate } from '../../helpers/channel-gate.ts';
 import { registerPeople } from '../../helpers/inventory-fixture.ts';
 import { callInPage, openUi, unlockInUi } from '../../helpers/ui-session.ts';
 import type { UiSession } from '../../helpers/ui-session.ts';
@@ -26,51 +27,7 @@ let ui: UiSession;
  * Holds keys:list-summaries calls by the offset they ask from (React's development mode makes
  * the screen's first call twice, so calls are told apart by what they ask, not by count).
  */
-interface Gate {
-  /** Resolves when the request for the page at `offset` may go to the bridge. */
-  request?: (offset: number) => Promise<void>;
-  /** Resolves when the reply with the page at `offset` may go to the page. */
-  reply?: (offset: number) => Promise<void>;
-}
-let gate: Gate = {};
-
-/** A promise and the function that settles it. */
-function later(): { promise: Promise<void>; release: () => void } {
-  let release = () => {};
-  const promise = new Promise<void>((resolve) => (release = resolve));
-  return { promise, release };
-}
-
-/** Sends every frame between the page and the bridge through `gate`. */
-async function routeThroughGate(page: Page): Promise<void> {
-  await page.routeWebSocket(
-    () => true,
-    (socket) => {
-      const bridge = socket.connectToServer();
-      const calls = new Map<number, number>();
-      socket.onMessage((message) => {
-        const frame = JSON.parse(String(message)) as {
-          id?: number;
-          channel?: string;
-          request?: { offset?: number };
-        };
-        if (frame.channel !== 'keys:list-summaries' || frame.id === undefined) {
-          bridge.send(message);
-          return;
-        }
-        const offset = frame.request?.offset ?? 0;
-        calls.set(frame.id, offset);
-        void (gate.request?.(offset) ?? Promise.resolve()).then(() => bridge.send(message));
-      });
-      bridge.onMessage((message) => {
-        const frame = JSON.parse(String(message)) as { id?: number };
-        const offset = frame.id === undefined ? undefined : calls.get(frame.id);
-        if (offset === undefined) socket.send(message);
-        else void (gate.reply?.(offset) ?? Promise.resolve()).then(() => socket.send(message));
-      });
-    },
-  );
-}
+let gate: ChannelGate<{ offset?: number }> = {};
 
 const grid = () => ui.page.getByRole('grid', { name: 'Keys' });
 const bar = () => ui.page.getByRole('progressbar', { name: /^Loading the inventory/ });
@@ -97,7 +54,7 @@ beforeAll(async () => {
     vault.lock(OFFICER);
   }
   ui = await openUi({ vault: path });
-  await routeThroughGate(ui.page);
+  await gateChannels(ui.page, ['keys:list-summaries'], () => gate);
   // The page opened before the route: loaded again, its socket goes through the gate.
   await ui.page.reload();
 }, 120_000);
@@ -112,7 +69,7 @@ describe('loading the inventory', () => {
     const { page } = ui;
     const firstPage = later();
     const rest = later();
-    gate = { reply: (offset) => (offset === 0 ? firstPage.promise : rest.promise) };
+    gate = { reply: ({ offset = 0 }) => (offset === 0 ? firstPage.promise : rest.promise) };
     await unlockInUi(page, TEST_PASSPHRASE);
     // The service's read of every entry, reported as it goes: the bar fills before a reply.
     await expect.poll(() => bar().getAttribute('aria-valuenow'), { timeout: 30_000 }).toBe('100');
@@ -164,7 +121,7 @@ describe('loading the inventory', () => {
   it('starts over when the keys change between two pages, and ends with each key once', async () => {
     const { page } = ui;
     const secondPage = later();
-    gate = { request: (offset) => (offset > 0 ? secondPage.promise : Promise.resolve()) };
+    gate = { request: ({ offset = 0 }) => (offset > 0 ? secondPage.promise : Promise.resolve()) };
     await page.reload();
     // Unchanged since the last load, the vault's keys come from the service's kept read at once.
     await expectCount('500 keys so far');

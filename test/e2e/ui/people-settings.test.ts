@@ -2,6 +2,8 @@ import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import type { KeywardenApi } from '../../../electron/shared/api.ts';
+import { gateChannels, later } from '../../helpers/channel-gate.ts';
+import type { ChannelGate } from '../../helpers/channel-gate.ts';
 import { openUi, unlockInUi } from '../../helpers/ui-session.ts';
 import type { UiSession } from '../../helpers/ui-session.ts';
 import { makeVault, tempDir, TEST_PASSPHRASE } from '../../helpers/vault-fixture.ts';
@@ -21,6 +23,21 @@ const NEW_PASSPHRASE = 'the vault passphrase from now on';
 const ME = userInfo().username;
 let dir: TempDir;
 let ui: UiSession;
+/**
+ * Holds the replies of the calls that calibrate a new passphrase, so the calibration's line
+ * is seen however quickly the derivation ends; no gate lets them through at once.
+ */
+let held: ChannelGate<unknown> = {};
+
+/** Holds the next reply of a calibrating call until the returned function is called. */
+function holdReply(): () => void {
+  const reply = later();
+  held = { reply: () => reply.promise };
+  return () => {
+    held = {};
+    reply.release();
+  };
+}
 
 beforeAll(async () => {
   dir = tempDir('keywarden-ui-people-settings-');
@@ -28,6 +45,9 @@ beforeAll(async () => {
   // slot below is calibrated with the vault's real defaults.
   await makeVault(dir.file('vault.kw'));
   ui = await openUi({ vault: dir.file('vault.kw') });
+  await gateChannels(ui.page, ['vault:add-slot', 'vault:change-passphrase'], () => held);
+  // The page opened before the routes: loaded again, its socket goes through them.
+  await ui.page.reload();
   await unlockInUi(ui.page, TEST_PASSPHRASE);
 }, 60_000);
 
@@ -159,6 +179,7 @@ describe('the settings screen: unlock slots', () => {
     await dialog.getByLabel('The same passphrase again').fill(SECOND_PASSPHRASE);
     await dialog.getByLabel('Name of the slot (optional)').fill('backup');
     await dialog.getByLabel('Current vault passphrase').fill(TEST_PASSPHRASE);
+    const release = holdReply();
     await dialog.getByRole('button', { name: 'Add the slot' }).click();
     // The calibration's event names the iterations chosen while the new key is derived.
     const calibrated = dialog.getByRole('progressbar', {
@@ -166,6 +187,7 @@ describe('the settings screen: unlock slots', () => {
     });
     await calibrated.waitFor({ timeout: 30_000 });
     await ui.screenshot('settings-add-slot-calibrating');
+    release();
     await dialog.waitFor({ state: 'detached', timeout: 30_000 });
     await page.getByRole('status').filter({ hasText: 'Added slot #2: passphrase.' }).waitFor();
     expect(await slotRows().count()).toBe(2);
@@ -304,8 +326,10 @@ describe('the settings screen: unlock slots', () => {
     await dialog.getByLabel('Current vault passphrase').fill(TEST_PASSPHRASE);
     await dialog.getByLabel('New passphrase', { exact: true }).fill(NEW_PASSPHRASE);
     await dialog.getByLabel('The same new passphrase again').fill(NEW_PASSPHRASE);
+    const release = holdReply();
     await dialog.getByRole('button', { name: 'Change the passphrase' }).click();
     await dialog.getByRole('progressbar', { name: /^Calibrat/ }).waitFor();
+    release();
     await dialog.waitFor({ state: 'detached', timeout: 30_000 });
     await page.getByRole('status').filter({ hasText: 'The vault passphrase is changed' }).waitFor();
     expect(await slotRows().first().textContent()).toContain('256 MiB');
